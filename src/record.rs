@@ -1,0 +1,420 @@
+//! The shared vocabulary: what tools emit ([`Record`]) and where it goes ([`Sink`]).
+//!
+//! Records are plain data. They never format themselves: `src/output/` renders them, once,
+//! whether the tool ran here or on a remote agent. Every record serialises with a `"type"` tag;
+//! `docs/json.md` documents each one and `tests/json_schema.rs` pins the shapes.
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One thing a tool reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// Counts for one interval (funccount).
+    Counts(Counts),
+    /// One traced event (kprobe, parse, ...).
+    Event(Event),
+    /// A kernel stack trace attached to the event before it.
+    Stack(Stack),
+    /// Events the kernel (or the network) dropped.
+    Lost(Lost),
+    /// Something a person should know that is not data: the backend chosen, a warning.
+    Notice(Notice),
+    /// An event's format, as `kprobe -v` prints it.
+    Format(Format),
+    /// `ctl status`.
+    Status(Status),
+    /// `ctl check`.
+    Check(Check),
+    /// `ctl reset`.
+    Reset(Reset),
+    /// `ctl ping`.
+    Ping(Ping),
+}
+
+/// Function counts over one interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Which backend counted: `profiler`, `kprobe_profile`, `function_trace`.
+    pub backend: String,
+    /// Length of the interval in seconds.
+    pub duration_s: f64,
+    /// Wall-clock end of the interval, seconds since the Unix epoch.
+    pub time: f64,
+    /// Sorted ascending by count, like perf-tools (the largest last, nearest the prompt).
+    pub counts: Vec<Count>,
+    /// Set when the results came from a remote agent and several hosts are shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub name: String,
+    pub count: u64,
+}
+
+/// One event line of `trace_pipe`, parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub comm: String,
+    pub pid: u32,
+    /// Thread group id, when the trace recorded it or the process could be looked up.
+    pub tgid: Option<u32>,
+    pub cpu: u32,
+    /// The irq/preempt flag column (`d.h1.`), absent when the `irq-info` option was off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<String>,
+    /// Seconds, as the trace clock printed them.
+    pub timestamp: f64,
+    /// Event name; `function` for function-tracer lines.
+    pub event: String,
+    /// The probe site of a kprobe/uprobe (`do_sys_openat2+0x0/0x170`, or `caller <- func`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// `name=value` pairs of the payload, in the kernel's order.
+    pub fields: Fields,
+    /// The payload text when it is not `name=value` pairs (tracepoints with their own format).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// A kernel stack: the ` => frame` lines after a `<stack trace>` line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stack {
+    pub comm: String,
+    pub pid: u32,
+    pub cpu: u32,
+    pub timestamp: f64,
+    pub frames: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// Events lost: by the kernel's ring buffer (`cpu` set) or on the way from an agent (`cpu` null).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lost {
+    pub cpu: Option<u32>,
+    /// `None` when the kernel said `[LOST EVENTS]` without a number.
+    pub count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+}
+
+/// The kernel's `format` file of an event, verbatim, with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Format {
+    pub event: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// What tracefs holds right now (`ctl status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub tracefs: String,
+    pub current_tracer: String,
+    pub tracing_on: bool,
+    /// `set_ftrace_filter` lines; empty means every function.
+    pub ftrace_filter: Vec<String>,
+    pub function_profile_enabled: Option<bool>,
+    /// `system:event` of every enabled event at the top level.
+    pub enabled_events: Vec<String>,
+    pub dynamic_events: Vec<DynamicEventStatus>,
+    pub instances: Vec<InstanceStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicEventStatus {
+    /// The definition as the kernel shows it.
+    pub definition: String,
+    pub group: String,
+    pub event: String,
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    pub name: String,
+    pub current_tracer: String,
+    pub owner: Owner,
+}
+
+/// Who made a tracefs object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    /// Not lktrace's.
+    Other,
+    /// A running lktrace process.
+    Live { pid: u32 },
+    /// A lktrace process that is gone: `ctl reset` removes it.
+    Dead { pid: u32 },
+}
+
+/// What this kernel can run (`ctl check`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub kernel_release: String,
+    pub arch: String,
+    pub root: bool,
+    pub tracefs: Option<String>,
+    /// `none`, `integrity`, `confidentiality`, or null when the kernel has no lockdown LSM.
+    pub lockdown: Option<String>,
+    pub features: Vec<CheckItem>,
+    pub tools: Vec<CheckItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckItem {
+    pub name: String,
+    pub ok: bool,
+    /// Why not, and what to do: the missing CONFIG_ option, lockdown, not root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What `ctl reset` removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reset {
+    pub removed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// An agent's answer to `ctl ping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ping {
+    pub rtt_us: f64,
+    pub agent_version: String,
+    pub kernel_release: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl Record {
+    /// Marks the record with the host it came from (multi-host remote runs).
+    pub fn set_host(&mut self, host: &str) {
+        let slot = match self {
+            Record::Counts(r) => &mut r.host,
+            Record::Event(r) => &mut r.host,
+            Record::Stack(r) => &mut r.host,
+            Record::Lost(r) => &mut r.host,
+            Record::Notice(r) => &mut r.host,
+            Record::Format(r) => &mut r.host,
+            Record::Status(r) => &mut r.host,
+            Record::Check(r) => &mut r.host,
+            Record::Reset(r) => &mut r.host,
+            Record::Ping(r) => &mut r.host,
+        };
+        *slot = Some(host.to_string());
+    }
+
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Record::Counts(r) => r.host.as_deref(),
+            Record::Event(r) => r.host.as_deref(),
+            Record::Stack(r) => r.host.as_deref(),
+            Record::Lost(r) => r.host.as_deref(),
+            Record::Notice(r) => r.host.as_deref(),
+            Record::Format(r) => r.host.as_deref(),
+            Record::Status(r) => r.host.as_deref(),
+            Record::Check(r) => r.host.as_deref(),
+            Record::Reset(r) => r.host.as_deref(),
+            Record::Ping(r) => r.host.as_deref(),
+        }
+    }
+
+    pub fn notice(level: NoticeLevel, message: impl Into<String>) -> Record {
+        Record::Notice(Notice {
+            level,
+            message: message.into(),
+            host: None,
+        })
+    }
+}
+
+/// A field value of an event payload.
+///
+/// Decimal numbers become JSON numbers; hex stays a `"0x…"` string (the kernel chose hex for a
+/// reason: pointers, flags); quoted strings lose their quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Int(i64),
+    UInt(u64),
+    Str(String),
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Int(v) => s.serialize_i64(*v),
+            FieldValue::UInt(v) => s.serialize_u64(*v),
+            FieldValue::Str(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            U(u64),
+            I(i64),
+            S(String),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::U(v) => FieldValue::UInt(v),
+            Raw::I(v) => FieldValue::Int(v),
+            Raw::S(v) => FieldValue::Str(v),
+        })
+    }
+}
+
+/// Ordered `name=value` pairs; serialised as a JSON object in the kernel's order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fields(pub Vec<(String, FieldValue)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&FieldValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of event fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Fields, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, FieldValue>()? {
+                    out.push((k, v));
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Why a sink refused a record.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The reader went away (`| head`, a client that hung up). Not a failure: stop quietly.
+    #[error("output closed")]
+    Closed,
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SinkError {
+    /// Classifies an I/O error: a broken pipe is the reader leaving, not a failure.
+    pub fn from_io(e: std::io::Error) -> SinkError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            SinkError::Closed
+        } else {
+            SinkError::Io(e)
+        }
+    }
+}
+
+/// Where records go: a renderer locally, a datagram stream in the agent.
+pub trait Sink {
+    fn emit(&mut self, record: Record) -> Result<(), SinkError>;
+    /// Called when a burst of records is complete (end of an interval, a read of the pipe).
+    fn flush(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps everything, for tests and for comparing runs.
+#[derive(Debug, Default)]
+pub struct VecSink(pub Vec<Record>);
+
+impl Sink for VecSink {
+    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+        self.0.push(record);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_serialises_with_numbers_strings_and_hex() {
+        let e = Record::Event(Event {
+            comm: "cat".into(),
+            pid: 123,
+            tgid: Some(123),
+            cpu: 0,
+            flags: None,
+            timestamp: 1234.56789,
+            event: "myopen".into(),
+            probe: None,
+            fields: Fields(vec![
+                ("filename".into(), FieldValue::Str("/etc/passwd".into())),
+                ("dfd".into(), FieldValue::UInt(4294967196)),
+                ("flags".into(), FieldValue::Str("0x8000".into())),
+            ]),
+            payload: None,
+            host: None,
+        });
+        let j = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            j,
+            r#"{"type":"event","comm":"cat","pid":123,"tgid":123,"cpu":0,"timestamp":1234.56789,"event":"myopen","fields":{"filename":"/etc/passwd","dfd":4294967196,"flags":"0x8000"}}"#
+        );
+        let back: Record = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn set_host_marks_every_kind() {
+        let mut r = Record::notice(NoticeLevel::Info, "x");
+        r.set_host("board");
+        assert_eq!(r.host(), Some("board"));
+    }
+}

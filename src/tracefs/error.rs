@@ -1,0 +1,119 @@
+//! Typed errors of the tracefs library. Each carries the path and, where the kernel said
+//! something, the kernel's own words. Rendering (the `lktrace: error:` line) happens in the CLI.
+
+use std::io;
+use std::path::PathBuf;
+
+use super::error_log::ErrorLogEntry;
+use super::probe::ProbeError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("tracefs is not mounted and could not be mounted at {path}: {source}")]
+    MountFailed { path: PathBuf, source: io::Error },
+
+    #[error("tracefs was not found (looked in /proc/mounts, /sys/kernel/tracing, /sys/kernel/debug/tracing)")]
+    NotFound,
+
+    #[error("{path} is not a tracefs directory")]
+    NotTracefs { path: PathBuf },
+
+    #[error("permission denied: {path}")]
+    NotRoot { path: PathBuf },
+
+    #[error("the kernel refused {path}: it is locked down ({mode})")]
+    Lockdown { path: PathBuf, mode: String },
+
+    #[error("{what} is not available in this kernel")]
+    Missing {
+        what: String,
+        /// The CONFIG_ option that provides it.
+        config: &'static str,
+    },
+
+    #[error("{op} {path}: {source}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+
+    /// A write the kernel rejected, with its error_log entry when it wrote one.
+    #[error("the kernel rejected `{written}` in {path}: {source}")]
+    Rejected {
+        path: PathBuf,
+        written: String,
+        source: io::Error,
+        log: Option<ErrorLogEntry>,
+    },
+
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+
+    #[error("no traceable function matches `{pattern}`")]
+    NoMatch { pattern: String },
+
+    #[error("`{name}` is not in available_filter_functions, so it cannot be traced")]
+    NotTraceable { name: String },
+
+    #[error("{what} is in use by {holder}")]
+    Busy { what: String, holder: String },
+
+    #[error("unexpected content in {path}: {detail}")]
+    Parse { path: PathBuf, detail: String },
+
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl Error {
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+        let path = path.into();
+        match source.kind() {
+            io::ErrorKind::PermissionDenied => Error::NotRoot { path },
+            _ => Error::Io { op, path, source },
+        }
+    }
+
+    /// What the user can do about it, where we know.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::NotFound | Error::MountFailed { .. } => Some(
+                "mount it with `mount -t tracefs nodev /sys/kernel/tracing` as root, or pass --tracefs DIR"
+                    .into(),
+            ),
+            Error::NotRoot { .. } => Some("tracing needs root: run with sudo".into()),
+            Error::Lockdown { .. } => Some(
+                "the kernel's lockdown (confidentiality) forbids tracefs and kprobes; boot without lockdown=confidentiality or with Secure Boot off"
+                    .into(),
+            ),
+            Error::Missing { config, .. } => {
+                Some(format!("this kernel was built without {config}; `lktrace ctl check` lists what it can run"))
+            }
+            Error::NotTraceable { .. } => Some(
+                "it may be inlined, notrace, or in a module that is not loaded; pass -F to try anyway"
+                    .into(),
+            ),
+            Error::NoMatch { .. } => {
+                Some("check the pattern against available_filter_functions".into())
+            }
+            Error::Busy { .. } => Some(
+                "wait for it to finish, or use `lktrace ctl status` to see who holds it".into(),
+            ),
+            Error::Rejected { log: None, .. } => {
+                Some("`dmesg` may say more".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// The errno of a failed write, for callers that branch on it.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            Error::Io { source, .. } | Error::Rejected { source, .. } => source.raw_os_error(),
+            _ => None,
+        }
+    }
+}

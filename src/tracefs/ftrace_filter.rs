@@ -1,0 +1,250 @@
+//! `set_ftrace_filter` and `available_filter_functions`.
+//!
+//! Two kernel facts shape this file. An empty filter means *every* function, so a filter is
+//! only ever built from a non-empty list ([`FilterList`] cannot be empty) and read back before a
+//! tracer or profiler is switched on. And the kernel takes one token per write step, failing
+//! the whole write at the first token that matches nothing, so we write one token per write(2)
+//! and report the token that failed.
+
+use std::path::Path;
+
+use super::error::{Error, Result};
+use super::Tracefs;
+
+/// What an empty `set_ftrace_filter` reads back as.
+pub const ALL_FUNCTIONS: &str = "#### all functions enabled ####";
+
+/// A non-empty list of filter tokens: exact names or kernel globs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterList(Vec<String>);
+
+impl FilterList {
+    pub fn new(tokens: Vec<String>) -> Option<FilterList> {
+        let tokens: Vec<String> = tokens.into_iter().filter(|t| !t.trim().is_empty()).collect();
+        (!tokens.is_empty()).then_some(FilterList(tokens))
+    }
+
+    pub fn tokens(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Names in `available_filter_functions`, without the ` [module]` suffix, in kernel order,
+/// duplicates kept once.
+pub fn available_functions(t: &Tracefs) -> Result<Vec<String>> {
+    let text = t.read("available_filter_functions")?;
+    Ok(parse_available(&text))
+}
+
+pub fn parse_available(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        // `__ftrace_invalid_address___123` marks a record the kernel could not resolve.
+        .filter(|n| !n.starts_with("__ftrace_invalid_address__"))
+        .filter(|n| seen.insert(n.to_string()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The kernel's glob (`glob_match` in lib/glob.c): `*`, `?`, `[abc]`, `[a-z]`, `[!a]`/`[^a]`.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p = pattern.as_bytes();
+    let n = name.as_bytes();
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let (mut star_p, mut star_n) = (usize::MAX, 0usize);
+    while ni < n.len() {
+        if pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    star_p = pi;
+                    star_n = ni;
+                    pi += 1;
+                    continue;
+                }
+                b'?' => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, next)) = match_class(p, pi, n[ni]) {
+                        if matched {
+                            pi = next;
+                            ni += 1;
+                            continue;
+                        }
+                    } else if n[ni] == b'[' {
+                        // An unterminated class is a literal '[' (as in lib/glob.c).
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                }
+                c if c == n[ni] => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if star_p == usize::MAX {
+            return false;
+        }
+        pi = star_p + 1;
+        star_n += 1;
+        ni = star_n;
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// Matches one byte against the class starting at `p[start] == '['`.
+/// Returns (matched, index after the class), or `None` when the class is unterminated.
+fn match_class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some(b'!') | Some(b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        let lo = p[i];
+        if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
+            let hi = p[i + 2];
+            if lo <= c && c <= hi {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if lo == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// True when the pattern uses glob syntax rather than naming one function.
+pub fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// The traceable functions a pattern selects, in kernel order.
+pub fn matching<'a>(names: &'a [String], pattern: &str) -> Vec<&'a str> {
+    names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| glob_match(pattern, n))
+        .collect()
+}
+
+/// The plain function entries of a filter file (no triggers, no "all functions" banner).
+pub fn parse_filter(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        // Triggers (`func:traceoff:unlimited`) are not cleared by truncation and are not ours.
+        .filter(|l| !l.contains(':'))
+        .map(|l| l.split_whitespace().next().unwrap_or(l).to_string())
+        .collect()
+}
+
+/// Replaces the filter file at `rel` (top level or an instance's) with `list`, one token per
+/// write, and checks it reads back non-empty.
+pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<()> {
+    t.truncate(rel)?;
+    for token in list.tokens() {
+        // The trailing newline ends the token inside this write; without it the kernel keeps
+        // the token open ("cont") and joins it to the next write.
+        t.append(rel, &format!("{token}\n")).map_err(|e| match e {
+            Error::Rejected { source, .. } if source.raw_os_error() == Some(libc::EINVAL) => {
+                Error::NotTraceable { name: token.clone() }
+            }
+            other => other,
+        })?;
+    }
+    let now = t.read(rel)?;
+    if parse_filter(&now).is_empty() {
+        return Err(Error::Parse {
+            path: t.path(rel),
+            detail: "the filter read back empty (which would mean every function)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Restores a saved list of plain entries (possibly empty: "all functions", as it was).
+pub fn restore(t: &Tracefs, rel: &Path, saved: &[String]) -> Result<()> {
+    t.truncate(rel)?;
+    for token in saved {
+        t.append(rel, &format!("{token}\n"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_anywhere() {
+        assert!(glob_match("vfs_*", "vfs_read"));
+        assert!(glob_match("*_read", "vfs_read"));
+        assert!(glob_match("*fs_re*", "vfs_read"));
+        assert!(glob_match("v*_r*d", "vfs_read"));
+        assert!(glob_match("vfs_rea?", "vfs_read"));
+        assert!(glob_match("vfs_[rw]*", "vfs_write"));
+        assert!(glob_match("vfs_[!w]*", "vfs_read"));
+        assert!(!glob_match("vfs_[!rw]*", "vfs_read"));
+        assert!(glob_match("vfs_[a-s]ead", "vfs_read"));
+        assert!(!glob_match("vfs_*", "do_vfs_read"));
+        assert!(!glob_match("vfs_read", "vfs_readv"));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("a**b", "ab"));
+    }
+
+    #[test]
+    fn available_functions_from_a_real_kernel() {
+        let text = include_str!("../../tests/fixtures/debian/available_filter_functions.head.txt");
+        let names = parse_available(&format!("{text}ext4_read [ext4]\n"));
+        assert!(names.iter().any(|n| n == "do_one_initcall"));
+        assert!(names.iter().any(|n| n == "ext4_read"), "module suffix dropped");
+        assert!(!names.iter().any(|n| n.starts_with("__ftrace_invalid_address")));
+        assert_eq!(matching(&names, "vdso_*"), vec!["vdso_mremap", "vdso_fault", "vdso_join_timens"]);
+    }
+
+    #[test]
+    fn filter_list_cannot_be_empty() {
+        assert!(FilterList::new(vec![]).is_none());
+        assert!(FilterList::new(vec![" ".into()]).is_none());
+        assert!(FilterList::new(vec!["vfs_read".into()]).is_some());
+    }
+
+    #[test]
+    fn parse_filter_ignores_banner_and_triggers() {
+        assert!(parse_filter(ALL_FUNCTIONS).is_empty());
+        assert_eq!(
+            parse_filter("vfs_read\ndo_fault:traceoff:unlimited\nvfs_write\n"),
+            vec!["vfs_read", "vfs_write"]
+        );
+    }
+
+    #[test]
+    fn set_and_restore_on_a_fake_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tracefs::at(dir.path());
+        std::fs::write(dir.path().join("set_ftrace_filter"), "old_one\n").unwrap();
+        let list = FilterList::new(vec!["vfs_read".into(), "vfs_write".into()]).unwrap();
+        set(&t, Path::new("set_ftrace_filter"), &list).unwrap();
+        assert_eq!(t.read("set_ftrace_filter").unwrap(), "vfs_read\nvfs_write\n");
+        restore(&t, Path::new("set_ftrace_filter"), &["old_one".into()]).unwrap();
+        assert_eq!(t.read("set_ftrace_filter").unwrap(), "old_one\n");
+    }
+}

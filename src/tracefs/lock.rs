@@ -1,0 +1,139 @@
+//! Advisory locks (flock) that say "this lktrace run is alive" and "this run owns the
+//! global tracing files". The kernel drops a flock when its holder dies, so a lock that can be
+//! taken means its owner is gone: that is how stale sessions are told from live ones.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use super::error::{Error, Result};
+
+/// Where lock files live: `/run/lktrace`, or the temp dir when /run is not writable.
+pub fn lock_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("LKTRACE_LOCK_DIR") {
+        return PathBuf::from(dir);
+    }
+    let run = Path::new("/run/lktrace");
+    if std::fs::create_dir_all(run).is_ok() {
+        return run.to_path_buf();
+    }
+    std::env::temp_dir().join("lktrace")
+}
+
+/// A held exclusive flock on a file; released (and the file removed) on drop.
+#[derive(Debug)]
+pub struct LockFile {
+    path: PathBuf,
+    file: Option<File>,
+    remove_on_drop: bool,
+}
+
+#[derive(Debug)]
+pub enum TryLock {
+    Acquired(LockFile),
+    /// Someone holds it; the file's content names the holder.
+    Held { holder: String },
+}
+
+impl LockFile {
+    /// Takes the lock without waiting.
+    pub fn try_acquire(name: &str, remove_on_drop: bool) -> Result<TryLock> {
+        let dir = lock_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        let path = dir.join(name);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io("open", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                // Write our pid so a blocked peer can say who holds it.
+                let _ = file.set_len(0);
+                let _ = std::io::Write::write_all(&mut &file, format!("{}\n", std::process::id()).as_bytes());
+                Ok(TryLock::Acquired(LockFile {
+                    path,
+                    file: Some(file),
+                    remove_on_drop,
+                }))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|s| format!("lktrace pid {}", s.trim()))
+                    .unwrap_or_else(|| "another lktrace run".into());
+                Ok(TryLock::Held { holder })
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        if self.remove_on_drop {
+            // Remove while still holding the lock, so no one sees a free lock on a file that
+            // is about to vanish.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        self.file.take();
+    }
+}
+
+/// True when the named lock file exists and nobody holds it (its owner died).
+pub fn is_abandoned(name: &str) -> Option<bool> {
+    let path = lock_dir().join(name);
+    let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Some(true)
+        }
+        Err(_) => Some(false),
+    }
+}
+
+/// Removes a lock file left by a dead run.
+pub fn remove_abandoned(name: &str) {
+    let _ = std::fs::remove_file(lock_dir().join(name));
+}
+
+/// Points every lock of this test process at one private directory (tests run in parallel
+/// threads, so the directory must not change under them).
+#[cfg(test)]
+pub fn use_test_dir() {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let d = DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("lktrace-test-locks-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&d);
+        d
+    });
+    std::env::set_var("LKTRACE_LOCK_DIR", d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_try_sees_the_holder_and_drop_releases() {
+        use_test_dir();
+        let first = match LockFile::try_acquire("t.lock", true).unwrap() {
+            TryLock::Acquired(l) => l,
+            TryLock::Held { .. } => panic!("fresh lock was held"),
+        };
+        // flock locks belong to the open file description, so a second open conflicts.
+        match LockFile::try_acquire("t.lock", true).unwrap() {
+            TryLock::Held { holder } => assert!(holder.contains(&std::process::id().to_string())),
+            TryLock::Acquired(_) => panic!("lock taken twice"),
+        }
+        assert_eq!(is_abandoned("t.lock"), Some(false));
+        drop(first);
+        assert_eq!(is_abandoned("t.lock"), None, "file removed on drop");
+    }
+}

@@ -1,0 +1,122 @@
+//! Finding tracefs: an explicit override, then /proc/mounts, then the two usual places; mounting
+//! it at /sys/kernel/tracing when it is absent and we are root.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{Error, Result};
+use super::{sys, Tracefs};
+
+pub const DEFAULT_MOUNT: &str = "/sys/kernel/tracing";
+pub const DEBUGFS_MOUNT: &str = "/sys/kernel/debug/tracing";
+
+/// Where a caller wants tracefs to come from.
+#[derive(Debug, Clone, Default)]
+pub struct Discover {
+    /// `--tracefs DIR` or `LKTRACE_TRACEFS`: used as is, never mounted.
+    pub override_dir: Option<PathBuf>,
+    /// Mount tracefs when it is nowhere to be found (needs root).
+    pub mount_if_missing: bool,
+}
+
+impl Discover {
+    pub fn from_env(override_dir: Option<PathBuf>) -> Discover {
+        let override_dir = override_dir.or_else(|| {
+            std::env::var_os("LKTRACE_TRACEFS")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        Discover {
+            override_dir,
+            mount_if_missing: true,
+        }
+    }
+
+    pub fn find(&self) -> Result<Tracefs> {
+        if let Some(dir) = &self.override_dir {
+            return if looks_like_tracefs(dir) {
+                Ok(Tracefs::at(dir))
+            } else {
+                Err(Error::NotTracefs { path: dir.clone() })
+            };
+        }
+        if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
+            if let Some(dir) = tracefs_in_mounts(&mounts) {
+                if looks_like_tracefs(&dir) {
+                    return Ok(Tracefs::at(dir));
+                }
+            }
+        }
+        for dir in [DEFAULT_MOUNT, DEBUGFS_MOUNT] {
+            if looks_like_tracefs(Path::new(dir)) {
+                return Ok(Tracefs::at(dir));
+            }
+        }
+        if self.mount_if_missing && sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
+            let path = PathBuf::from(DEFAULT_MOUNT);
+            sys::mount_tracefs(&path).map_err(|source| Error::MountFailed {
+                path: path.clone(),
+                source,
+            })?;
+            if looks_like_tracefs(&path) {
+                return Ok(Tracefs::at(path));
+            }
+        }
+        Err(Error::NotFound)
+    }
+}
+
+/// The first tracefs mount point listed in /proc/mounts (octal escapes decoded).
+pub fn tracefs_in_mounts(mounts: &str) -> Option<PathBuf> {
+    mounts.lines().find_map(|line| {
+        let mut it = line.split_whitespace();
+        let (_dev, dir, fstype) = (it.next()?, it.next()?, it.next()?);
+        (fstype == "tracefs").then(|| PathBuf::from(unescape_mount(dir)))
+    })
+}
+
+/// /proc/mounts writes space, tab, newline and backslash as `\040` style octal escapes.
+fn unescape_mount(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A tracefs root has `trace` and `current_tracer`; a plain empty mount point has neither.
+fn looks_like_tracefs(dir: &Path) -> bool {
+    dir.join("trace").exists() && dir.join("current_tracer").exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_tracefs_line_in_proc_mounts() {
+        let m = "sysfs /sys sysfs rw 0 0\nnodev /sys/kernel/tracing tracefs rw,relatime 0 0\n";
+        assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/sys/kernel/tracing")));
+        let m = "tracefs /mnt/my\\040trace tracefs rw 0 0\n";
+        assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/mnt/my trace")));
+        assert_eq!(tracefs_in_mounts("proc /proc proc rw 0 0\n"), None);
+    }
+
+    #[test]
+    fn override_must_look_like_tracefs() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Discover { override_dir: Some(dir.path().into()), mount_if_missing: false };
+        assert!(matches!(d.find(), Err(Error::NotTracefs { .. })));
+        std::fs::write(dir.path().join("trace"), "").unwrap();
+        std::fs::write(dir.path().join("current_tracer"), "nop\n").unwrap();
+        assert_eq!(d.find().unwrap().root(), dir.path());
+    }
+}

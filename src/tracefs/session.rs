@@ -1,0 +1,509 @@
+//! A Session owns every change one run makes to the kernel, and undoes them all.
+//!
+//! - It works in its own instance (`instances/lktrace_<pid>`) and its own event group
+//!   (`lkt_<pid>`), so it never shares a buffer, a filter or an enabled event with anyone.
+//! - Every change is recorded *before* it is made in an undo log, so a step that fails half-way
+//!   is undone too. Changes to global files are also journaled to disk next to the run's lock,
+//!   so a run killed with SIGKILL is cleaned up (old values restored) by the next run or by
+//!   `ctl reset`.
+//! - Teardown runs on [`Session::close`], and on drop (errors, panics, a signal that made the
+//!   tool return). It is idempotent and keeps going past failures, reporting each.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use super::dynamic_events::{self, ProbeFile};
+use super::error::{Error, Result};
+use super::events::{self, EventRef};
+use super::features::{Feature, Features};
+use super::ftrace_filter::{self, FilterList};
+use super::instance::Instance;
+use super::lock::{self, LockFile, TryLock};
+use super::probe::ProbeDef;
+use super::stale::{Liveness, SessionId, GROUP_PREFIX};
+use super::stop::StopFlag;
+use super::Tracefs;
+
+/// Second and later sessions of one process get a sequence number (the agent runs several).
+static NEXT_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// Lock file that guards the global (top-level only) files: function profiler, top-level
+/// set_ftrace_filter.
+const GLOBAL_LOCK: &str = "global.lock";
+
+/// One step to undo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum Undo {
+    /// `rmdir` our instance (its tracer, buffer, enables and pid filters go with it).
+    Instance(String),
+    /// `-:GROUP/` in kprobe_events or uprobe_events.
+    ProbeGroup { uprobe: bool, group: String },
+    /// Write `0` to an `enable` file.
+    Disable(PathBuf),
+    /// Put back a control file's old value.
+    Value { rel: PathBuf, old: String },
+    /// Put back a filter list (empty = all functions, as it was).
+    FilterList { rel: PathBuf, old: Vec<String> },
+}
+
+impl Undo {
+    /// Global changes outlive the process if it is killed: they go to the on-disk journal.
+    fn is_global(&self) -> bool {
+        matches!(self, Undo::Value { .. } | Undo::FilterList { .. })
+    }
+}
+
+/// What teardown could not undo.
+#[derive(Debug, Default)]
+pub struct TeardownReport {
+    pub failures: Vec<Error>,
+}
+
+pub struct Session {
+    tracefs: Tracefs,
+    features: Features,
+    id: SessionId,
+    instance: Instance,
+    undo: Vec<Undo>,
+    stop: StopFlag,
+    global: Option<LockFile>,
+    /// Held for the session's life: proof to others that it is alive. Dropped last.
+    alive: Option<LockFile>,
+    reaped: Vec<String>,
+    progress: Option<Box<dyn FnMut(&str) + Send>>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("instance", &self.instance)
+            .field("undo", &self.undo)
+            .finish()
+    }
+}
+
+impl Session {
+    /// Opens a session: detects features, removes what dead runs left, takes the alive lock
+    /// and creates the private instance.
+    pub fn open(tracefs: Tracefs, stop: StopFlag) -> Result<Session> {
+        let features = Features::detect(&tracefs);
+        features.require(Feature::Instances)?;
+        let reaped = reap_dead(&tracefs);
+        let id = SessionId {
+            pid: std::process::id(),
+            seq: NEXT_SEQ.fetch_add(1, Ordering::SeqCst),
+        };
+        let alive = match LockFile::try_acquire(&id.lock_name(), true)? {
+            TryLock::Acquired(l) => l,
+            TryLock::Held { holder } => {
+                return Err(Error::Busy {
+                    what: id.lock_name(),
+                    holder,
+                })
+            }
+        };
+        let name = id.instance_name();
+        let instance = Instance::create(&tracefs, &name)?;
+        Ok(Session {
+            tracefs,
+            features,
+            id,
+            undo: vec![Undo::Instance(name)],
+            instance,
+            stop,
+            global: None,
+            alive: Some(alive),
+            reaped,
+            progress: None,
+            closed: false,
+        })
+    }
+
+    pub fn tracefs(&self) -> &Tracefs {
+        &self.tracefs
+    }
+
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    pub fn stop_flag(&self) -> &StopFlag {
+        &self.stop
+    }
+
+    /// Our event group, `lkt_<pid>[_<n>]`.
+    pub fn group(&self) -> String {
+        self.id.group_name()
+    }
+
+    /// Our instance directory, relative to the tracefs root.
+    pub fn scope(&self) -> PathBuf {
+        self.instance.dir()
+    }
+
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// What this session's start removed of dead runs.
+    pub fn reaped(&self) -> &[String] {
+        &self.reaped
+    }
+
+    /// Receives progress messages for slow steps (attaching or removing many probes).
+    pub fn on_progress(&mut self, f: impl FnMut(&str) + Send + 'static) {
+        self.progress = Some(Box::new(f));
+    }
+
+    fn say(&mut self, msg: &str) {
+        if let Some(p) = self.progress.as_mut() {
+            p(msg);
+        }
+    }
+
+    /// Writes a file of our own instance (tracer, options, pids). No undo needed: the instance
+    /// goes away whole.
+    pub fn write_instance(&self, file: &str, value: &str) -> Result<()> {
+        self.tracefs.write(self.instance.rel(file), value)
+    }
+
+    pub fn append_instance(&self, file: &str, value: &str) -> Result<()> {
+        self.tracefs.append(self.instance.rel(file), value)
+    }
+
+    /// Sets our instance's function filter (never empty).
+    pub fn set_instance_filter(&self, list: &FilterList) -> Result<()> {
+        ftrace_filter::set(&self.tracefs, &self.instance.rel("set_ftrace_filter"), list)
+    }
+
+    /// Defines probes in our group, all of one batch or none: on failure the group is removed
+    /// again and the kernel's error_log entry is attached to the error.
+    pub fn add_probes(&mut self, defs: &[ProbeDef]) -> Result<()> {
+        let group = self.group();
+        let mut by_file: Vec<(ProbeFile, Vec<ProbeDef>)> = Vec::new();
+        for d in defs {
+            let mut d = d.clone();
+            d.group = Some(group.clone());
+            let file = ProbeFile::of(&d);
+            match by_file.iter_mut().find(|(f, _)| *f == file) {
+                Some((_, v)) => v.push(d),
+                None => by_file.push((file, vec![d])),
+            }
+        }
+        for (file, defs) in by_file {
+            let feature = match file {
+                ProbeFile::Kprobe => Feature::Kprobes,
+                ProbeFile::Uprobe => Feature::Uprobes,
+            };
+            self.features.require(feature)?;
+            let entry = Undo::ProbeGroup {
+                uprobe: file == ProbeFile::Uprobe,
+                group: group.clone(),
+            };
+            if !self.undo.contains(&entry) {
+                self.undo.push(entry);
+            }
+            if defs.len() > 20 {
+                self.say(&format!("attaching {} probes", defs.len()));
+            }
+            if let Err(e) = dynamic_events::add(&self.tracefs, file, &defs) {
+                // Lines before the bad one were applied: take the group away again.
+                let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Enables an event or group in our instance.
+    pub fn enable(&mut self, ev: &EventRef) -> Result<()> {
+        let scope = self.scope();
+        self.undo.push(Undo::Disable(ev.file(&scope, "enable")));
+        events::set_enabled(&self.tracefs, &scope, ev, true)
+    }
+
+    /// Sets a filter on an event in our instance (filters are per instance).
+    pub fn set_filter(&mut self, ev: &EventRef, filter: &str) -> Result<()> {
+        events::set_filter(&self.tracefs, &self.scope(), ev, filter)
+    }
+
+    /// Takes the lock on the global files. Fails at once when another run holds it.
+    pub fn lock_global(&mut self, what: &str) -> Result<()> {
+        if self.global.is_some() {
+            return Ok(());
+        }
+        match LockFile::try_acquire(GLOBAL_LOCK, false)? {
+            TryLock::Acquired(l) => {
+                self.global = Some(l);
+                Ok(())
+            }
+            TryLock::Held { holder } => Err(Error::Busy {
+                what: what.into(),
+                holder,
+            }),
+        }
+    }
+
+    fn require_global(&self) -> Result<()> {
+        if self.global.is_none() {
+            return Err(Error::Unsupported(
+                "internal: a global tracefs file was changed without the global lock".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Changes a global control file, remembering (and journaling) its old value.
+    pub fn set_global(&mut self, rel: &str, value: &str) -> Result<()> {
+        self.require_global()?;
+        let old = self.tracefs.read_value(rel)?;
+        self.record(Undo::Value {
+            rel: rel.into(),
+            old,
+        })?;
+        self.tracefs.write(rel, value)
+    }
+
+    /// Replaces a global filter list (top-level set_ftrace_filter), remembering the old one.
+    pub fn set_global_filter(&mut self, rel: &str, list: &FilterList) -> Result<()> {
+        self.require_global()?;
+        let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
+        self.record(Undo::FilterList {
+            rel: rel.into(),
+            old,
+        })?;
+        ftrace_filter::set(&self.tracefs, Path::new(rel), list)
+    }
+
+    fn record(&mut self, u: Undo) -> Result<()> {
+        self.undo.push(u);
+        if self.undo.last().is_some_and(Undo::is_global) {
+            write_journal(&self.id, &self.undo)?;
+        }
+        Ok(())
+    }
+
+    /// Undoes everything, newest first. Safe to call twice.
+    pub fn close(&mut self) -> TeardownReport {
+        let mut report = TeardownReport::default();
+        if self.closed {
+            return report;
+        }
+        self.closed = true;
+        let hurry = self.stop.hurry();
+        let scope = self.scope();
+        let undo = std::mem::take(&mut self.undo);
+        for u in undo.iter().rev() {
+            let r = match u {
+                // In a hurry, let rmdir of the instance disable what is enabled in it.
+                Undo::Disable(rel) if hurry && rel.starts_with(&scope) => Ok(()),
+                Undo::Disable(rel) => self.tracefs.write(rel, "0"),
+                Undo::ProbeGroup { uprobe, group } => {
+                    let file = if *uprobe {
+                        ProbeFile::Uprobe
+                    } else {
+                        ProbeFile::Kprobe
+                    };
+                    self.say(&format!("removing probes of {group}"));
+                    remove_group_safely(&self.tracefs, file, group, &scope)
+                }
+                Undo::Instance(name) => Instance::named(name.clone()).remove(&self.tracefs),
+                Undo::Value { rel, old } => self.tracefs.write(rel, old),
+                Undo::FilterList { rel, old } => ftrace_filter::restore(&self.tracefs, rel, old),
+            };
+            if let Err(e) = r {
+                report.failures.push(e);
+            }
+        }
+        if report.failures.is_empty() {
+            remove_journal(&self.id);
+        }
+        self.global.take();
+        self.alive.take();
+        report
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The normal path calls close() and reports; this is the path of errors and panics.
+        for e in self.close().failures {
+            eprintln!("lktrace: warning: cleanup: {e}");
+        }
+    }
+}
+
+/// Removes a probe group; if an event of it is still enabled somewhere (EBUSY), disables it at
+/// the top level and in our instance first and tries again.
+fn remove_group_safely(t: &Tracefs, file: ProbeFile, group: &str, scope: &Path) -> Result<()> {
+    match dynamic_events::remove_group(t, file, group) {
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            let g = EventRef::group(group);
+            let _ = events::set_enabled(t, Path::new(""), &g, false);
+            let _ = events::set_enabled(t, scope, &g, false);
+            dynamic_events::remove_group(t, file, group)
+        }
+        // A group with no events of this kind is fine: nothing to remove.
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+        other => other,
+    }
+}
+
+fn journal_name(id: &SessionId) -> String {
+    format!("{}.journal", id.lock_name().trim_end_matches(".lock"))
+}
+
+fn write_journal(id: &SessionId, undo: &[Undo]) -> Result<()> {
+    let globals: Vec<&Undo> = undo.iter().filter(|u| u.is_global()).collect();
+    let path = lock::lock_dir().join(journal_name(id));
+    let text = serde_json::to_string(&globals).map_err(|e| Error::Parse {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
+}
+
+fn remove_journal(id: &SessionId) {
+    let _ = std::fs::remove_file(lock::lock_dir().join(journal_name(id)));
+}
+
+/// Replays a dead run's journal of global changes (restoring old values), newest first.
+fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
+    let path = lock::lock_dir().join(journal_name(id));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let undo: Vec<Undo> = serde_json::from_str(&text).unwrap_or_default();
+    let mut done = Vec::new();
+    for u in undo.iter().rev() {
+        let r = match u {
+            Undo::Value { rel, old } => t.write(rel, old),
+            Undo::FilterList { rel, old } => ftrace_filter::restore(t, rel, old),
+            _ => Ok(()),
+        };
+        if r.is_ok() {
+            if let Undo::Value { rel, .. } | Undo::FilterList { rel, .. } = u {
+                done.push(format!("restored {}", rel.display()));
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    done
+}
+
+/// Every session id that owns something in tracefs or has a journal, with its liveness.
+pub fn owned(t: &Tracefs) -> Vec<(SessionId, Liveness)> {
+    let mut ids: Vec<SessionId> = Vec::new();
+    for name in t.list_dir("instances").unwrap_or_default() {
+        ids.extend(SessionId::from_instance(&name));
+    }
+    for l in dynamic_events::list_all(t) {
+        ids.extend(SessionId::from_group(&l.group));
+    }
+    if let Ok(rd) = std::fs::read_dir(lock::lock_dir()) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(rest) = name
+                .strip_prefix("session-")
+                .and_then(|n| n.strip_suffix(".journal"))
+            {
+                ids.extend(SessionId::from_group(&format!("{GROUP_PREFIX}{rest}")));
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    ids.into_iter().map(|id| (id, id.liveness())).collect()
+}
+
+/// Removes what dead lktrace runs left: their journaled global changes are restored, their
+/// instances and probe groups removed, their lock files deleted. Touches nothing else.
+/// Returns a line per thing removed.
+pub fn reap_dead(t: &Tracefs) -> Vec<String> {
+    let mut removed = Vec::new();
+    for (id, live) in owned(t) {
+        if live == Liveness::Alive || id.pid == std::process::id() {
+            continue;
+        }
+        removed.extend(replay_journal(t, &id));
+        let inst = Instance::named(id.instance_name());
+        if t.exists(inst.dir()) && inst.remove(t).is_ok() {
+            removed.push(format!("instance {}", id.instance_name()));
+        }
+        let group = id.group_name();
+        let listed = dynamic_events::list_all(t);
+        for (file, uprobe) in [(ProbeFile::Kprobe, false), (ProbeFile::Uprobe, true)] {
+            let n = listed
+                .iter()
+                .filter(|l| l.group == group && l.definition.contains('/') == true)
+                .filter(|l| is_uprobe_listing(&l.definition) == uprobe)
+                .count();
+            if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
+                removed.push(format!("{n} {} of group {group}", if uprobe { "uprobes" } else { "kprobes" }));
+            }
+        }
+        lock::remove_abandoned(&id.lock_name());
+    }
+    removed
+}
+
+/// A uprobe listing's place is `PATH:OFFSET`: the second word contains '/' and ':'.
+fn is_uprobe_listing(def: &str) -> bool {
+    def.split_whitespace()
+        .nth(1)
+        .is_some_and(|place| place.starts_with('/') && place.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake tracefs: enough files for a session to open and close.
+    fn fake() -> (tempfile::TempDir, Tracefs) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        for f in ["trace", "kprobe_events", "uprobe_events", "set_ftrace_filter"] {
+            std::fs::write(p.join(f), "").unwrap();
+        }
+        std::fs::write(p.join("current_tracer"), "nop\n").unwrap();
+        std::fs::write(p.join("function_profile_enabled"), "0\n").unwrap();
+        std::fs::create_dir(p.join("instances")).unwrap();
+        let t = Tracefs::at(p);
+        (dir, t)
+    }
+
+    #[test]
+    fn close_restores_globals_and_removes_the_instance() {
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+        assert!(t.exists(s.scope()));
+        s.lock_global("the function profiler").unwrap();
+        s.set_global("function_profile_enabled", "1").unwrap();
+        let list = FilterList::new(vec!["vfs_read".into()]).unwrap();
+        s.set_global_filter("set_ftrace_filter", &list).unwrap();
+        assert_eq!(t.read_value("function_profile_enabled").unwrap(), "1");
+        let scope = s.scope();
+        let r = s.close();
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        assert_eq!(t.read_value("function_profile_enabled").unwrap(), "0");
+        assert_eq!(t.read("set_ftrace_filter").unwrap(), "");
+        assert!(!t.exists(scope));
+    }
+
+    #[test]
+    fn global_changes_need_the_lock() {
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let mut s = Session::open(t, StopFlag::new()).unwrap();
+        assert!(s.set_global("function_profile_enabled", "1").is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! Asking a run to stop: Ctrl-C, SIGTERM, SIGHUP, SIGPIPE locally; a client's stop request or
+//! an expired lease in the agent. Tools poll the flag between short waits; teardown reads
+//! [`StopFlag::hurry`] to take the fast path after a second signal.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Shared, cheap to clone. Counts requests: the first asks to stop, the second to hurry.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(Arc<AtomicUsize>);
+
+impl StopFlag {
+    pub fn new() -> StopFlag {
+        StopFlag::default()
+    }
+
+    pub fn request(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst) > 0
+    }
+
+    /// A second request came: tear down with the fewest writes.
+    pub fn hurry(&self) -> bool {
+        self.0.load(Ordering::SeqCst) > 1
+    }
+
+    /// Sleeps up to `d`, waking early when a stop is requested. Returns true if stopped.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let end = Instant::now() + d;
+        loop {
+            if self.is_set() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= end {
+                return false;
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
+        }
+    }
+
+    /// Routes SIGINT, SIGTERM, SIGHUP and SIGPIPE to this flag instead of killing the process,
+    /// so teardown always runs. Safe to call more than once.
+    pub fn install_signal_handlers(&self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGTERM};
+            for sig in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
+                let counter = Arc::clone(&self.0);
+                // SAFETY: the handler only does an atomic add, which is async-signal-safe.
+                unsafe {
+                    signal_hook::low_level::register(sig, move || {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    })?;
+                }
+            }
+        }
+        #[cfg(windows)]
+        {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            for sig in [SIGINT, SIGTERM] {
+                let counter = Arc::clone(&self.0);
+                // SAFETY: as above.
+                unsafe {
+                    signal_hook::low_level::register(sig, move || {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleep_wakes_on_request_and_second_request_hurries() {
+        let f = StopFlag::new();
+        assert!(!f.sleep(Duration::from_millis(1)));
+        f.request();
+        assert!(f.sleep(Duration::from_secs(10)));
+        assert!(!f.hurry());
+        f.request();
+        assert!(f.hurry());
+    }
+}
