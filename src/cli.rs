@@ -89,15 +89,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
             }
         }
     };
-    if code == exit_codes::OK && env.stop.is_set() && !sigpipe_only() {
+    // A closed pipe also raises the stop flag (SIGPIPE); only a real signal is an interruption.
+    if code == exit_codes::OK && env.stop.interrupted() {
         return exit_codes::INTERRUPTED;
     }
     code
-}
-
-/// A closed pipe also raises the stop flag (SIGPIPE); that is not an interruption.
-fn sigpipe_only() -> bool {
-    false
 }
 
 fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
@@ -110,6 +106,8 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
     };
     let opts = output::Options {
         mode: if cli.global.json { Mode::Json } else { Mode::Human },
+        timestamps: matches!(&cli.command, Command::Funccount(a) if a.timestamps),
+        headers: matches!(&cli.command, Command::Kprobe(a) if a.headers),
         ..Default::default()
     };
     let stdout = std::io::stdout();

@@ -89,6 +89,12 @@ pub fn remove_group(t: &Tracefs, file: ProbeFile, group: &str) -> Result<()> {
         .map_err(|e| explain(t, e))
 }
 
+/// Removes one event (`-:GRP/EVENT`).
+pub fn remove_event(t: &Tracefs, file: ProbeFile, group: &str, event: &str) -> Result<()> {
+    t.append(file.rel(), &format!("-:{group}/{event}\n"))
+        .map_err(|e| explain(t, e))
+}
+
 /// Attaches the kernel's error_log entry for a rejected write, when there is one.
 ///
 /// A batch write fails on one of its lines; the log's `Command:` names it, so we look for the

@@ -191,6 +191,9 @@ impl Session {
         let mut by_file: Vec<(ProbeFile, Vec<ProbeDef>)> = Vec::new();
         for d in defs {
             let mut d = d.clone();
+            // Name the event ourselves: with `GRP/` alone the kernel would invent a name we
+            // could not predict.
+            d.event = Some(d.event_name());
             d.group = Some(group.clone());
             let file = ProbeFile::of(&d);
             match by_file.iter_mut().find(|(f, _)| *f == file) {
@@ -208,19 +211,47 @@ impl Session {
                 uprobe: file == ProbeFile::Uprobe,
                 group: group.clone(),
             };
-            if !self.undo.contains(&entry) {
+            let first_batch = !self.undo.contains(&entry);
+            if first_batch {
                 self.undo.push(entry);
             }
             if defs.len() > 20 {
                 self.say(&format!("attaching {} probes", defs.len()));
             }
             if let Err(e) = dynamic_events::add(&self.tracefs, file, &defs) {
-                // Lines before the bad one were applied: take the group away again.
-                let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                // The kernel kept the lines before the bad one: take this batch away again.
+                // The group's first batch goes in one write; later ones event by event, so
+                // earlier batches stay.
+                if first_batch {
+                    let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                } else {
+                    for d in &defs {
+                        let _ = dynamic_events::remove_event(&self.tracefs, file, &group, &d.event_name());
+                    }
+                }
                 return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// Defines probes one write each, skipping those the kernel refuses (a function on the
+    /// kprobe blacklist, say). Returns the refused ones with the kernel's reason; the accepted
+    /// ones stay. For tools that count many functions, where one bad function must not spoil
+    /// the rest.
+    pub fn add_probes_each(&mut self, defs: &[ProbeDef]) -> Result<Vec<(ProbeDef, Error)>> {
+        let mut refused = Vec::new();
+        if defs.len() > 20 {
+            self.say(&format!("attaching {} probes one by one", defs.len()));
+        }
+        for d in defs {
+            match self.add_probes(std::slice::from_ref(d)) {
+                Ok(()) => {}
+                Err(e @ Error::Rejected { .. }) => refused.push((d.clone(), e)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(refused)
     }
 
     /// Enables an event or group in our instance.
