@@ -51,7 +51,13 @@ impl Discover {
                 return Ok(Tracefs::at(dir));
             }
         }
-        if self.mount_if_missing && sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
+        if !sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
+            // tracefs is mode 0700: to anyone else the mount looks empty.
+            return Err(Error::NotRoot {
+                path: PathBuf::from(DEFAULT_MOUNT),
+            });
+        }
+        if self.mount_if_missing && Path::new(DEFAULT_MOUNT).is_dir() {
             let path = PathBuf::from(DEFAULT_MOUNT);
             sys::mount_tracefs(&path).map_err(|source| Error::MountFailed {
                 path: path.clone(),
