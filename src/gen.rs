@@ -33,7 +33,11 @@ pub fn man_pages_with_examples(cmd: Command, examples_dir: &Path) -> Vec<(String
     // subcommands `lktrace-funccount` for display; no `help` subcommand gets a page.
     let mut cmd = cmd.disable_help_subcommand(true);
     cmd.build();
-    let source = format!("{} {}", cmd.get_name(), cmd.get_version().unwrap_or_default());
+    let source = format!(
+        "{} {}",
+        cmd.get_name(),
+        cmd.get_version().unwrap_or_default()
+    );
     let root = cmd.get_name().to_string();
 
     let mut pages = Vec::new();
@@ -51,7 +55,14 @@ pub fn man_pages_with_examples(cmd: Command, examples_dir: &Path) -> Vec<(String
 
 /// Pages of `cmd` and its visible subcommands, depth first. `tool` names the example file:
 /// `funccount` for `lktrace funccount`, `ctl-status` for `lktrace ctl status`.
-fn collect(cmd: &Command, tool: &str, depth: usize, source: &str, dir: &Path, pages: &mut Vec<(String, Vec<u8>)>) {
+fn collect(
+    cmd: &Command,
+    tool: &str,
+    depth: usize,
+    source: &str,
+    dir: &Path,
+    pages: &mut Vec<(String, Vec<u8>)>,
+) {
     pages.push(page(cmd.clone(), tool, source, dir));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let sub_tool = if depth == 0 {
@@ -68,7 +79,8 @@ fn page(cmd: Command, tool: &str, source: &str, examples_dir: &Path) -> (String,
     let man = clap_mangen::Man::new(cmd).source(source);
     let name = man.get_filename();
     let mut roff = Vec::new();
-    man.render(&mut roff).expect("rendering into memory cannot fail");
+    man.render(&mut roff)
+        .expect("rendering into memory cannot fail");
     let examples = std::fs::read_to_string(examples_dir.join(format!("{tool}_example.txt"))).ok();
     if let Some(text) = examples {
         roff = with_examples(roff, &text);
@@ -121,7 +133,10 @@ pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
         .map(|(name, text)| (format!("man/{name}"), text))
         .collect();
     for (shell, name) in SHELLS {
-        files.push((format!("completions/{name}"), completions(cmd.clone(), *shell)));
+        files.push((
+            format!("completions/{name}"),
+            completions(cmd.clone(), *shell),
+        ));
     }
     files
 }
@@ -137,8 +152,19 @@ mod tests {
     #[test]
     fn one_page_per_command_and_standalone_tool() {
         let names: Vec<String> = man_pages(cmd()).into_iter().map(|(n, _)| n).collect();
-        for want in ["lktrace.1", "lktrace-funccount.1", "lktrace-kprobe.1", "lktrace-ctl.1", "lktrace-ctl-status.1", "funccount.1", "kprobe.1"] {
-            assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+        for want in [
+            "lktrace.1",
+            "lktrace-funccount.1",
+            "lktrace-kprobe.1",
+            "lktrace-ctl.1",
+            "lktrace-ctl-status.1",
+            "funccount.1",
+            "kprobe.1",
+        ] {
+            assert!(
+                names.iter().any(|n| n == want),
+                "{want} missing from {names:?}"
+            );
         }
         assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
     }
@@ -155,11 +181,17 @@ mod tests {
     #[test]
     fn examples_go_before_version() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kprobe_example.txt"), ".dot line\n# kprobe \\x\n").unwrap();
+        std::fs::write(
+            dir.path().join("kprobe_example.txt"),
+            ".dot line\n# kprobe \\x\n",
+        )
+        .unwrap();
         let pages = man_pages_with_examples(cmd(), dir.path());
         let (_, text) = pages.iter().find(|(n, _)| n == "kprobe.1").unwrap();
         let text = String::from_utf8_lossy(text);
-        let ex = text.find(".SH EXAMPLES\n.nf\n\\&.dot line\n# kprobe \\ex\n.fi\n").expect("examples");
+        let ex = text
+            .find(".SH EXAMPLES\n.nf\n\\&.dot line\n# kprobe \\ex\n.fi\n")
+            .expect("examples");
         if let Some(v) = text.find(".SH VERSION") {
             assert!(ex < v);
         }

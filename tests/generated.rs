@@ -53,7 +53,8 @@ fn man_pages_and_completions_are_up_to_date() {
             write(&root().join(rel), bytes);
         }
         for rel in &extra {
-            std::fs::remove_file(root().join(rel)).unwrap_or_else(|e| panic!("removing {rel}: {e}"));
+            std::fs::remove_file(root().join(rel))
+                .unwrap_or_else(|e| panic!("removing {rel}: {e}"));
         }
         return;
     }
@@ -66,6 +67,14 @@ fn man_pages_and_completions_are_up_to_date() {
             Err(_) => stale.push(format!("{rel} is missing")),
         }
     }
-    stale.extend(extra.iter().map(|rel| format!("{rel} is no longer generated")));
-    assert!(stale.is_empty(), "generated files are stale:\n  {}\n{HINT}", stale.join("\n  "));
+    stale.extend(
+        extra
+            .iter()
+            .map(|rel| format!("{rel} is no longer generated")),
+    );
+    assert!(
+        stale.is_empty(),
+        "generated files are stale:\n  {}\n{HINT}",
+        stale.join("\n  ")
+    );
 }

@@ -6,8 +6,8 @@ mod json_schema;
 
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
-    Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format, InstanceStatus, Lost,
-    Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
+    Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
+    InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -39,7 +39,10 @@ fn event(full: bool) -> Record {
         probe: full.then(|| "do_sys_openat2+0x0/0x170".into()),
         fields: Fields(vec![
             ("dfd".into(), FieldValue::Str("0xffffff9c".into())),
-            ("filename".into(), FieldValue::Str("/tmp/marker-file".into())),
+            (
+                "filename".into(),
+                FieldValue::Str("/tmp/marker-file".into()),
+            ),
             ("count".into(), FieldValue::UInt(u64::MAX)),
             ("delta".into(), FieldValue::Int(-2)),
         ]),
@@ -50,7 +53,11 @@ fn event(full: bool) -> Record {
 
 /// At least one record of every type, with optional fields both absent and present.
 fn samples() -> Vec<Record> {
-    let owners = [Owner::Other, Owner::Live { pid: 7 }, Owner::Dead { pid: 42 }];
+    let owners = [
+        Owner::Other,
+        Owner::Live { pid: 7 },
+        Owner::Dead { pid: 42 },
+    ];
     let mut v = vec![
         Record::Counts(Counts {
             backend: "kprobe_profile".into(),
@@ -257,7 +264,9 @@ fn an_extra_field_is_rejected() {
     let out = render_json(&samples());
     for l in out.lines() {
         let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-        v.as_object_mut().unwrap().insert("surprise".into(), 1.into());
+        v.as_object_mut()
+            .unwrap()
+            .insert("surprise".into(), 1.into());
         let bad = v.to_string();
         assert!(json_schema::validate_line(&bad).is_err(), "accepted: {bad}");
     }
@@ -265,9 +274,15 @@ fn an_extra_field_is_rejected() {
     let bad = r#"{"type":"counts","backend":"profiler","duration_s":1.0,"time":0.0,"counts":[{"name":"f","count":1,"x":2}]}"#;
     assert!(json_schema::validate_line(bad).is_err());
     let bad = r#"{"type":"reset","removed":[],"host":null}"#;
-    assert!(json_schema::validate_line(bad).is_err(), "host is absent, never null");
+    assert!(
+        json_schema::validate_line(bad).is_err(),
+        "host is absent, never null"
+    );
     let bad = r#"{"type":"lost","count":1}"#;
-    assert!(json_schema::validate_line(bad).is_err(), "cpu is always present");
+    assert!(
+        json_schema::validate_line(bad).is_err(),
+        "cpu is always present"
+    );
     let bad = r#"{"type":"bogus"}"#;
     assert!(json_schema::validate_line(bad).is_err());
 }
@@ -283,10 +298,13 @@ fn the_documented_examples_validate() {
         let line = json_schema::validate_line(l).unwrap_or_else(|e| panic!("docs/json.md: {e}"));
         kinds.insert(line.kind());
         // And the library reads them back as the same JSON it writes.
-        let r: Record = serde_json::from_str(l).unwrap_or_else(|e| panic!("docs/json.md: {e}: {l}"));
+        let r: Record =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("docs/json.md: {e}: {l}"));
         let again = serde_json::to_string(&r).unwrap();
-        let (a, b): (serde_json::Value, serde_json::Value) =
-            (serde_json::from_str(l).unwrap(), serde_json::from_str(&again).unwrap());
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(l).unwrap(),
+            serde_json::from_str(&again).unwrap(),
+        );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
     assert_eq!(kinds.len(), 10, "docs/json.md has an example of every type");

@@ -22,14 +22,18 @@ impl<'a> JsonSink<'a> {
 pub fn line(record: &Record) -> Result<Vec<u8>, SinkError> {
     // Serialising into memory first keeps serde errors (impossible for these types, but typed
     // all the same) apart from I/O errors, which must go through `SinkError::from_io`.
-    let mut buf = serde_json::to_vec(record).map_err(|e| SinkError::Io(std::io::Error::other(e)))?;
+    let mut buf =
+        serde_json::to_vec(record).map_err(|e| SinkError::Io(std::io::Error::other(e)))?;
     buf.push(b'\n');
     Ok(buf)
 }
 
 /// Records that arrive one by one while a trace runs: a reader should see each at once.
 pub(crate) fn is_stream(record: &Record) -> bool {
-    matches!(record, Record::Event(_) | Record::Lost(_) | Record::Stack(_))
+    matches!(
+        record,
+        Record::Event(_) | Record::Lost(_) | Record::Stack(_)
+    )
 }
 
 impl Sink for JsonSink<'_> {
@@ -63,7 +67,8 @@ mod tests {
                 host: None,
             }))
             .unwrap();
-            sink.emit(Record::notice(NoticeLevel::Warning, "x")).unwrap();
+            sink.emit(Record::notice(NoticeLevel::Warning, "x"))
+                .unwrap();
             sink.emit(Record::Counts(Counts {
                 backend: "profiler".into(),
                 duration_s: 1.0,

@@ -38,7 +38,11 @@ pub struct Options {
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
-pub fn renderer<'a>(opts: Options, out: Box<dyn Write + 'a>, err: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> {
+pub fn renderer<'a>(
+    opts: Options,
+    out: Box<dyn Write + 'a>,
+    err: Box<dyn Write + 'a>,
+) -> Box<dyn Sink + 'a> {
     match opts.mode {
         // In JSON mode stderr is not used: notices are records like any other.
         Mode::Json => Box::new(json::JsonSink::new(out)),
@@ -74,7 +78,9 @@ impl HumanSink<'_> {
     }
 
     fn err_line(&mut self, s: &str) -> Result<(), SinkError> {
-        self.err.write_all(s.as_bytes()).map_err(SinkError::from_io)?;
+        self.err
+            .write_all(s.as_bytes())
+            .map_err(SinkError::from_io)?;
         self.err.write_all(b"\n").map_err(SinkError::from_io)?;
         self.err.flush().map_err(SinkError::from_io)
     }
@@ -144,7 +150,10 @@ mod tests {
             }
             sink.flush().unwrap();
         }
-        (String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     }
 
     fn event(ts: f64) -> Record {
@@ -157,7 +166,10 @@ mod tests {
             timestamp: ts,
             event: "openret".into(),
             probe: Some("__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2".into()),
-            fields: Fields(vec![("ret".into(), crate::record::FieldValue::Str("0x3".into()))]),
+            fields: Fields(vec![(
+                "ret".into(),
+                crate::record::FieldValue::Str("0x3".into()),
+            )]),
             payload: None,
             host: None,
         })
@@ -196,7 +208,10 @@ mod tests {
             "             cat-117     [001] .....     2.600000: openret: (__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2) ret=0x3",
         );
         assert_eq!(out, want);
-        assert_eq!(err, "lktrace: warning: lost 5 events on CPU 1 (the kernel's buffer was full)\n");
+        assert_eq!(
+            err,
+            "lktrace: warning: lost 5 events on CPU 1 (the kernel's buffer was full)\n"
+        );
     }
 
     #[test]
@@ -209,7 +224,10 @@ mod tests {
                 counts(2),
             ],
         );
-        assert_eq!(out, "FUNC      COUNT\nvfs_read      1\n\nFUNC      COUNT\nvfs_read      2\n");
+        assert_eq!(
+            out,
+            "FUNC      COUNT\nvfs_read      1\n\nFUNC      COUNT\nvfs_read      2\n"
+        );
         assert_eq!(err, "lktrace: counting with profiler\n");
     }
 
@@ -220,7 +238,10 @@ mod tests {
             ..Options::default()
         };
         let (out, err) = human(opts, vec![Record::notice(NoticeLevel::Warning, "w")]);
-        assert_eq!(out, "{\"type\":\"notice\",\"level\":\"warning\",\"message\":\"w\"}\n");
+        assert_eq!(
+            out,
+            "{\"type\":\"notice\",\"level\":\"warning\",\"message\":\"w\"}\n"
+        );
         assert_eq!(err, "");
     }
 }

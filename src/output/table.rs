@@ -57,7 +57,11 @@ pub fn counts(c: &Counts, timestamps: bool, multi_host: bool) -> String {
     };
     for row in &c.counts {
         if multi_host {
-            t.add_row(vec![host.to_string(), row.name.clone(), row.count.to_string()]);
+            t.add_row(vec![
+                host.to_string(),
+                row.name.clone(),
+                row.count.to_string(),
+            ]);
         } else {
             t.add_row(vec![row.name.clone(), row.count.to_string()]);
         }
@@ -87,6 +91,8 @@ pub fn utc_hms(secs: i64) -> String {
 
 #[cfg(unix)]
 fn local_parts(secs: i64) -> Option<(i32, i32, i32)> {
+    // time_t is 32 bits on some targets (older 32-bit ARM): out of range means no local time.
+    #[allow(clippy::useless_conversion)]
     let t: libc::time_t = secs.try_into().ok()?;
     // SAFETY: `tm` is plain data that localtime_r fills in; both pointers are valid for the
     // call, and the reentrant variant keeps no shared state.
@@ -180,7 +186,11 @@ pub fn status(s: &Status, multi_host: bool) -> String {
     } else {
         let mut t = plain(&["NAME", "TRACER", "OWNER"], &[]);
         for i in &s.instances {
-            t.add_row(vec![i.name.clone(), i.current_tracer.clone(), owner_text(&i.owner)]);
+            t.add_row(vec![
+                i.name.clone(),
+                i.current_tracer.clone(),
+                owner_text(&i.owner),
+            ]);
         }
         out.push_str(&text(&t));
     }
@@ -191,7 +201,11 @@ fn check_items(title: &str, items: &[CheckItem]) -> String {
     let mut t = plain(&[title, "OK", "REASON"], &[]);
     for i in items {
         let ok = if i.ok { "OK" } else { "NO" };
-        t.add_row(vec![i.name.clone(), ok.to_string(), i.reason.clone().unwrap_or_default()]);
+        t.add_row(vec![
+            i.name.clone(),
+            ok.to_string(),
+            i.reason.clone().unwrap_or_default(),
+        ]);
     }
     text(&t)
 }
@@ -206,10 +220,15 @@ pub fn check(c: &Check, multi_host: bool) -> String {
             ("kernel", c.kernel_release.clone()),
             ("arch", c.arch.clone()),
             ("root", yes_no(c.root).to_string()),
-            ("tracefs", c.tracefs.clone().unwrap_or_else(|| "not found".to_string())),
+            (
+                "tracefs",
+                c.tracefs.clone().unwrap_or_else(|| "not found".to_string()),
+            ),
             (
                 "lockdown",
-                c.lockdown.clone().unwrap_or_else(|| "not in this kernel".to_string()),
+                c.lockdown
+                    .clone()
+                    .unwrap_or_else(|| "not in this kernel".to_string()),
             ),
         ],
     );

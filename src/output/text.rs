@@ -67,7 +67,14 @@ fn context(out: &mut String, comm: &str, pid: u32, cpu: u32, flags: Option<&str>
 pub fn event_line(e: &Event, multi_host: bool) -> String {
     let mut out = String::with_capacity(128);
     host_prefix(&mut out, multi_host, e.host.as_deref());
-    context(&mut out, &e.comm, e.pid, e.cpu, e.flags.as_deref(), e.timestamp);
+    context(
+        &mut out,
+        &e.comm,
+        e.pid,
+        e.cpu,
+        e.flags.as_deref(),
+        e.timestamp,
+    );
     if e.event == "function" {
         // Function-tracer lines have no event name: just `func <-parent`.
         out.push_str(&function_payload(e));
@@ -261,7 +268,15 @@ mod tests {
     const FIXTURE: &str = include_str!("../../tests/fixtures/debian/trace_kprobes.txt");
     const STACK_FIXTURE: &str = include_str!("../../tests/fixtures/debian/trace_kprobe_stack.txt");
 
-    fn open(comm: &str, pid: u32, cpu: u32, ts: f64, dfd: &str, filename: &str, flags: &str) -> Event {
+    fn open(
+        comm: &str,
+        pid: u32,
+        cpu: u32,
+        ts: f64,
+        dfd: &str,
+        filename: &str,
+        flags: &str,
+    ) -> Event {
         Event {
             comm: comm.into(),
             pid,
@@ -301,7 +316,15 @@ mod tests {
     fn fixture_events() -> Vec<Event> {
         let d = "0xffffff9c";
         vec![
-            open("sh", 105, 0, 2.521076, d, "events/lkt_cap/openret/enable", "0x8241"),
+            open(
+                "sh",
+                105,
+                0,
+                2.521076,
+                d,
+                "events/lkt_cap/openret/enable",
+                "0x8241",
+            ),
             open("sh", 105, 0, 2.522166, d, "/dev/null", "0x8241"),
             openret("sh", 105, 0, 2.522380, "0x3"),
             open("cat", 117, 1, 2.527091, d, "/tmp/marker-file", "0x8000"),
@@ -314,7 +337,15 @@ mod tests {
             openret("sh", 105, 0, 2.534677, "0x3"),
             open("cat", 119, 1, 2.538982, d, "/nonexistent", "0x8000"),
             openret("cat", 119, 1, 2.539140, "0xfffffffffffffffe"),
-            open("sh", 105, 0, 2.541269, d, "events/lkt_cap/open/enable", "0x8241"),
+            open(
+                "sh",
+                105,
+                0,
+                2.541269,
+                d,
+                "events/lkt_cap/open/enable",
+                "0x8241",
+            ),
             openret("sh", 105, 0, 2.541418, "0x3"),
             openret("sh", 105, 0, 2.541953, "0x3"),
         ]
@@ -323,7 +354,10 @@ mod tests {
     #[test]
     fn events_match_the_kernels_lines() {
         let expected: Vec<&str> = FIXTURE.lines().filter(|l| !l.starts_with('#')).collect();
-        let got: Vec<String> = fixture_events().iter().map(|e| event_line(e, false)).collect();
+        let got: Vec<String> = fixture_events()
+            .iter()
+            .map(|e| event_line(e, false))
+            .collect();
         assert_eq!(got.len(), expected.len());
         for (g, e) in got.iter().zip(&expected) {
             assert_eq!(g, e);
@@ -356,7 +390,12 @@ mod tests {
             ],
             host: None,
         };
-        let expected: String = STACK_FIXTURE.lines().skip(13).take(5).map(|l| format!("{l}\n")).collect();
+        let expected: String = STACK_FIXTURE
+            .lines()
+            .skip(13)
+            .take(5)
+            .map(|l| format!("{l}\n"))
+            .collect();
         assert_eq!(stack_lines(&s, false), expected);
     }
 
@@ -418,10 +457,20 @@ mod tests {
 
     #[test]
     fn lost_lines_and_warnings() {
-        let l = |cpu, count| Lost { cpu, count, host: None };
-        assert_eq!(lost_line(&l(Some(0), Some(2760)), false), "CPU:0 [LOST 2760 EVENTS]");
+        let l = |cpu, count| Lost {
+            cpu,
+            count,
+            host: None,
+        };
+        assert_eq!(
+            lost_line(&l(Some(0), Some(2760)), false),
+            "CPU:0 [LOST 2760 EVENTS]"
+        );
         assert_eq!(lost_line(&l(Some(1), None), false), "CPU:1 [LOST EVENTS]");
-        assert_eq!(lost_line(&l(None, Some(3)), false), "[LOST 3 EVENTS in transit]");
+        assert_eq!(
+            lost_line(&l(None, Some(3)), false),
+            "[LOST 3 EVENTS in transit]"
+        );
         assert_eq!(lost_line(&l(None, None), false), "[LOST EVENTS in transit]");
         assert_eq!(
             lost_warning(&l(Some(0), Some(2760)), false),
@@ -440,9 +489,15 @@ mod tests {
             message: "counting with kprobe_profile".into(),
             host: Some("pi".into()),
         };
-        assert_eq!(notice_line(&n, false), "lktrace: counting with kprobe_profile");
+        assert_eq!(
+            notice_line(&n, false),
+            "lktrace: counting with kprobe_profile"
+        );
         n.level = NoticeLevel::Warning;
-        assert_eq!(notice_line(&n, true), "lktrace: warning: [pi] counting with kprobe_profile");
+        assert_eq!(
+            notice_line(&n, true),
+            "lktrace: warning: [pi] counting with kprobe_profile"
+        );
     }
 
     #[test]
