@@ -56,7 +56,10 @@ fn host_prefix(out: &mut String, multi_host: bool, host: Option<&str>) {
 fn context(out: &mut String, comm: &str, pid: u32, cpu: u32, flags: Option<&str>, ts: f64) {
     // "[%03d] " then, with irq-info, the flags, then " %5lu.%06lu: ". Without flags the two
     // spaces around the missing column are both still printed by the kernel.
-    let _ = write!(out, "{comm:>16}-{pid:<7} [{cpu:03}] ");
+    // `%16s` pads by bytes, not characters: a UTF-8 comm lines up as the kernel's does.
+    out.extend(std::iter::repeat_n(' ', 16usize.saturating_sub(comm.len())));
+    out.push_str(comm);
+    let _ = write!(out, "-{pid:<7} [{cpu:03}] ");
     if let Some(f) = flags {
         out.push_str(f);
     }
@@ -446,6 +449,12 @@ mod tests {
         e.fields = Fields::default();
         e.payload = Some("vfs_read <-ksys_read".into());
         assert_eq!(event_line(&e, false), want);
+    }
+
+    #[test]
+    fn comm_is_padded_by_bytes_like_printf() {
+        let e = open("caf\u{e9}", 9, 0, 1.0, "0x1", "x", "0x0");
+        assert!(event_line(&e, false).starts_with("           caf\u{e9}-9       [000]"));
     }
 
     #[test]
