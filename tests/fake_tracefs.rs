@@ -103,11 +103,20 @@ fn funccount_profiler_sums_cpus_and_restores_every_file() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["name"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
-        vec![("vfs_open".into(), 4), ("vfs_read".into(), 100), ("vfs_write".into(), 102)]
+        vec![
+            ("vfs_open".into(), 4),
+            ("vfs_read".into(), 100),
+            ("vfs_write".into(), 102)
+        ]
     );
     assert_eq!(snapshot(tree.path()), before, "the tree was not restored");
 }
@@ -119,10 +128,17 @@ fn funccount_refuses_a_profiler_someone_else_runs() {
     fake_tree(tree.path());
     std::fs::write(tree.path().join("function_profile_enabled"), "1\n").unwrap();
     let before = snapshot(tree.path());
-    let out = lktrace(tree.path(), locks.path(), &["funccount", "-d", "0.1", "vfs_*"]);
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "0.1", "vfs_*"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("lktrace: error: the function profiler is in use"), "{stderr}");
+    assert!(
+        stderr.starts_with("lktrace: error: the function profiler is in use"),
+        "{stderr}"
+    );
     assert_eq!(snapshot(tree.path()), before);
 }
 
@@ -131,10 +147,17 @@ fn funccount_with_no_match_says_so() {
     let tree = tempfile::tempdir().unwrap();
     let locks = tempfile::tempdir().unwrap();
     fake_tree(tree.path());
-    let out = lktrace(tree.path(), locks.path(), &["funccount", "-d", "0.1", "nosuch_*"]);
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "0.1", "nosuch_*"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no traceable function matches `nosuch_*`"), "{stderr}");
+    assert!(
+        stderr.contains("no traceable function matches `nosuch_*`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint:"), "{stderr}");
 }
 
@@ -145,7 +168,9 @@ fn usage_errors_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(env!("CARGO_BIN_EXE_funccount")).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -160,9 +185,18 @@ fn ctl_status_attributes_owners() {
     )
     .unwrap();
     std::fs::create_dir_all(tree.path().join("instances/lktrace_99999999")).unwrap();
-    std::fs::write(tree.path().join("instances/lktrace_99999999/current_tracer"), "function\n").unwrap();
+    std::fs::write(
+        tree.path()
+            .join("instances/lktrace_99999999/current_tracer"),
+        "function\n",
+    )
+    .unwrap();
     let out = lktrace(tree.path(), locks.path(), &["ctl", "status", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "status");
     assert_eq!(v["current_tracer"], "nop");

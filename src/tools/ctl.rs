@@ -11,7 +11,9 @@ use crate::record::{
 };
 use crate::tracefs::features::{Feature, Features};
 use crate::tracefs::stale::{Liveness, SessionId, INSTANCE_PREFIX};
-use crate::tracefs::{dynamic_events, events, ftrace_filter, session, sys, Error as TfError, Tracefs};
+use crate::tracefs::{
+    dynamic_events, events, ftrace_filter, session, sys, Error as TfError, Tracefs,
+};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +22,9 @@ pub enum CtlSpec {
     Status,
     Check,
     /// Remove what dead lktrace runs left; with `all`, what perf-tools' reset-ftrace does.
-    Reset { all: bool },
+    Reset {
+        all: bool,
+    },
 }
 
 pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
@@ -32,7 +36,11 @@ pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         CtlSpec::Check => sink.emit(Record::Check(check(env)))?,
         CtlSpec::Reset { all } => {
             let t = super::open_tracefs(env)?;
-            let removed = if *all { reset_all(&t)? } else { session::reap_dead(&t) };
+            let removed = if *all {
+                reset_all(&t)?
+            } else {
+                session::reap_dead(&t)
+            };
             sink.emit(Record::Reset(Reset {
                 removed,
                 host: None,
@@ -55,7 +63,10 @@ fn owner(id: Option<SessionId>) -> Owner {
 /// A snapshot of tracefs, with each dynamic event and instance attributed to its owner.
 pub fn status(t: &Tracefs) -> Result<Status> {
     let current_tracer = t.read_value("current_tracer")?;
-    let tracing_on = t.read_value("tracing_on").map(|v| v == "1").unwrap_or(false);
+    let tracing_on = t
+        .read_value("tracing_on")
+        .map(|v| v == "1")
+        .unwrap_or(false);
     // Under lockdown these are unreadable; status still shows the rest.
     let ftrace_filter = t
         .read("set_ftrace_filter")
@@ -115,7 +126,10 @@ pub fn check(env: &RunEnv) -> Check {
     let lockdown = crate::tracefs::features::lockdown_mode();
     let locked = lockdown.as_deref() == Some("confidentiality");
     let (tracefs, features) = match &found {
-        Ok(t) => (Some(t.root().display().to_string()), Some(Features::detect(t))),
+        Ok(t) => (
+            Some(t.root().display().to_string()),
+            Some(Features::detect(t)),
+        ),
         Err(_) => (None, None),
     };
     let reason_for = |f: Feature| -> Option<String> {
@@ -170,12 +184,22 @@ pub fn check(env: &RunEnv) -> Check {
         Some("needs root".to_string())
     };
     let tools = vec![
-        item("funccount (profiler)", reason_for(Feature::FunctionProfiler)),
+        item(
+            "funccount (profiler)",
+            reason_for(Feature::FunctionProfiler),
+        ),
         item("funccount (kprobe_profile)", reason_for(Feature::Kprobes)),
-        item("funccount (function_trace)", reason_for(Feature::FunctionTracer)),
+        item(
+            "funccount (function_trace)",
+            reason_for(Feature::FunctionTracer),
+        ),
         item(
             "funccount",
-            any_of(&[Feature::FunctionProfiler, Feature::Kprobes, Feature::FunctionTracer]),
+            any_of(&[
+                Feature::FunctionProfiler,
+                Feature::Kprobes,
+                Feature::FunctionTracer,
+            ]),
         ),
         item("kprobe", first(&[Feature::Kprobes, Feature::Instances])),
         item("kprobe -s", first(&[Feature::Kprobes, Feature::StackTrace])),
@@ -218,16 +242,23 @@ fn reset_all(t: &Tracefs) -> Result<Vec<String>> {
                 done.push(what.to_string());
                 Ok(())
             }
-            Err(e @ TfError::Lockdown { .. }) | Err(e @ TfError::NotRoot { .. }) => Err(Error::from(e)),
+            Err(e @ TfError::Lockdown { .. }) | Err(e @ TfError::NotRoot { .. }) => {
+                Err(Error::from(e))
+            }
             // A file this kernel lacks is nothing to reset.
-            Err(TfError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(TfError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Ok(())
+            }
             Err(e) => Err(Error::from(e)),
         }
     };
     step("tracing_on = 1", t.write("tracing_on", "1"))?;
     step("current_tracer = nop", t.write("current_tracer", "nop"))?;
     if t.exists("function_profile_enabled") {
-        step("function_profile_enabled = 0", t.write("function_profile_enabled", "0"))?;
+        step(
+            "function_profile_enabled = 0",
+            t.write("function_profile_enabled", "0"),
+        )?;
     }
     for f in [
         "set_ftrace_filter",

@@ -17,7 +17,9 @@ use crate::tracefs::ftrace_filter::{self, FilterList};
 use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::probe::{ProbeDef, ProbeKind, Target};
 use crate::tracefs::trace_line::{self, Body, Line};
-use crate::tracefs::{dynamic_events, kprobe_profile, profiler, Error as TfError, Session, Tracefs};
+use crate::tracefs::{
+    dynamic_events, kprobe_profile, profiler, Error as TfError, Session, Tracefs,
+};
 use crate::{Error, Result};
 
 /// Where the counting happens.
@@ -87,7 +89,9 @@ impl FunccountArgs {
         for (name, v) in [("-i", self.interval), ("-d", self.duration)] {
             if let Some(v) = v {
                 if !(v > 0.0 && v.is_finite()) {
-                    return Err(crate::Error::Usage(format!("{name} needs a positive number of seconds")));
+                    return Err(crate::Error::Usage(format!(
+                        "{name} needs a positive number of seconds"
+                    )));
                 }
             }
         }
@@ -95,7 +99,9 @@ impl FunccountArgs {
             return Err(crate::Error::Usage("-t needs a number above 0".into()));
         }
         if self.pattern.trim().is_empty() || self.pattern.contains(char::is_whitespace) {
-            return Err(crate::Error::Usage("the pattern must be one glob without spaces".into()));
+            return Err(crate::Error::Usage(
+                "the pattern must be one glob without spaces".into(),
+            ));
         }
         Ok(FunccountSpec {
             pattern: self.pattern.clone(),
@@ -519,7 +525,9 @@ impl Counter for TraceCounter {
             .into());
         }
         self.tracefs = Some(s.tracefs().clone());
-        self.pipe = Some(TracePipe::open(&s.tracefs().path(s.instance().rel("trace_pipe")))?);
+        self.pipe = Some(TracePipe::open(
+            &s.tracefs().path(s.instance().rel("trace_pipe")),
+        )?);
         Ok(())
     }
 
@@ -578,9 +586,18 @@ mod tests {
     fn event_names_avoid_other_groups_and_each_other() {
         let taken: HashSet<String> = ["vfs_read".to_string()].into();
         let mut used = HashSet::new();
-        assert_eq!(unique_event_name("vfs_read", &taken, &mut used), "vfs_read_lkt1");
-        assert_eq!(unique_event_name("foo.isra.0", &taken, &mut used), "foo_isra_0");
-        assert_eq!(unique_event_name("foo_isra_0", &taken, &mut used), "foo_isra_0_lkt1");
+        assert_eq!(
+            unique_event_name("vfs_read", &taken, &mut used),
+            "vfs_read_lkt1"
+        );
+        assert_eq!(
+            unique_event_name("foo.isra.0", &taken, &mut used),
+            "foo_isra_0"
+        );
+        assert_eq!(
+            unique_event_name("foo_isra_0", &taken, &mut used),
+            "foo_isra_0_lkt1"
+        );
         let long = "x".repeat(80);
         let n = unique_event_name(&long, &taken, &mut used);
         assert_eq!(n.len(), 64);

@@ -71,7 +71,9 @@ impl KprobeArgs {
     pub fn to_spec(&self) -> Result<KprobeSpec> {
         if let Some(d) = self.duration {
             if !(d > 0.0 && d.is_finite()) {
-                return Err(crate::Error::Usage("-d needs a positive number of seconds".into()));
+                return Err(crate::Error::Usage(
+                    "-d needs a positive number of seconds".into(),
+                ));
             }
         }
         Ok(KprobeSpec {
@@ -114,9 +116,9 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         }
     }
     let pids = match (spec.pid, spec.tid) {
-        (Some(pid), _) => Some(sys::threads_of(pid).map_err(|_| {
-            Error::Usage(format!("no process with pid {pid}"))
-        })?),
+        (Some(pid), _) => Some(
+            sys::threads_of(pid).map_err(|_| Error::Usage(format!("no process with pid {pid}")))?,
+        ),
         (None, Some(tid)) => {
             if !sys::process_alive(tid) {
                 return Err(Error::Usage(format!("no thread with id {tid}")));
@@ -153,7 +155,10 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         if spec.pid.is_some() {
             session.write_instance("options/event-fork", "1")?;
         }
-    } else if session.tracefs().exists(session.instance().rel("set_event_notrace_pid")) {
+    } else if session
+        .tracefs()
+        .exists(session.instance().rel("set_event_notrace_pid"))
+    {
         // Keep our own work (reading /proc for tgids, say) out of the trace.
         let mut me = vec![std::process::id()];
         me.extend(super::current_tid());
@@ -196,7 +201,12 @@ fn close(mut session: Session) -> Result<()> {
 }
 
 /// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe.
-fn stream(spec: &KprobeSpec, session: &Session, pipe: &mut TracePipe, sink: &mut dyn Sink) -> Result<()> {
+fn stream(
+    spec: &KprobeSpec,
+    session: &Session,
+    pipe: &mut TracePipe,
+    sink: &mut dyn Sink,
+) -> Result<()> {
     let stop = session.stop_flag();
     let mut conv = TraceRecords::new();
     let mut tgids = TgidCache::default();

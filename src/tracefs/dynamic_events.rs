@@ -112,6 +112,7 @@ pub fn explain(t: &Tracefs, e: Error) -> Error {
                     .lines()
                     .rev()
                     .find_map(|line| error_log::find_for(&text, line))
+                    .map(Box::new)
             });
             Error::Rejected {
                 path,
@@ -136,7 +137,9 @@ mod tests {
         assert_eq!(l[1].group, "lkt_cap");
         assert_eq!(l[1].event, "openret");
         assert!(l[1].definition.starts_with("r10:"));
-        let u = parse_listing(include_str!("../../tests/fixtures/debian/uprobe_events.txt"));
+        let u = parse_listing(include_str!(
+            "../../tests/fixtures/debian/uprobe_events.txt"
+        ));
         assert_eq!(u[0].event, "up");
     }
 }

@@ -155,7 +155,9 @@ impl Tracefs {
                 None if sys::is_root() => {
                     return Error::Lockdown {
                         path: path.to_path_buf(),
-                        mode: "lockdown mode unreadable: securityfs is not mounted; refused to root".into(),
+                        mode:
+                            "lockdown mode unreadable: securityfs is not mounted; refused to root"
+                                .into(),
                     }
                 }
                 _ => {}

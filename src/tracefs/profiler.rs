@@ -28,7 +28,9 @@ pub const NAME_WIDTH: usize = 30;
 pub fn read_all(t: &super::Tracefs) -> super::Result<Vec<ProfileRow>> {
     let mut rows = Vec::new();
     for name in t.list_dir("trace_stat")? {
-        if name.starts_with("function") && name["function".len()..].bytes().all(|b| b.is_ascii_digit()) {
+        if name.starts_with("function")
+            && name["function".len()..].bytes().all(|b| b.is_ascii_digit())
+        {
             rows.extend(parse_stat(&t.read(format!("trace_stat/{name}"))?));
         }
     }

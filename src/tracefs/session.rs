@@ -55,6 +55,9 @@ impl Undo {
     }
 }
 
+/// Receives a line for each slow step.
+type Progress = Box<dyn FnMut(&str) + Send>;
+
 /// What teardown could not undo.
 #[derive(Debug, Default)]
 pub struct TeardownReport {
@@ -72,7 +75,7 @@ pub struct Session {
     /// Held for the session's life: proof to others that it is alive. Dropped last.
     alive: Option<LockFile>,
     reaped: Vec<String>,
-    progress: Option<Box<dyn FnMut(&str) + Send>>,
+    progress: Option<Progress>,
     closed: bool,
 }
 
@@ -226,7 +229,12 @@ impl Session {
                     let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
                 } else {
                     for d in &defs {
-                        let _ = dynamic_events::remove_event(&self.tracefs, file, &group, &d.event_name());
+                        let _ = dynamic_events::remove_event(
+                            &self.tracefs,
+                            file,
+                            &group,
+                            &d.event_name(),
+                        );
                     }
                 }
                 return Err(e);
@@ -474,11 +482,14 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
         for (file, uprobe) in [(ProbeFile::Kprobe, false), (ProbeFile::Uprobe, true)] {
             let n = listed
                 .iter()
-                .filter(|l| l.group == group && l.definition.contains('/') == true)
+                .filter(|l| l.group == group)
                 .filter(|l| is_uprobe_listing(&l.definition) == uprobe)
                 .count();
             if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
-                removed.push(format!("{n} {} of group {group}", if uprobe { "uprobes" } else { "kprobes" }));
+                removed.push(format!(
+                    "{n} {} of group {group}",
+                    if uprobe { "uprobes" } else { "kprobes" }
+                ));
             }
         }
         lock::remove_abandoned(&id.lock_name());
@@ -501,7 +512,12 @@ mod tests {
     fn fake() -> (tempfile::TempDir, Tracefs) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        for f in ["trace", "kprobe_events", "uprobe_events", "set_ftrace_filter"] {
+        for f in [
+            "trace",
+            "kprobe_events",
+            "uprobe_events",
+            "set_ftrace_filter",
+        ] {
             std::fs::write(p.join(f), "").unwrap();
         }
         std::fs::write(p.join("current_tracer"), "nop\n").unwrap();
