@@ -8,9 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::exit_codes;
 use crate::output::{self, Mode};
-use crate::tools::{
-    self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, RunEnv, Spec,
-};
+use crate::tools::{self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, RunEnv, Spec};
 use crate::{Error, Result};
 
 /// Flags every tool takes.
@@ -25,11 +23,7 @@ pub struct Global {
 }
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "lktrace",
-    version,
-    about = "Linux kernel tracing tools on tracefs"
-)]
+#[command(name = "lktrace", version, about = "Linux kernel tracing tools on tracefs")]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -73,11 +67,7 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit_codes::USAGE
-            } else {
-                exit_codes::OK
-            };
+            return if e.use_stderr() { exit_codes::USAGE } else { exit_codes::OK };
         }
     };
     let env = RunEnv {
@@ -119,11 +109,7 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
         Command::Ctl(CtlCommand::Reset { all }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
     };
     let opts = output::Options {
-        mode: if cli.global.json {
-            Mode::Json
-        } else {
-            Mode::Human
-        },
+        mode: if cli.global.json { Mode::Json } else { Mode::Human },
         ..Default::default()
     };
     let stdout = std::io::stdout();

@@ -44,9 +44,11 @@ impl Error {
     pub fn detail(&self) -> Option<String> {
         match self {
             Error::Tracefs(tracefs::Error::Rejected { log: Some(log), .. }) => Some(log.render()),
-            Error::Tracefs(tracefs::Error::Probe(p)) => {
-                Some(format!("  {}\n  {}^", p.definition, " ".repeat(p.position)))
-            }
+            Error::Tracefs(tracefs::Error::Probe(p)) => Some(format!(
+                "  {}\n  {}^",
+                p.definition,
+                " ".repeat(p.position)
+            )),
             Error::Remote { detail, .. } => detail.clone(),
             _ => None,
         }

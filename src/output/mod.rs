@@ -29,16 +29,8 @@ pub struct Options {
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
-pub fn renderer<'a>(
-    opts: Options,
-    out: Box<dyn Write + 'a>,
-    err: Box<dyn Write + 'a>,
-) -> Box<dyn Sink + 'a> {
-    Box::new(JsonStub {
-        out,
-        _err: err,
-        _opts: opts,
-    })
+pub fn renderer<'a>(opts: Options, out: Box<dyn Write + 'a>, err: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> {
+    Box::new(JsonStub { out, _err: err, _opts: opts })
 }
 
 struct JsonStub<'a> {

@@ -13,9 +13,7 @@ pub enum CtlSpec {
     Status,
     Check,
     /// Remove what dead lktrace runs left; with `all`, what perf-tools' reset-ftrace does.
-    Reset {
-        all: bool,
-    },
+    Reset { all: bool },
 }
 
 pub fn run(_spec: &CtlSpec, _env: &RunEnv, _sink: &mut dyn Sink) -> Result<()> {

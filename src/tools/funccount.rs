@@ -77,9 +77,7 @@ impl FunccountArgs {
         for (name, v) in [("-i", self.interval), ("-d", self.duration)] {
             if let Some(v) = v {
                 if !(v > 0.0 && v.is_finite()) {
-                    return Err(crate::Error::Usage(format!(
-                        "{name} needs a positive number of seconds"
-                    )));
+                    return Err(crate::Error::Usage(format!("{name} needs a positive number of seconds")));
                 }
             }
         }
@@ -87,9 +85,7 @@ impl FunccountArgs {
             return Err(crate::Error::Usage("-t needs a number above 0".into()));
         }
         if self.pattern.trim().is_empty() || self.pattern.contains(char::is_whitespace) {
-            return Err(crate::Error::Usage(
-                "the pattern must be one glob without spaces".into(),
-            ));
+            return Err(crate::Error::Usage("the pattern must be one glob without spaces".into()));
         }
         Ok(FunccountSpec {
             pattern: self.pattern.clone(),

@@ -63,9 +63,7 @@ impl KprobeArgs {
     pub fn to_spec(&self) -> Result<KprobeSpec> {
         if let Some(d) = self.duration {
             if !(d > 0.0 && d.is_finite()) {
-                return Err(crate::Error::Usage(
-                    "-d needs a positive number of seconds".into(),
-                ));
+                return Err(crate::Error::Usage("-d needs a positive number of seconds".into()));
             }
         }
         Ok(KprobeSpec {

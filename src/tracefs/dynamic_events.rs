@@ -130,9 +130,7 @@ mod tests {
         assert_eq!(l[1].group, "lkt_cap");
         assert_eq!(l[1].event, "openret");
         assert!(l[1].definition.starts_with("r10:"));
-        let u = parse_listing(include_str!(
-            "../../tests/fixtures/debian/uprobe_events.txt"
-        ));
+        let u = parse_listing(include_str!("../../tests/fixtures/debian/uprobe_events.txt"));
         assert_eq!(u[0].event, "up");
     }
 }

@@ -92,7 +92,8 @@ pub fn format_text(t: &Tracefs, group: &str, event: &str) -> Result<String> {
 
 /// Enabled events of a scope as `group:event`, from its `set_event` file.
 pub fn enabled(t: &Tracefs, scope: &Path) -> Result<Vec<String>> {
-    Ok(t.read(scope.join("set_event"))?
+    Ok(t
+        .read(scope.join("set_event"))?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -80,10 +80,7 @@ fn unescape_mount(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
             let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
             out.push(v);
             i += 4;
@@ -107,10 +104,7 @@ mod tests {
     #[test]
     fn finds_tracefs_line_in_proc_mounts() {
         let m = "sysfs /sys sysfs rw 0 0\nnodev /sys/kernel/tracing tracefs rw,relatime 0 0\n";
-        assert_eq!(
-            tracefs_in_mounts(m),
-            Some(PathBuf::from("/sys/kernel/tracing"))
-        );
+        assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/sys/kernel/tracing")));
         let m = "tracefs /mnt/my\\040trace tracefs rw 0 0\n";
         assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/mnt/my trace")));
         assert_eq!(tracefs_in_mounts("proc /proc proc rw 0 0\n"), None);
@@ -119,10 +113,7 @@ mod tests {
     #[test]
     fn override_must_look_like_tracefs() {
         let dir = tempfile::tempdir().unwrap();
-        let d = Discover {
-            override_dir: Some(dir.path().into()),
-            mount_if_missing: false,
-        };
+        let d = Discover { override_dir: Some(dir.path().into()), mount_if_missing: false };
         assert!(matches!(d.find(), Err(Error::NotTracefs { .. })));
         std::fs::write(dir.path().join("trace"), "").unwrap();
         std::fs::write(dir.path().join("current_tracer"), "nop\n").unwrap();

@@ -447,10 +447,7 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
                 .filter(|l| is_uprobe_listing(&l.definition) == uprobe)
                 .count();
             if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
-                removed.push(format!(
-                    "{n} {} of group {group}",
-                    if uprobe { "uprobes" } else { "kprobes" }
-                ));
+                removed.push(format!("{n} {} of group {group}", if uprobe { "uprobes" } else { "kprobes" }));
             }
         }
         lock::remove_abandoned(&id.lock_name());
@@ -473,12 +470,7 @@ mod tests {
     fn fake() -> (tempfile::TempDir, Tracefs) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        for f in [
-            "trace",
-            "kprobe_events",
-            "uprobe_events",
-            "set_ftrace_filter",
-        ] {
+        for f in ["trace", "kprobe_events", "uprobe_events", "set_ftrace_filter"] {
             std::fs::write(p.join(f), "").unwrap();
         }
         std::fs::write(p.join("current_tracer"), "nop\n").unwrap();
