@@ -306,6 +306,30 @@ mod tests {
         );
     }
 
+    /// Truncations of every real line (both 6.1 kernels) through the record builder: no panic,
+    /// and every line still yields at most one record (stacks aside).
+    #[test]
+    fn truncated_lines_never_panic() {
+        let texts = [
+            include_str!("../../tests/fixtures/debian/trace_kprobes.txt"),
+            include_str!("../../tests/fixtures/debian/trace_kprobe_stack.txt"),
+            include_str!("../../tests/fixtures/profiler/trace_pipe_lost.txt"),
+        ];
+        let mut t = TraceRecords::new();
+        for text in texts {
+            for line in text.lines() {
+                for (i, _) in line.char_indices() {
+                    for part in [&line[..i], &line[i..]] {
+                        let mut n = 0;
+                        t.feed(part, &mut |_| n += 1);
+                        assert!(n <= 2, "{part:?} gave {n} records");
+                    }
+                }
+            }
+        }
+        t.finish(&mut |_| {});
+    }
+
     #[test]
     fn stack_ends_at_next_event_and_empty_stack_is_kept() {
         let text = "            bash-7     [000] .....  1.0: <stack trace>\n            bash-7     [000] .....  1.1: <user stack trace>\n => <00007f0000001000>\n";

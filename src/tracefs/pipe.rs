@@ -23,8 +23,6 @@ const MAX_LINE: usize = 1024 * 1024;
 pub struct TracePipe {
     file: std::fs::File,
     path: std::path::PathBuf,
-    /// A regular file never blocks and reports EOF instead of EAGAIN (tests, fake tracefs).
-    regular: bool,
     /// Bytes read and not handed out yet: at most a partial last line between calls.
     buf: Vec<u8>,
 }
@@ -39,15 +37,9 @@ impl TracePipe {
             .custom_flags(libc::O_NONBLOCK)
             .open(path)
             .map_err(|e| super::Error::io("open", path, e))?;
-        let regular = file
-            .metadata()
-            .map_err(|e| super::Error::io("stat", path, e))?
-            .file_type()
-            .is_file();
         Ok(TracePipe {
             file,
             path: path.to_path_buf(),
-            regular,
             buf: Vec::with_capacity(2 * CHUNK),
         })
     }

@@ -1740,6 +1740,27 @@ mod tests {
         "p /bin/sh:0x10 @+0x20 $comm",
     ];
 
+    /// Random token soup: no panic, and an error's position is a char boundary inside the text.
+    #[test]
+    fn random_token_soup_never_panics() {
+        let pieces: &[&str] = &[
+            "p", "r", "r10", ":", "g/", "e", " ", "vfs_read", "+0x10", "/bin/sh", ":0x10",
+            "%return", "(0x8)", "x=", "%di", "+0(", ")", "@", "@+", "$retval", "$arg1", "$stack",
+            "$comm", ":string", ":u8[4]", ":b4@2/8", "\\\"", "\\1", "é", "=", "-u", "[", "]",
+        ];
+        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        for _ in 0..50_000 {
+            let mut s = String::new();
+            for _ in 0..rng.below(14) {
+                s.push_str(pieces[rng.below(pieces.len())]);
+            }
+            match ProbeDef::parse(&s) {
+                Ok(d) => round_trip(&d),
+                Err(e) => assert!(e.position <= s.len() && s.is_char_boundary(e.position)),
+            }
+        }
+    }
+
     /// Random edits of good definitions: every outcome is Ok (and then round-trips) or an error
     /// whose position lies inside the text. Nothing panics.
     #[test]

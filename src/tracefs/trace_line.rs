@@ -885,6 +885,40 @@ pub(crate) mod tests {
         }
     }
 
+    /// Random strings over the characters the parser looks at: no panic, and every slice it
+    /// hands out is part of the line.
+    #[test]
+    fn no_panic_on_random_lines() {
+        let alphabet: &[&str] = &[
+            " ", "-", "[", "]", "(", ")", ":", "\"", "=", ".", "0", "7", "a", "é", "<", ">", "{",
+            "}", "#", "CPU:", " => ", "[LOST ", " EVENTS]", " <-", ": ", "d..1.", "x=", "\t",
+            "\u{fffd}",
+        ];
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for _ in 0..50_000 {
+            let mut s = String::new();
+            for _ in 0..rng.below(40) {
+                s.push_str(alphabet[rng.below(alphabet.len())]);
+            }
+            let range = s.as_ptr() as usize..=s.as_ptr() as usize + s.len();
+            match parse_line(&s) {
+                Line::Event { ctx, body } => {
+                    assert!(range.contains(&(ctx.comm.as_ptr() as usize)));
+                    if let Body::Named { payload, .. } = body {
+                        let p = probe_payload(payload);
+                        for (name, v) in fields(p.rest) {
+                            assert!(range.contains(&(name.as_ptr() as usize)));
+                            let (RawValue::Quoted(v) | RawValue::Bare(v)) = v;
+                            assert!(range.contains(&(v.as_ptr() as usize + v.len())));
+                        }
+                    }
+                }
+                Line::Unknown(u) => assert_eq!(u.len(), s.trim_end_matches(['\n', '\r']).len()),
+                _ => {}
+            }
+        }
+    }
+
     #[test]
     fn no_panic_on_truncated_and_mutated_fixture_lines() {
         let corpus: Vec<&str> = [DEB_KPROBES, DEB_STACK, DEB_LOST, PROF_KPROBES, PROF_STACK]
