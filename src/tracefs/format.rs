@@ -4,10 +4,10 @@
 //! name: open
 //! ID: 1392
 //! format:
-//! 	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
-//! 	...
+//!     field:unsigned short common_type;    offset:0;    size:2;    signed:0;
+//!     ...
 //!
-//! 	field:__data_loc char[] filename;	offset:24;	size:4;	signed:1;
+//!     field:__data_loc char[] filename;    offset:24;    size:4;    signed:1;
 //!
 //! print fmt: "(%lx) dfd=0x%Lx filename=\"%s\" ...", REC->__probe_ip, ...
 //! ```
@@ -71,7 +71,7 @@ pub fn parse(text: &str) -> Option<EventFormat> {
     })
 }
 
-/// `field:unsigned short common_type;	offset:0;	size:2;	signed:0;`
+/// `field:unsigned short common_type;    offset:0;    size:2;    signed:0;`
 fn parse_field(line: &str) -> Option<FormatField> {
     let mut decl = None;
     let mut offset = None;
