@@ -12,11 +12,14 @@ use std::time::Duration;
 use super::error::Result;
 
 /// One `read(2)` asks for this much: trace_pipe hands out whole pages per read.
+#[cfg(unix)]
 const CHUNK: usize = 64 * 1024;
 /// At most this much is read per `read_lines` call, so a caller checking a stop flag between
 /// calls gets control back even when the kernel produces faster than we read.
+#[cfg(unix)]
 const MAX_PER_CALL: usize = 4 * 1024 * 1024;
 /// A "line" longer than this without a newline is handed out as it is, to bound memory.
+#[cfg(unix)]
 const MAX_LINE: usize = 1024 * 1024;
 
 #[cfg(unix)]
