@@ -303,16 +303,7 @@ impl<'a> Parser<'a> {
         let mut args: Vec<FetchArg> = Vec::with_capacity(arg_tokens.len());
         let mut names: Vec<String> = Vec::with_capacity(arg_tokens.len());
         for (i, &(pos, tok)) in arg_tokens.iter().enumerate() {
-            let arg = self.parse_arg(tok, pos, &ctx)?;
-            let effective = arg.name.clone().unwrap_or_else(|| format!("arg{}", i + 1));
-            if RESERVED_ARG_NAMES.contains(&effective.as_str()) {
-                return Err(self.err(pos, format!("`{effective}` is a reserved field name")));
-            }
-            if names.contains(&effective) {
-                return Err(self.err(pos, format!("argument name `{effective}` is used twice")));
-            }
-            names.push(effective);
-            args.push(arg);
+            args.push(self.parse_arg(tok, pos, i, &mut names, &ctx)?);
         }
         Ok(ProbeDef {
             kind,
@@ -571,7 +562,17 @@ impl<'a> Parser<'a> {
     }
 
     /// `[NAME=]FETCH[:TYPE]`.
-    fn parse_arg(&self, tok: &str, pos: usize, ctx: &ArgContext) -> Result<FetchArg, ProbeError> {
+    ///
+    /// Checked in the kernel's order: the name (and its clash with earlier or reserved names)
+    /// before the fetch expression, so the first complaint is the kernel's first complaint.
+    fn parse_arg(
+        &self,
+        tok: &str,
+        pos: usize,
+        index: usize,
+        names: &mut Vec<String>,
+        ctx: &ArgContext,
+    ) -> Result<FetchArg, ProbeError> {
         let (name, body, body_pos) = match tok.find('=') {
             Some(0) => return Err(self.err(pos, "argument name missing before `=`")),
             Some(eq) => {
@@ -595,6 +596,15 @@ impl<'a> Parser<'a> {
             }
             None => (None, tok, pos),
         };
+        // Unnamed arguments are called argN (1-based) by the kernel, and may clash too.
+        let effective = name.clone().unwrap_or_else(|| format!("arg{}", index + 1));
+        if RESERVED_ARG_NAMES.contains(&effective.as_str()) {
+            return Err(self.err(pos, format!("`{effective}` is a reserved field name")));
+        }
+        if names.contains(&effective) {
+            return Err(self.err(pos, format!("argument name `{effective}` is used twice")));
+        }
+        names.push(effective);
         if body.is_empty() {
             return Err(self.err(body_pos, "empty argument after `=`"));
         }
@@ -1673,6 +1683,8 @@ mod tests {
         for r in RESERVED_ARG_NAMES {
             bad(&format!("p vfs_read {r}=%ax"), r, "reserved");
         }
+        // The name is judged before the expression, as the kernel does.
+        bad("p vfs_read common_pid=%zz", "common_pid", "reserved");
         let body = format!("+{}(%di)", "0".repeat(MAX_ARGSTR_LEN - 6));
         assert_eq!(body.len(), MAX_ARGSTR_LEN);
         ok(&format!("p vfs_read x={body}"));
