@@ -148,7 +148,7 @@ fn parse_event(line: &str) -> Option<(Context<'_>, Body<'_>)> {
         flags,
         timestamp,
     };
-    Some((ctx, parse_body(body)))
+    Some((ctx, parse_body(body)?))
 }
 
 /// From the dash before the pid: `-PID  [(TGID) ][CPU] ` and what follows.
@@ -223,10 +223,12 @@ fn parse_timestamp(s: &str) -> Option<f64> {
 
 const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
-fn parse_body(body: &str) -> Body<'_> {
+/// The body after the context, or `None` when it has none of the known shapes (the line is
+/// then reported as unknown rather than guessed at).
+fn parse_body(body: &str) -> Option<Body<'_>> {
     match body {
-        "<stack trace>" => return Body::StackHeader,
-        "<user stack trace>" => return Body::UserStackHeader,
+        "<stack trace>" => return Some(Body::StackHeader),
+        "<user stack trace>" => return Some(Body::UserStackHeader),
         _ => {}
     }
     let b = body.as_bytes();
@@ -239,38 +241,43 @@ fn parse_body(body: &str) -> Body<'_> {
             // `name: payload`, or `name:` with an empty payload.
             Some(b':') if matches!(b.get(ident + 1), None | Some(b' ')) => {
                 let payload = body.get(ident + 2..).unwrap_or("");
-                return Body::Named {
+                return Some(Body::Named {
                     event: &body[..ident],
                     payload,
-                };
+                });
             }
             // Syscall tracepoints: `sys_read(fd: 3, ...)` and `sys_read -> 0x3`.
             Some(b'(') if body.ends_with(')') => {
-                return Body::Named {
+                return Some(Body::Named {
                     event: &body[..ident],
                     payload: &body[ident..],
-                };
+                });
             }
             Some(b' ') if body[ident..].starts_with(" -> ") => {
-                return Body::Named {
+                return Some(Body::Named {
                     event: &body[..ident],
                     payload: &body[ident + 1..],
-                };
+                });
             }
             _ => {}
         }
     }
-    // Function tracer: `func <-parent`; `func` alone without the parent option.
+    // Function tracer: `func <-parent`; `func` alone without the parent option. A module
+    // function prints as `func [mod]`.
     if let Some(arrow) = body.find(" <-") {
-        return Body::Function {
+        return Some(Body::Function {
             func: &body[..arrow],
             parent: Some(&body[arrow + 3..]),
-        };
+        });
     }
-    Body::Function {
+    let single = match body.split_once(' ') {
+        None => !body.is_empty(),
+        Some((_, m)) => m.starts_with('[') && m.ends_with(']') && !m.contains(' '),
+    };
+    single.then_some(Body::Function {
         func: body,
         parent: None,
-    }
+    })
 }
 
 fn split_digits(s: &str) -> Option<(&str, &str)> {
@@ -793,6 +800,25 @@ pub(crate) mod tests {
         assert!(matches!(
             parse_line("bash-12 [000] ..... 1.0 no colon"),
             Line::Unknown(_)
+        ));
+        // A context followed by text of no known shape is not guessed to be a function.
+        assert!(matches!(
+            parse_line("            bash-1   [000] .....  1.000000: some free text"),
+            Line::Unknown(_)
+        ));
+        assert!(matches!(
+            parse_line("            bash-1   [000] .....  1.000000: "),
+            Line::Unknown(_)
+        ));
+        assert!(matches!(
+            parse_line("            bash-1   [000] .....  1.000000: ext4_read [ext4]"),
+            Line::Event {
+                body: Body::Function {
+                    func: "ext4_read [ext4]",
+                    parent: None
+                },
+                ..
+            }
         ));
     }
 
