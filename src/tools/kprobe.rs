@@ -2,7 +2,7 @@
 //!
 //! `kprobe [-FhHsv] [-d secs] [-p PID] [-L TID] definition [filter]`
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -153,7 +153,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
         // -p follows new threads of the process; -L is one thread only.
         if spec.pid.is_some() {
-            session.write_instance("options/event-fork", "1")?;
+            session.set_instance_option("event-fork", "1")?;
         }
     } else if session
         .tracefs()
@@ -166,8 +166,12 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         let list: Vec<String> = me.iter().map(u32::to_string).collect();
         session.append_instance("set_event_notrace_pid", &format!("{}\n", list.join(" ")))?;
     }
+    // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
+    if session.tracefs().exists(session.instance().rel("options/record-tgid")) {
+        session.set_instance_option("record-tgid", "1")?;
+    }
     if spec.stacks {
-        session.write_instance("options/stacktrace", "1")?;
+        session.set_instance_option("stacktrace", "1")?;
     }
     if spec.duration_s.is_some() {
         // Buffered in the kernel for the whole duration: give it room.
@@ -209,7 +213,10 @@ fn stream(
 ) -> Result<()> {
     let stop = session.stop_flag();
     let mut conv = TraceRecords::new();
-    let mut tgids = TgidCache::default();
+    let mut tgids = TgidCache {
+        only_process: spec.pid,
+        ..TgidCache::default()
+    };
     let mut pending: Vec<Record> = Vec::new();
     if let Some(d) = spec.duration_s {
         let end = Instant::now() + Duration::from_secs_f64(d);
@@ -235,23 +242,42 @@ fn stream(
 
 fn emit_all(pending: &mut Vec<Record>, sink: &mut dyn Sink, tgids: &mut TgidCache) -> Result<()> {
     for r in pending.drain(..) {
-        sink.emit(tgids.fill(r))?;
+        if let Some(r) = tgids.fill(r) {
+            sink.emit(r)?;
+        }
     }
     Ok(())
 }
 
-/// Thread group ids looked up in /proc once per pid (the trace has them only with the
-/// global `record-tgid` option, which we leave alone).
+/// Thread group ids looked up in /proc once per pid, for kernels whose trace lacks the tgid
+/// column; and the `-p` rule applied with them.
 #[derive(Default)]
-struct TgidCache(HashMap<u32, Option<u32>>);
+struct TgidCache {
+    known: HashMap<u32, Option<u32>>,
+    /// `-p PID`: the kernel follows forks (`event-fork`) so new threads are caught, which also
+    /// catches child processes; keep only the threads of this process.
+    only_process: Option<u32>,
+    /// Threads seen to belong to another process: their stacks go too.
+    foreign: HashSet<u32>,
+}
 
 impl TgidCache {
-    fn fill(&mut self, mut r: Record) -> Record {
-        if let Record::Event(e) = &mut r {
-            if e.tgid.is_none() {
-                e.tgid = *self.0.entry(e.pid).or_insert_with(|| sys::tgid_of(e.pid));
+    fn fill(&mut self, mut r: Record) -> Option<Record> {
+        match &mut r {
+            Record::Event(e) => {
+                if e.tgid.is_none() {
+                    e.tgid = *self.known.entry(e.pid).or_insert_with(|| sys::tgid_of(e.pid));
+                }
+                if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
+                    if tgid != want {
+                        self.foreign.insert(e.pid);
+                        return None;
+                    }
+                }
             }
+            Record::Stack(st) if self.foreign.contains(&st.pid) => return None,
+            _ => {}
         }
-        r
+        Some(r)
     }
 }

@@ -1,9 +1,17 @@
 //! Advisory locks (flock) that say "this lktrace run is alive" and "this run owns the
 //! global tracing files". The kernel drops a flock when its holder dies, so a lock that can be
 //! taken means its owner is gone: that is how stale sessions are told from live ones.
+//!
+//! Small kernels built without CONFIG_FILE_LOCKING answer flock with ENOSYS (the tinyconfig
+//! test kernel does). There the lock file holds the owner's pid, and "held" means that pid is
+//! alive (or, within this process, that the lock was not released). Weaker, and documented.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::sys;
 
 use super::error::{Error, Result};
 
@@ -70,6 +78,9 @@ impl LockFile {
                     .unwrap_or_else(|| "another lktrace run".into());
                 Ok(TryLock::Held { holder })
             }
+            Err(std::fs::TryLockError::Error(e)) if no_flock(&e) => {
+                pid_file_acquire(path, file, remove_on_drop)
+            }
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
         }
     }
@@ -79,8 +90,51 @@ impl LockFile {
     }
 }
 
+/// Locks this process holds in pid-file mode (flock unavailable).
+static PID_LOCKS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn no_flock(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOSYS) || e.kind() == std::io::ErrorKind::Unsupported
+}
+
+fn pid_in(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Pid-file locking, for kernels without flock.
+fn pid_file_acquire(path: PathBuf, file: File, remove_on_drop: bool) -> Result<TryLock> {
+    let mut held = PID_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    let me = std::process::id();
+    let holder = pid_in(&path);
+    let busy = held.contains(&path)
+        || holder.is_some_and(|pid| pid != me && sys::process_alive(pid));
+    if busy {
+        return Ok(TryLock::Held {
+            holder: format!("lktrace pid {}", holder.unwrap_or(me)),
+        });
+    }
+    let _ = file.set_len(0);
+    let _ = std::io::Write::write_all(&mut &file, format!("{me}\n").as_bytes());
+    held.insert(path.clone());
+    Ok(TryLock::Acquired(LockFile {
+        path,
+        file: Some(file),
+        remove_on_drop,
+    }))
+}
+
 impl Drop for LockFile {
     fn drop(&mut self) {
+        let was_pid_lock = PID_LOCKS
+            .lock()
+            .map(|mut h| h.remove(&self.path))
+            .unwrap_or(false);
+        if was_pid_lock && !self.remove_on_drop {
+            // Leave no pid behind that a later pid reuse could make look alive.
+            if let Some(f) = &self.file {
+                let _ = f.set_len(0);
+            }
+        }
         if self.remove_on_drop {
             // Remove while still holding the lock, so no one sees a free lock on a file that
             // is about to vanish.
@@ -98,6 +152,13 @@ pub fn is_abandoned(name: &str) -> Option<bool> {
         Ok(()) => {
             let _ = file.unlock();
             Some(true)
+        }
+        Err(std::fs::TryLockError::Error(e)) if no_flock(&e) => {
+            let held = PID_LOCKS
+                .lock()
+                .map(|h| h.contains(&path))
+                .unwrap_or(false);
+            Some(!held && !pid_in(&path).is_some_and(sys::process_alive))
         }
         Err(_) => Some(false),
     }

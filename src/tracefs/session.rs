@@ -51,7 +51,10 @@ enum Undo {
 impl Undo {
     /// Global changes outlive the process if it is killed: they go to the on-disk journal.
     fn is_global(&self) -> bool {
-        matches!(self, Undo::Value { .. } | Undo::FilterList { .. })
+        match self {
+            Undo::Value { rel, .. } | Undo::FilterList { rel, .. } => !rel.starts_with("instances"),
+            _ => false,
+        }
     }
 }
 
@@ -176,6 +179,19 @@ impl Session {
     /// goes away whole.
     pub fn write_instance(&self, file: &str, value: &str) -> Result<()> {
         self.tracefs.write(self.instance.rel(file), value)
+    }
+
+    /// Sets an option of our instance and puts the old value back before the instance goes:
+    /// some options hold global state (`record-tgid` takes a reference on tgid recording that
+    /// removing the instance does not drop).
+    pub fn set_instance_option(&mut self, option: &str, value: &str) -> Result<()> {
+        let rel = self.instance.rel(&format!("options/{option}"));
+        let old = self.tracefs.read_value(&rel)?;
+        self.undo.push(Undo::Value {
+            rel: rel.clone(),
+            old,
+        });
+        self.tracefs.write(rel, value)
     }
 
     pub fn append_instance(&self, file: &str, value: &str) -> Result<()> {
