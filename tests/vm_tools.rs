@@ -8,12 +8,13 @@
 //! `LKTRACE_VM_KERNELS=debian` (or `profiler`) boots only that kernel; the console logs and
 //! timings land in `target/vm/runs/<kernel>/`.
 
-mod support;
+#[path = "support/vm.rs"]
+mod vm;
 
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::vm::{self, Kernel, Outcome, Pending, Run, Script, Vm};
+use vm::{Kernel, Outcome, Pending, Run, Script, Vm};
 
 /// The vfs_* workload: 100 one-byte reads and 100 writes per dd, twice, after the tool has had
 /// time to set up (the guest is emulated and slow).
@@ -29,7 +30,10 @@ fn marker() -> String {
 /// Every scenario, in one script per kernel.
 fn batch(k: Kernel) -> Vm {
     let mut s = Script::new();
-    s.raw(&format!("MARK={}; export MARK; echo marker > \"$MARK\"", marker()));
+    s.raw(&format!(
+        "MARK={}; export MARK; echo marker > \"$MARK\"",
+        marker()
+    ));
 
     // The harness itself, with nothing from lktrace but the binary.
     s.scenario("self", |s| {
@@ -60,7 +64,11 @@ fn batch(k: Kernel) -> Vm {
     });
     s.scenario("kp_return", |s| {
         s.background(OPEN_MARKER);
-        s.run("kp_return", 90, "lktrace kprobe --json -d 5 'r:do_sys_openat2 ret=$retval'");
+        s.run(
+            "kp_return",
+            90,
+            "lktrace kprobe --json -d 5 'r:do_sys_openat2 ret=$retval'",
+        );
     });
     s.scenario("kp_pid", |s| {
         // The loop shell opens the marker itself (`read < file`), so its own pid does the
@@ -77,7 +85,11 @@ fn batch(k: Kernel) -> Vm {
     });
     s.scenario("kp_stack", |s| {
         s.background(OPEN_MARKER);
-        s.run("kp_stack", 90, "kprobe --json -s -d 5 'p:stkopen do_sys_openat2'");
+        s.run(
+            "kp_stack",
+            90,
+            "kprobe --json -s -d 5 'p:stkopen do_sys_openat2'",
+        );
     });
     s.scenario("kp_bad", |s| {
         s.run("kp_bad", 30, "kprobe --json 'p:bad vfs_read $none_var'");
@@ -89,9 +101,15 @@ fn batch(k: Kernel) -> Vm {
     let workload = format!("sleep 2; {DD}; sleep 1; {DD}");
     let mut fc = vec![("fc_auto", "lktrace funccount --json -d 6 'vfs_*'")];
     if k == Kernel::Profiler {
-        fc.push(("fc_kprobe_profile", "funccount --json --backend kprobe-profile -d 6 'vfs_*'"));
+        fc.push((
+            "fc_kprobe_profile",
+            "funccount --json --backend kprobe-profile -d 6 'vfs_*'",
+        ));
     }
-    fc.push(("fc_function_trace", "funccount --json --backend function-trace -d 6 'vfs_*'"));
+    fc.push((
+        "fc_function_trace",
+        "funccount --json --backend function-trace -d 6 'vfs_*'",
+    ));
     fc.push(("fc_interval", "lktrace funccount --json -i 2 -d 6 'vfs_*'"));
     for (name, cmd) in fc {
         s.scenario(name, |s| {
@@ -129,17 +147,24 @@ fn suite(k: Kernel) -> Option<&'static Run> {
         Kernel::ALL
             .into_iter()
             .map(|k| {
-                let wanted = only.as_deref().is_none_or(|o| o.split(',').any(|x| x.trim() == k.name()));
+                let wanted = only
+                    .as_deref()
+                    .is_none_or(|o| o.split(',').any(|x| x.trim() == k.name()));
                 let p = if wanted {
                     vm::spawn_boot(move || batch(k))
                 } else {
-                    Pending::spawn(move || Outcome::Skipped(format!("{} not in LKTRACE_VM_KERNELS", k.name())))
+                    Pending::spawn(move || {
+                        Outcome::Skipped(format!("{} not in LKTRACE_VM_KERNELS", k.name()))
+                    })
                 };
                 (k, p)
             })
             .collect()
     });
-    boots.iter().find(|(x, _)| *x == k).and_then(|(_, p)| p.get().run())
+    boots
+        .iter()
+        .find(|(x, _)| *x == k)
+        .and_then(|(_, p)| p.get().run())
 }
 
 macro_rules! on_kernels {
@@ -172,7 +197,10 @@ fn events(run: &Run, name: &str) -> Vec<Value> {
     run.expect_rc(name, 0);
     let ev = run.records(name, "event");
     if ev.is_empty() {
-        run.fail(format!("`{name}` printed no event records:\n{}", run.block(name).stdout));
+        run.fail(format!(
+            "`{name}` printed no event records:\n{}",
+            run.block(name).stdout
+        ));
     }
     ev
 }
@@ -180,8 +208,14 @@ fn events(run: &Run, name: &str) -> Vec<Value> {
 #[track_caller]
 fn assert_marker_seen(run: &Run, name: &str, ev: &[Value]) {
     let m = marker();
-    if !ev.iter().any(|e| str_field(&e["fields"]["filename"]).as_deref() == Some(m.as_str())) {
-        run.fail(format!("`{name}`: no event with filename {m}:\n{}", run.block(name).stdout));
+    if !ev
+        .iter()
+        .any(|e| str_field(&e["fields"]["filename"]).as_deref() == Some(m.as_str()))
+    {
+        run.fail(format!(
+            "`{name}`: no event with filename {m}:\n{}",
+            run.block(name).stdout
+        ));
     }
 }
 
@@ -190,21 +224,35 @@ fn assert_marker_seen(run: &Run, name: &str, ev: &[Value]) {
 fn check_funccount(run: &Run, name: &str, backend: &str) {
     let out = &run.expect_rc(name, 0).stdout;
     let recs = run.records(name, "counts");
-    let Some(last) = recs.last() else { run.fail(format!("`{name}` printed no counts record:\n{out}")) };
+    let Some(last) = recs.last() else {
+        run.fail(format!("`{name}` printed no counts record:\n{out}"))
+    };
     for r in &recs {
         if r["backend"] != backend {
-            run.fail(format!("`{name}`: backend {} (expected {backend:?}):\n{out}", r["backend"]));
+            run.fail(format!(
+                "`{name}`: backend {} (expected {backend:?}):\n{out}",
+                r["backend"]
+            ));
         }
         if !r["duration_s"].as_f64().is_some_and(|d| d > 0.0) {
             run.fail(format!("`{name}`: no positive duration_s in {r}"));
         }
     }
-    let Some(counts) = last["counts"].as_array() else { run.fail(format!("`{name}`: no counts array in {last}")) };
-    let count = |f: &str| counts.iter().find(|c| c["name"] == f).and_then(|c| c["count"].as_u64());
+    let Some(counts) = last["counts"].as_array() else {
+        run.fail(format!("`{name}`: no counts array in {last}"))
+    };
+    let count = |f: &str| {
+        counts
+            .iter()
+            .find(|c| c["name"] == f)
+            .and_then(|c| c["count"].as_u64())
+    };
     for f in ["vfs_read", "vfs_write"] {
         match count(f) {
             Some(n) if n >= 100 => {}
-            other => run.fail(format!("`{name}`: {f} counted {other:?}, expected >= 100 (dd made 100):\n{out}")),
+            other => run.fail(format!(
+                "`{name}`: {f} counted {other:?}, expected >= 100 (dd made 100):\n{out}"
+            )),
         }
     }
     for c in counts {
@@ -214,7 +262,10 @@ fn check_funccount(run: &Run, name: &str, backend: &str) {
             run.fail(format!("`{name}`: {n:?} does not match 'vfs_*':\n{out}"));
         }
     }
-    let seq: Vec<u64> = counts.iter().map(|c| c["count"].as_u64().unwrap_or(0)).collect();
+    let seq: Vec<u64> = counts
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap_or(0))
+        .collect();
     if seq.windows(2).any(|w| w[0] > w[1]) {
         run.fail(format!("`{name}`: counts not sorted ascending: {seq:?}"));
     }
@@ -251,15 +302,24 @@ fn harness_self_test() {
         let prof = &run.expect_rc("self_kprobe", 0).stdout;
         let hits = prof.lines().find_map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
-            (w.len() == 3 && w[0] == "x").then(|| w[1].parse::<u64>().ok()).flatten()
+            (w.len() == 3 && w[0] == "x")
+                .then(|| w[1].parse::<u64>().ok())
+                .flatten()
         });
         match hits {
             Some(n) if (100..1000).contains(&n) => {}
-            _ => run.fail(format!("kprobe_profile should count >= 100 hits of x:\n{prof}")),
+            _ => run.fail(format!(
+                "kprobe_profile should count >= 100 hits of x:\n{prof}"
+            )),
         }
         run.assert_tracefs_unchanged("self");
         let snap = &run.block("self.before").stdout;
-        for f in ["--- current_tracer", "--- kprobe_events", "--- instances/", "--- set_event"] {
+        for f in [
+            "--- current_tracer",
+            "--- kprobe_events",
+            "--- instances/",
+            "--- set_event",
+        ] {
             if !snap.contains(f) {
                 run.fail(format!("snapshot lacks {f}:\n{snap}"));
             }
@@ -270,7 +330,10 @@ fn harness_self_test() {
         }
         eprintln!("{}", run.timings.describe(k));
     }
-    eprintln!("harness_self_test: {ran} kernel(s), waited {:.1}s", start.elapsed().as_secs_f64());
+    eprintln!(
+        "harness_self_test: {ran} kernel(s), waited {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -74,7 +74,9 @@ pub fn vm_dir() -> PathBuf {
 
 /// True under CI (CI=true): missing prerequisites are failures there, not skips.
 pub fn in_ci() -> bool {
-    std::env::var("CI").map(|v| !v.is_empty() && v != "false" && v != "0").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "false" && v != "0")
+        .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,9 +108,11 @@ impl Kernel {
                 let dir = debian_dir();
                 let boot = dir.join("boot");
                 let found = std::fs::read_dir(&boot).ok().and_then(|rd| {
-                    rd.filter_map(|e| e.ok())
-                        .map(|e| e.path())
-                        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("vmlinuz-")))
+                    rd.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("vmlinuz-"))
+                    })
                 });
                 found.ok_or_else(|| {
                     format!(
@@ -140,7 +144,10 @@ impl Kernel {
             Kernel::Profiler => None,
             Kernel::Debian => {
                 let base = debian_dir().join("lib/modules");
-                let ver = std::fs::read_dir(&base).ok()?.filter_map(|e| e.ok()).next()?;
+                let ver = std::fs::read_dir(&base)
+                    .ok()?
+                    .filter_map(|e| e.ok())
+                    .next()?;
                 Some(ver.path().join("kernel"))
             }
         }
@@ -185,7 +192,14 @@ fn build_static() -> Result<Binaries, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let start = Instant::now();
     let out = Command::new(&cargo)
-        .args(["build", "--release", "--target", "x86_64-unknown-linux-gnu", "--bins", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--bins",
+            "--manifest-path",
+        ])
         .arg(repo().join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir)
@@ -207,10 +221,16 @@ fn build_static() -> Result<Binaries, String> {
     let dir = target_dir.join("x86_64-unknown-linux-gnu/release");
     for b in TOOL_BINS {
         if !dir.join(b).is_file() {
-            return Err(format!("static build produced no {}", dir.join(b).display()));
+            return Err(format!(
+                "static build produced no {}",
+                dir.join(b).display()
+            ));
         }
     }
-    eprintln!("vm: static lktrace built in {:.1}s", start.elapsed().as_secs_f64());
+    eprintln!(
+        "vm: static lktrace built in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(Binaries { dir })
 }
 
@@ -348,7 +368,10 @@ impl Script {
 
 fn check_name(name: &str) {
     assert!(
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
         "bad block name {name:?}"
     );
 }
@@ -414,10 +437,19 @@ impl Vm {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let initrd = self.build_initramfs(&dir, bins)?;
 
-        let host_port = if self.net { Some(free_udp_port()?) } else { None };
+        let host_port = if self.net {
+            Some(free_udp_port()?)
+        } else {
+            None
+        };
         let mut cmd = Command::new("qemu-system-x86_64");
         cmd.args(["-accel", "tcg", "-cpu", "max", "-nographic", "-no-reboot"])
-            .args(["-m", &self.memory_mb.to_string(), "-smp", &self.cpus.to_string()])
+            .args([
+                "-m",
+                &self.memory_mb.to_string(),
+                "-smp",
+                &self.cpus.to_string(),
+            ])
             .arg("-kernel")
             .arg(&image)
             .arg("-initrd")
@@ -425,17 +457,24 @@ impl Vm {
             .args(["-append", "console=ttyS0 quiet panic=-1"]);
         match host_port {
             Some(p) => {
-                cmd.args(["-netdev", &format!("user,id=n0,hostfwd=udp:127.0.0.1:{p}-:{GUEST_PORT}")])
-                    .args(["-device", "virtio-net-pci,netdev=n0"]);
+                cmd.args([
+                    "-netdev",
+                    &format!("user,id=n0,hostfwd=udp:127.0.0.1:{p}-:{GUEST_PORT}"),
+                ])
+                .args(["-device", "virtio-net-pci,netdev=n0"]);
             }
             None => {
                 cmd.args(["-net", "none"]);
             }
         }
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
 
         let start = Instant::now();
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
         let log = Arc::new(Mutex::new(String::new()));
@@ -495,7 +534,11 @@ impl Vm {
             name: self.name.clone(),
             console,
             host_port,
-            timings: Timings { boot_to_marker, guest_uptime_at_marker, total },
+            timings: Timings {
+                boot_to_marker,
+                guest_uptime_at_marker,
+                total,
+            },
         };
         let _ = std::fs::write(
             dir.join("timings.txt"),
@@ -532,7 +575,16 @@ impl Vm {
     fn build_initramfs(&self, dir: &Path, bins: &Binaries) -> Result<PathBuf, String> {
         let root = dir.join("root");
         let io = |what: &str, e: std::io::Error| format!("initramfs {what}: {e}");
-        for d in ["bin", "lkt/modules", "dev", "proc", "sys", "tmp", "run", "etc"] {
+        for d in [
+            "bin",
+            "lkt/modules",
+            "dev",
+            "proc",
+            "sys",
+            "tmp",
+            "run",
+            "etc",
+        ] {
             std::fs::create_dir_all(root.join(d)).map_err(|e| io(d, e))?;
         }
         let busybox = ["/bin/busybox", "/usr/bin/busybox"]
@@ -547,7 +599,8 @@ impl Vm {
         // A payload for dd workloads: `dd if=/lkt/payload bs=1 count=100` = 100 reads.
         let payload: Vec<u8> = (0..8192u32).map(|i| b'a' + (i % 26) as u8).collect();
         std::fs::write(root.join("lkt/payload"), payload).map_err(|e| io("payload", e))?;
-        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").map_err(|e| io("passwd", e))?;
+        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+            .map_err(|e| io("passwd", e))?;
 
         let mut net = String::new();
         if self.net {
@@ -561,7 +614,10 @@ impl Vm {
                     deps.insert(base.to_string(), module_depends(&bytes));
                 }
                 for base in load_order(&deps)? {
-                    let _ = writeln!(net, "insmod /lkt/modules/{base}.ko || echo 'vm: insmod {base} failed'");
+                    let _ = writeln!(
+                        net,
+                        "insmod /lkt/modules/{base}.ko || echo 'vm: insmod {base} failed'"
+                    );
                 }
             }
             net.push_str(
@@ -577,7 +633,8 @@ impl Vm {
             std::fs::write(&p, data).map_err(|e| io(path, e))?;
         }
         std::fs::write(root.join("lkt/lib.sh"), guest_lib()).map_err(|e| io("lib.sh", e))?;
-        std::fs::write(root.join("lkt/scenario.sh"), self.script.text()).map_err(|e| io("scenario.sh", e))?;
+        std::fs::write(root.join("lkt/scenario.sh"), self.script.text())
+            .map_err(|e| io("scenario.sh", e))?;
         let init = format!(
             r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -614,7 +671,10 @@ reboot -f
             .output()
             .map_err(|e| format!("cpio: {e}"))?;
         if !out.status.success() {
-            return Err(format!("packing the initramfs failed: {}", String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "packing the initramfs failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         Ok(initrd)
     }
@@ -622,7 +682,8 @@ reboot -f
 
 fn set_exec(p: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("chmod {}: {e}", p.display()))
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("chmod {}: {e}", p.display()))
 }
 
 /// Copies `<base>.ko`, or decompresses `<base>.ko.xz` / `.ko.zst` on the host (busybox insmod
@@ -630,7 +691,9 @@ fn set_exec(p: &Path) -> Result<(), String> {
 fn copy_module(base: &Path, dst: &Path) -> Result<(), String> {
     let plain = base.with_extension("ko");
     if plain.is_file() {
-        return std::fs::copy(&plain, dst).map(|_| ()).map_err(|e| format!("{}: {e}", plain.display()));
+        return std::fs::copy(&plain, dst)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", plain.display()));
     }
     for (ext, tool) in [("ko.xz", "xz"), ("ko.zst", "zstd")] {
         let c = base.with_extension(ext);
@@ -652,7 +715,9 @@ fn copy_module(base: &Path, dst: &Path) -> Result<(), String> {
 /// The `depends=` list in a module's .modinfo (the names it needs loaded first).
 fn module_depends(ko: &[u8]) -> Vec<String> {
     let key = b"\0depends=";
-    let Some(i) = ko.windows(key.len()).position(|w| w == key) else { return Vec::new() };
+    let Some(i) = ko.windows(key.len()).position(|w| w == key) else {
+        return Vec::new();
+    };
     let rest = &ko[i + key.len()..];
     let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
     String::from_utf8_lossy(&rest[..end])
@@ -697,7 +762,8 @@ fn load_order(deps: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, Strin
 
 /// A free UDP port on 127.0.0.1 (bind to port 0, read it back, release it).
 pub fn free_udp_port() -> Result<u16, String> {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
+    let s =
+        std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
     s.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
@@ -719,8 +785,12 @@ impl Timings {
         format!(
             "{}: boot-to-marker {} (guest uptime {}), whole boot {:.1}s",
             k.name(),
-            self.boot_to_marker.map(|d| format!("{:.1}s", d.as_secs_f64())).unwrap_or_else(|| "-".into()),
-            self.guest_uptime_at_marker.map(|u| format!("{u:.1}s")).unwrap_or_else(|| "-".into()),
+            self.boot_to_marker
+                .map(|d| format!("{:.1}s", d.as_secs_f64()))
+                .unwrap_or_else(|| "-".into()),
+            self.guest_uptime_at_marker
+                .map(|u| format!("{u:.1}s"))
+                .unwrap_or_else(|| "-".into()),
             self.total.as_secs_f64()
         )
     }
@@ -747,14 +817,21 @@ impl Console {
     /// Finds `=====BEGIN name=====` … `=====END name rc=N=====` pairs. Markers are matched
     /// anywhere in a line, so a kernel message printed into the same line does not hide them.
     pub fn parse(log: &str) -> Console {
-        let mut c = Console { log: log.to_string(), ..Console::default() };
+        let mut c = Console {
+            log: log.to_string(),
+            ..Console::default()
+        };
         let mut open: Option<(String, Vec<&str>)> = None;
         for line in log.lines() {
             if let Some((name, lines)) = open.as_mut() {
                 let end = format!("=====END {name} rc=");
                 if let Some(i) = line.find(&end) {
                     let rest = &line[i + end.len()..];
-                    let rc = rest.split("=====").next().and_then(|s| s.trim().parse().ok()).unwrap_or(-1);
+                    let rc = rest
+                        .split("=====")
+                        .next()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(-1);
                     let before = &line[..i];
                     if !before.is_empty() {
                         lines.push(before);
@@ -774,8 +851,10 @@ impl Console {
             if let Some(name) = marker_arg(line, "=====BEGIN ") {
                 open = Some((name.to_string(), Vec::new()));
             } else if let Some(rest) = marker_arg(line, "=====BOOTED ") {
-                c.booted_uptime =
-                    rest.split_whitespace().find_map(|w| w.strip_prefix("uptime=")).and_then(|u| u.parse().ok());
+                c.booted_uptime = rest
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("uptime="))
+                    .and_then(|u| u.parse().ok());
             } else if line.contains("=====DONE ") {
                 c.done = true;
             }
@@ -832,7 +911,9 @@ impl Run {
     pub fn block(&self, name: &str) -> &Block {
         match self.console.blocks.get(name) {
             Some(b) => b,
-            None => self.fail(format!("no block `{name}` in the console (the guest script did not print it)")),
+            None => self.fail(format!(
+                "no block `{name}` in the console (the guest script did not print it)"
+            )),
         }
     }
 
@@ -871,7 +952,10 @@ impl Run {
     /// JSON records of block `name` whose "type" is `ty`.
     #[track_caller]
     pub fn records(&self, name: &str, ty: &str) -> Vec<serde_json::Value> {
-        self.json(name).into_iter().filter(|r| r["type"] == ty).collect()
+        self.json(name)
+            .into_iter()
+            .filter(|r| r["type"] == ty)
+            .collect()
     }
 
     /// Snapshot blocks `<name>.before` and `<name>.after` are identical.
@@ -945,7 +1029,10 @@ pub struct Pending<T> {
 
 impl<T: Send + 'static> Pending<T> {
     pub fn spawn(f: impl FnOnce() -> T + Send + 'static) -> Self {
-        Pending { cell: OnceLock::new(), handle: Mutex::new(Some(std::thread::spawn(f))) }
+        Pending {
+            cell: OnceLock::new(),
+            handle: Mutex::new(Some(std::thread::spawn(f))),
+        }
     }
 
     pub fn get(&self) -> &T {
@@ -962,7 +1049,9 @@ impl<T: Send + 'static> Pending<T> {
             }
         }
         drop(h);
-        self.cell.get().expect("the background computation panicked in another test")
+        self.cell
+            .get()
+            .expect("the background computation panicked in another test")
     }
 }
 
@@ -971,7 +1060,11 @@ pub fn spawn_boot(make: impl FnOnce() -> Vm + Send + 'static) -> Pending<Outcome
     Pending::spawn(move || {
         let vm = make();
         if let Err(why) = vm.kernel.image() {
-            return if in_ci() { Outcome::Failed(why) } else { Outcome::Skipped(why) };
+            return if in_ci() {
+                Outcome::Failed(why)
+            } else {
+                Outcome::Skipped(why)
+            };
         }
         let k = vm.kernel;
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.boot()));

@@ -1,3 +1,0 @@
-//! Shared support for integration tests.
-
-pub mod vm;
