@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::exit_codes;
 use crate::output::{self, Mode};
-use crate::tools::{self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, RunEnv, Spec};
+use crate::tools::{
+    self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, RunEnv, Spec,
+};
 use crate::{Error, Result};
 
 /// Flags every tool takes.
@@ -23,7 +25,11 @@ pub struct Global {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "lktrace", version, about = "Linux kernel tracing tools on tracefs")]
+#[command(
+    name = "lktrace",
+    version,
+    about = "Linux kernel tracing tools on tracefs"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -67,7 +73,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit_codes::USAGE } else { exit_codes::OK };
+            return if e.use_stderr() {
+                exit_codes::USAGE
+            } else {
+                exit_codes::OK
+            };
         }
     };
     let env = RunEnv {
@@ -89,15 +99,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
             }
         }
     };
-    if code == exit_codes::OK && env.stop.is_set() && !sigpipe_only() {
+    // A closed pipe also raises the stop flag (SIGPIPE); only a real signal is an interruption.
+    if code == exit_codes::OK && env.stop.interrupted() {
         return exit_codes::INTERRUPTED;
     }
     code
-}
-
-/// A closed pipe also raises the stop flag (SIGPIPE); that is not an interruption.
-fn sigpipe_only() -> bool {
-    false
 }
 
 fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
@@ -109,7 +115,13 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
         Command::Ctl(CtlCommand::Reset { all }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
     };
     let opts = output::Options {
-        mode: if cli.global.json { Mode::Json } else { Mode::Human },
+        mode: if cli.global.json {
+            Mode::Json
+        } else {
+            Mode::Human
+        },
+        timestamps: matches!(&cli.command, Command::Funccount(a) if a.timestamps),
+        headers: matches!(&cli.command, Command::Kprobe(a) if a.headers),
         ..Default::default()
     };
     let stdout = std::io::stdout();

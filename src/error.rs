@@ -17,16 +17,20 @@ pub enum Error {
     Sink(#[from] SinkError),
 
     /// An error that happened on a remote agent, as it rendered it there.
-    #[error("{host}: {message}")]
-    Remote {
-        host: String,
-        message: String,
-        hint: Option<String>,
-        detail: Option<String>,
-    },
+    #[error("{}: {}", .0.host, .0.message)]
+    Remote(Box<RemoteError>),
 
     #[error("{0}")]
     Other(String),
+}
+
+/// What an agent says about a run that failed there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RemoteError {
+    pub host: String,
+    pub message: String,
+    pub hint: Option<String>,
+    pub detail: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -35,7 +39,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Tracefs(e) => e.hint(),
-            Error::Remote { hint, .. } => hint.clone(),
+            Error::Remote(r) => r.hint.clone(),
             _ => None,
         }
     }
@@ -44,12 +48,10 @@ impl Error {
     pub fn detail(&self) -> Option<String> {
         match self {
             Error::Tracefs(tracefs::Error::Rejected { log: Some(log), .. }) => Some(log.render()),
-            Error::Tracefs(tracefs::Error::Probe(p)) => Some(format!(
-                "  {}\n  {}^",
-                p.definition,
-                " ".repeat(p.position)
-            )),
-            Error::Remote { detail, .. } => detail.clone(),
+            Error::Tracefs(tracefs::Error::Probe(p)) => {
+                Some(format!("  {}\n  {}^", p.definition, " ".repeat(p.position)))
+            }
+            Error::Remote(r) => r.detail.clone(),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod error;
 pub mod exit_codes;
+pub mod gen;
 pub mod output;
 pub mod record;
 pub mod remote;

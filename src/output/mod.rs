@@ -1,7 +1,16 @@
 //! Rendering Records: tables for people (comfy-table), perf-tools text for event streams,
 //! JSON Lines for pipelines. The same code renders local and remote runs.
 //!
-//! INTERFACE STUB: being written; signatures are the contract.
+//! - [`json`]: one JSON object per Record, per line.
+//! - [`text`]: the kernel's trace lines (events, stacks, lost events), notices.
+//! - [`table`]: funccount's counts and the `ctl` reports.
+//!
+//! The renderers are pure functions from a Record to text; the sinks here only decide where the
+//! text goes (stdout or stderr) and when to flush.
+
+pub mod json;
+pub mod table;
+pub mod text;
 
 use std::io::Write;
 
@@ -29,22 +38,210 @@ pub struct Options {
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
-pub fn renderer<'a>(opts: Options, out: Box<dyn Write + 'a>, err: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> {
-    Box::new(JsonStub { out, _err: err, _opts: opts })
-}
-
-struct JsonStub<'a> {
+pub fn renderer<'a>(
+    opts: Options,
     out: Box<dyn Write + 'a>,
-    _err: Box<dyn Write + 'a>,
-    _opts: Options,
+    err: Box<dyn Write + 'a>,
+) -> Box<dyn Sink + 'a> {
+    match opts.mode {
+        // In JSON mode stderr is not used: notices are records like any other.
+        Mode::Json => Box::new(json::JsonSink::new(out)),
+        Mode::Human => Box::new(HumanSink {
+            opts,
+            out,
+            err,
+            blocks: 0,
+            header_done: false,
+        }),
+    }
 }
 
-impl Sink for JsonStub<'_> {
-    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
-        let line = serde_json::to_string(&record).map_err(|e| SinkError::Io(e.into()))?;
-        writeln!(self.out, "{line}").map_err(SinkError::from_io)
+/// Tables and perf-tools text on `out`; notices and loss warnings on `err`.
+struct HumanSink<'a> {
+    opts: Options,
+    out: Box<dyn Write + 'a>,
+    err: Box<dyn Write + 'a>,
+    /// Multi-line reports written so far: a blank line goes between two of them.
+    blocks: usize,
+    /// Whether the -H header has been printed.
+    header_done: bool,
+}
+
+impl HumanSink<'_> {
+    fn out(&mut self, s: &str) -> Result<(), SinkError> {
+        self.out.write_all(s.as_bytes()).map_err(SinkError::from_io)
     }
+
+    fn out_line(&mut self, s: &str) -> Result<(), SinkError> {
+        self.out(s)?;
+        self.out("\n")
+    }
+
+    fn err_line(&mut self, s: &str) -> Result<(), SinkError> {
+        self.err
+            .write_all(s.as_bytes())
+            .map_err(SinkError::from_io)?;
+        self.err.write_all(b"\n").map_err(SinkError::from_io)?;
+        self.err.flush().map_err(SinkError::from_io)
+    }
+
+    /// A multi-line report, separated from the one before by a blank line (perf-tools prints
+    /// one between the intervals of funccount -i).
+    fn block(&mut self, s: &str) -> Result<(), SinkError> {
+        if self.blocks > 0 {
+            self.out("\n")?;
+        }
+        self.blocks += 1;
+        self.out(s)
+    }
+}
+
+impl Sink for HumanSink<'_> {
+    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+        let multi = self.opts.multi_host;
+        match &record {
+            Record::Counts(c) => self.block(&table::counts(c, self.opts.timestamps, multi))?,
+            Record::Event(e) => {
+                if self.opts.headers && !self.header_done {
+                    self.header_done = true;
+                    self.out(text::header_for(e))?;
+                }
+                self.out_line(&text::event_line(e, multi))?;
+            }
+            Record::Stack(s) => self.out(&text::stack_lines(s, multi))?,
+            Record::Lost(l) => {
+                // In the stream where it happened, and on stderr too: loss must never pass
+                // unseen, even when stdout goes to a file nobody reads to the end.
+                self.out_line(&text::lost_line(l, multi))?;
+                self.out.flush().map_err(SinkError::from_io)?;
+                self.err_line(&text::lost_warning(l, multi))?;
+            }
+            Record::Notice(n) => self.err_line(&text::notice_line(n, multi))?,
+            Record::Format(f) => self.out(&text::format_text(f, multi))?,
+            Record::Status(s) => self.block(&table::status(s, multi))?,
+            Record::Check(c) => self.block(&table::check(c, multi))?,
+            Record::Reset(r) => self.block(&table::reset(r, multi))?,
+            Record::Ping(p) => self.out(&table::ping(p))?,
+        }
+        if json::is_stream(&record) {
+            self.out.flush().map_err(SinkError::from_io)?;
+        }
+        Ok(())
+    }
+
     fn flush(&mut self) -> Result<(), SinkError> {
-        self.out.flush().map_err(SinkError::from_io)
+        self.out.flush().map_err(SinkError::from_io)?;
+        self.err.flush().map_err(SinkError::from_io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Count, Counts, Event, Fields, Lost, NoticeLevel};
+
+    /// Renders records in human mode; returns (stdout, stderr).
+    fn human(opts: Options, records: Vec<Record>) -> (String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        {
+            let mut sink = renderer(opts, Box::new(&mut out), Box::new(&mut err));
+            for r in records {
+                sink.emit(r).unwrap();
+            }
+            sink.flush().unwrap();
+        }
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    fn event(ts: f64) -> Record {
+        Record::Event(Event {
+            comm: "cat".into(),
+            pid: 117,
+            tgid: None,
+            cpu: 1,
+            flags: Some(".....".into()),
+            timestamp: ts,
+            event: "openret".into(),
+            probe: Some("__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2".into()),
+            fields: Fields(vec![(
+                "ret".into(),
+                crate::record::FieldValue::Str("0x3".into()),
+            )]),
+            payload: None,
+            host: None,
+        })
+    }
+
+    fn counts(n: u64) -> Record {
+        Record::Counts(Counts {
+            backend: "profiler".into(),
+            duration_s: 1.0,
+            time: 0.0,
+            counts: vec![Count {
+                name: "vfs_read".into(),
+                count: n,
+            }],
+            host: None,
+        })
+    }
+
+    #[test]
+    fn headers_once_then_events_lost_in_stream_and_on_stderr() {
+        let opts = Options {
+            headers: true,
+            ..Options::default()
+        };
+        let lost = Record::Lost(Lost {
+            cpu: Some(1),
+            count: Some(5),
+            host: None,
+        });
+        let (out, err) = human(opts, vec![event(2.527230), lost, event(2.6)]);
+        let want = format!(
+            "{}{}\n{}\n{}\n",
+            text::HEADER_IRQ_INFO,
+            "             cat-117     [001] .....     2.527230: openret: (__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2) ret=0x3",
+            "CPU:1 [LOST 5 EVENTS]",
+            "             cat-117     [001] .....     2.600000: openret: (__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2) ret=0x3",
+        );
+        assert_eq!(out, want);
+        assert_eq!(
+            err,
+            "lktrace: warning: lost 5 events on CPU 1 (the kernel's buffer was full)\n"
+        );
+    }
+
+    #[test]
+    fn intervals_are_separated_by_a_blank_line_and_notices_go_to_stderr() {
+        let (out, err) = human(
+            Options::default(),
+            vec![
+                Record::notice(NoticeLevel::Info, "counting with profiler"),
+                counts(1),
+                counts(2),
+            ],
+        );
+        assert_eq!(
+            out,
+            "FUNC      COUNT\nvfs_read      1\n\nFUNC      COUNT\nvfs_read      2\n"
+        );
+        assert_eq!(err, "lktrace: counting with profiler\n");
+    }
+
+    #[test]
+    fn json_mode_puts_notices_on_stdout() {
+        let opts = Options {
+            mode: Mode::Json,
+            ..Options::default()
+        };
+        let (out, err) = human(opts, vec![Record::notice(NoticeLevel::Warning, "w")]);
+        assert_eq!(
+            out,
+            "{\"type\":\"notice\",\"level\":\"warning\",\"message\":\"w\"}\n"
+        );
+        assert_eq!(err, "");
     }
 }

@@ -2,12 +2,20 @@
 //!
 //! `kprobe [-FhHsv] [-d secs] [-p PID] [-L TID] definition [filter]`
 
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use super::stream::TraceRecords;
 use super::RunEnv;
-use crate::record::Sink;
-use crate::Result;
+use crate::record::{Format, NoticeLevel, Record, Sink};
+use crate::tracefs::events::{self, EventRef};
+use crate::tracefs::pipe::TracePipe;
+use crate::tracefs::probe::{ProbeDef, Target};
+use crate::tracefs::{ftrace_filter, sys, Error as TfError, Session};
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KprobeSpec {
@@ -63,7 +71,9 @@ impl KprobeArgs {
     pub fn to_spec(&self) -> Result<KprobeSpec> {
         if let Some(d) = self.duration {
             if !(d > 0.0 && d.is_finite()) {
-                return Err(crate::Error::Usage("-d needs a positive number of seconds".into()));
+                return Err(crate::Error::Usage(
+                    "-d needs a positive number of seconds".into(),
+                ));
             }
         }
         Ok(KprobeSpec {
@@ -79,6 +89,169 @@ impl KprobeArgs {
     }
 }
 
-pub fn run(_spec: &KprobeSpec, _env: &RunEnv, _sink: &mut dyn Sink) -> Result<()> {
-    Err(crate::Error::Other("kprobe: not yet implemented".into()))
+/// Runs kprobe: defines the probe in our group, enables it in our instance (with the pid
+/// filter, filter expression and stack option asked for), and streams or buffers its events.
+pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+    let def = ProbeDef::parse(&spec.definition).map_err(TfError::from)?;
+    if def.is_uprobe() {
+        return Err(Error::Usage(
+            "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions".into(),
+        ));
+    }
+    let tracefs = super::open_tracefs(env)?;
+    if !spec.skip_check {
+        if let Target::Symbol {
+            module: None,
+            symbol,
+            ..
+        } = &def.target
+        {
+            let names = ftrace_filter::available_functions(&tracefs)?;
+            if !names.iter().any(|n| n == symbol) {
+                return Err(TfError::NotTraceable {
+                    name: symbol.clone(),
+                }
+                .into());
+            }
+        }
+    }
+    let pids = match (spec.pid, spec.tid) {
+        (Some(pid), _) => Some(
+            sys::threads_of(pid).map_err(|_| Error::Usage(format!("no process with pid {pid}")))?,
+        ),
+        (None, Some(tid)) => {
+            if !sys::process_alive(tid) {
+                return Err(Error::Usage(format!("no thread with id {tid}")));
+            }
+            Some(vec![tid])
+        }
+        (None, None) => None,
+    };
+
+    let mut session = Session::open(tracefs, env.stop.clone())?;
+    super::report_reaped(&session, sink)?;
+    session.add_probes(std::slice::from_ref(&def))?;
+    let group = session.group();
+    let event = def.event_name();
+    let ev = EventRef::event(&group, &event);
+
+    if spec.format_only {
+        let text = events::format_text(session.tracefs(), &group, &event)?;
+        sink.emit(Record::Format(Format {
+            event: event.clone(),
+            text,
+            host: None,
+        }))?;
+        return close(session);
+    }
+
+    if let Some(filter) = &spec.filter {
+        session.set_filter(&ev, filter)?;
+    }
+    if let Some(pids) = &pids {
+        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
+        session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
+        // -p follows new threads of the process; -L is one thread only.
+        if spec.pid.is_some() {
+            session.write_instance("options/event-fork", "1")?;
+        }
+    } else if session
+        .tracefs()
+        .exists(session.instance().rel("set_event_notrace_pid"))
+    {
+        // Keep our own work (reading /proc for tgids, say) out of the trace.
+        let mut me = vec![std::process::id()];
+        me.extend(super::current_tid());
+        me.dedup();
+        let list: Vec<String> = me.iter().map(u32::to_string).collect();
+        session.append_instance("set_event_notrace_pid", &format!("{}\n", list.join(" ")))?;
+    }
+    if spec.stacks {
+        session.write_instance("options/stacktrace", "1")?;
+    }
+    if spec.duration_s.is_some() {
+        // Buffered in the kernel for the whole duration: give it room.
+        let _ = session.write_instance("buffer_size_kb", "8192");
+    }
+    let pipe_path = session.tracefs().path(session.instance().rel("trace_pipe"));
+    let mut pipe = TracePipe::open(&pipe_path)?;
+    session.enable(&ev)?;
+    sink.emit(Record::notice(
+        NoticeLevel::Info,
+        match spec.duration_s {
+            Some(d) => format!("Tracing kprobe {event} for {d} seconds (buffered)..."),
+            None => format!("Tracing kprobe {event}. Ctrl-C to end."),
+        },
+    ))?;
+    sink.flush()?;
+
+    let result = stream(spec, &session, &mut pipe, sink);
+    // The pipe must be closed before the instance can be removed.
+    drop(pipe);
+    let closed = close(session);
+    result.and(closed)
+}
+
+fn close(mut session: Session) -> Result<()> {
+    let report = session.close();
+    match report.failures.into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe.
+fn stream(
+    spec: &KprobeSpec,
+    session: &Session,
+    pipe: &mut TracePipe,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let stop = session.stop_flag();
+    let mut conv = TraceRecords::new();
+    let mut tgids = TgidCache::default();
+    let mut pending: Vec<Record> = Vec::new();
+    if let Some(d) = spec.duration_s {
+        let end = Instant::now() + Duration::from_secs_f64(d);
+        while Instant::now() < end && !stop.is_set() {
+            stop.sleep((end - Instant::now()).min(Duration::from_millis(200)));
+        }
+    } else {
+        while !stop.is_set() {
+            pipe.read_lines(Duration::from_millis(200), &mut |line| {
+                conv.feed(line, &mut |r| pending.push(r))
+            })?;
+            emit_all(&mut pending, sink, &mut tgids)?;
+            sink.flush()?;
+        }
+    }
+    // Stop writing, then read what the buffer still holds: nothing traced is left unread.
+    session.write_instance("tracing_on", "0")?;
+    pipe.drain(&mut |line| conv.feed(line, &mut |r| pending.push(r)))?;
+    conv.finish(&mut |r| pending.push(r));
+    emit_all(&mut pending, sink, &mut tgids)?;
+    Ok(sink.flush()?)
+}
+
+fn emit_all(pending: &mut Vec<Record>, sink: &mut dyn Sink, tgids: &mut TgidCache) -> Result<()> {
+    for r in pending.drain(..) {
+        sink.emit(tgids.fill(r))?;
+    }
+    Ok(())
+}
+
+/// Thread group ids looked up in /proc once per pid (the trace has them only with the
+/// global `record-tgid` option, which we leave alone).
+#[derive(Default)]
+struct TgidCache(HashMap<u32, Option<u32>>);
+
+impl TgidCache {
+    fn fill(&mut self, mut r: Record) -> Record {
+        if let Record::Event(e) = &mut r {
+            if e.tgid.is_none() {
+                e.tgid = *self.0.entry(e.pid).or_insert_with(|| sys::tgid_of(e.pid));
+            }
+        }
+        r
+    }
 }

@@ -55,3 +55,27 @@ pub(crate) fn open_tracefs(_env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
         "tracing runs on Linux only; use --remote HOST to trace a Linux machine from here".into(),
     ))
 }
+
+/// Tells the user what a new session cleaned up after dead runs.
+pub(crate) fn report_reaped(session: &crate::tracefs::Session, sink: &mut dyn Sink) -> Result<()> {
+    for r in session.reaped() {
+        sink.emit(crate::record::Record::notice(
+            crate::record::NoticeLevel::Warning,
+            format!("removed what a dead lktrace run left: {r}"),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The kernel id of the calling thread (what tracefs pid files take).
+pub(crate) fn current_tid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions.
+        Some(unsafe { libc::gettid() } as u32)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}

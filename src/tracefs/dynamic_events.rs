@@ -89,6 +89,12 @@ pub fn remove_group(t: &Tracefs, file: ProbeFile, group: &str) -> Result<()> {
         .map_err(|e| explain(t, e))
 }
 
+/// Removes one event (`-:GRP/EVENT`).
+pub fn remove_event(t: &Tracefs, file: ProbeFile, group: &str, event: &str) -> Result<()> {
+    t.append(file.rel(), &format!("-:{group}/{event}\n"))
+        .map_err(|e| explain(t, e))
+}
+
 /// Attaches the kernel's error_log entry for a rejected write, when there is one.
 ///
 /// A batch write fails on one of its lines; the log's `Command:` names it, so we look for the
@@ -106,6 +112,7 @@ pub fn explain(t: &Tracefs, e: Error) -> Error {
                     .lines()
                     .rev()
                     .find_map(|line| error_log::find_for(&text, line))
+                    .map(Box::new)
             });
             Error::Rejected {
                 path,
@@ -130,7 +137,9 @@ mod tests {
         assert_eq!(l[1].group, "lkt_cap");
         assert_eq!(l[1].event, "openret");
         assert!(l[1].definition.starts_with("r10:"));
-        let u = parse_listing(include_str!("../../tests/fixtures/debian/uprobe_events.txt"));
+        let u = parse_listing(include_str!(
+            "../../tests/fixtures/debian/uprobe_events.txt"
+        ));
         assert_eq!(u[0].event, "up");
     }
 }

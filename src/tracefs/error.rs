@@ -46,7 +46,7 @@ pub enum Error {
         path: PathBuf,
         written: String,
         source: io::Error,
-        log: Option<ErrorLogEntry>,
+        log: Option<Box<ErrorLogEntry>>,
     },
 
     #[error(transparent)]

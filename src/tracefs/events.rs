@@ -65,7 +65,8 @@ pub fn set_filter(t: &Tracefs, scope: &Path, ev: &EventRef, filter: &str) -> Res
             let log = t
                 .read(scope.join("error_log"))
                 .ok()
-                .and_then(|text| super::error_log::parse(&text).pop());
+                .and_then(|text| super::error_log::parse(&text).pop())
+                .map(Box::new);
             Err(Error::Rejected {
                 path,
                 written: match detail {
@@ -92,8 +93,7 @@ pub fn format_text(t: &Tracefs, group: &str, event: &str) -> Result<String> {
 
 /// Enabled events of a scope as `group:event`, from its `set_event` file.
 pub fn enabled(t: &Tracefs, scope: &Path) -> Result<Vec<String>> {
-    Ok(t
-        .read(scope.join("set_event"))?
+    Ok(t.read(scope.join("set_event"))?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

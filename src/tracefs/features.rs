@@ -112,7 +112,9 @@ impl Features {
                 Feature::NotracePid => t.exists("set_ftrace_notrace_pid"),
                 Feature::EventPid => t.exists("set_event_pid"),
                 Feature::ReturnSuffix => readme.contains("%return"),
-                Feature::StackTrace => t.exists("options/stacktrace") || readme.contains("stacktrace"),
+                Feature::StackTrace => {
+                    t.exists("options/stacktrace") || readme.contains("stacktrace")
+                }
             };
             if yes {
                 present.push(f);
@@ -168,8 +170,14 @@ mod tests {
 
     #[test]
     fn lockdown_mode_is_the_bracketed_word() {
-        assert_eq!(parse_lockdown("none integrity [confidentiality]\n").as_deref(), Some("confidentiality"));
-        assert_eq!(parse_lockdown("[none] integrity confidentiality").as_deref(), Some("none"));
+        assert_eq!(
+            parse_lockdown("none integrity [confidentiality]\n").as_deref(),
+            Some("confidentiality")
+        );
+        assert_eq!(
+            parse_lockdown("[none] integrity confidentiality").as_deref(),
+            Some("none")
+        );
         assert_eq!(parse_lockdown(""), None);
     }
 
@@ -177,7 +185,11 @@ mod tests {
     fn detects_from_a_fake_tree_with_real_fixture_files() {
         let dir = tempfile::tempdir().unwrap();
         let fx = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/debian/");
-        std::fs::copy(format!("{fx}available_tracers.txt"), dir.path().join("available_tracers")).unwrap();
+        std::fs::copy(
+            format!("{fx}available_tracers.txt"),
+            dir.path().join("available_tracers"),
+        )
+        .unwrap();
         std::fs::copy(format!("{fx}README.txt"), dir.path().join("README")).unwrap();
         std::fs::write(dir.path().join("kprobe_events"), "").unwrap();
         let f = Features::detect(&Tracefs::at(dir.path()));

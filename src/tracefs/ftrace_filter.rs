@@ -20,7 +20,10 @@ pub struct FilterList(Vec<String>);
 
 impl FilterList {
     pub fn new(tokens: Vec<String>) -> Option<FilterList> {
-        let tokens: Vec<String> = tokens.into_iter().filter(|t| !t.trim().is_empty()).collect();
+        let tokens: Vec<String> = tokens
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect();
         (!tokens.is_empty()).then_some(FilterList(tokens))
     }
 
@@ -165,7 +168,9 @@ pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<()> {
         // the token open ("cont") and joins it to the next write.
         t.append(rel, &format!("{token}\n")).map_err(|e| match e {
             Error::Rejected { source, .. } if source.raw_os_error() == Some(libc::EINVAL) => {
-                Error::NotTraceable { name: token.clone() }
+                Error::NotTraceable {
+                    name: token.clone(),
+                }
             }
             other => other,
         })?;
@@ -215,9 +220,17 @@ mod tests {
         let text = include_str!("../../tests/fixtures/debian/available_filter_functions.head.txt");
         let names = parse_available(&format!("{text}ext4_read [ext4]\n"));
         assert!(names.iter().any(|n| n == "do_one_initcall"));
-        assert!(names.iter().any(|n| n == "ext4_read"), "module suffix dropped");
-        assert!(!names.iter().any(|n| n.starts_with("__ftrace_invalid_address")));
-        assert_eq!(matching(&names, "vdso_*"), vec!["vdso_mremap", "vdso_fault", "vdso_join_timens"]);
+        assert!(
+            names.iter().any(|n| n == "ext4_read"),
+            "module suffix dropped"
+        );
+        assert!(!names
+            .iter()
+            .any(|n| n.starts_with("__ftrace_invalid_address")));
+        assert_eq!(
+            matching(&names, "vdso_*"),
+            vec!["vdso_mremap", "vdso_fault", "vdso_join_timens"]
+        );
     }
 
     #[test]
@@ -243,7 +256,10 @@ mod tests {
         std::fs::write(dir.path().join("set_ftrace_filter"), "old_one\n").unwrap();
         let list = FilterList::new(vec!["vfs_read".into(), "vfs_write".into()]).unwrap();
         set(&t, Path::new("set_ftrace_filter"), &list).unwrap();
-        assert_eq!(t.read("set_ftrace_filter").unwrap(), "vfs_read\nvfs_write\n");
+        assert_eq!(
+            t.read("set_ftrace_filter").unwrap(),
+            "vfs_read\nvfs_write\n"
+        );
         restore(&t, Path::new("set_ftrace_filter"), &["old_one".into()]).unwrap();
         assert_eq!(t.read("set_ftrace_filter").unwrap(), "old_one\n");
     }

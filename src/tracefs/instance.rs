@@ -44,7 +44,9 @@ impl Instance {
     pub fn remove(&self, t: &Tracefs) -> Result<()> {
         // Best effort: an instance's tracer and events stop with it anyway.
         let _ = t.write(self.rel("tracing_on"), "0");
-        if t.read_value(self.rel("current_tracer")).is_ok_and(|c| c != "nop") {
+        if t.read_value(self.rel("current_tracer"))
+            .is_ok_and(|c| c != "nop")
+        {
             let _ = t.write(self.rel("current_tracer"), "nop");
         }
         let mut last = None;

@@ -31,7 +31,9 @@ pub struct LockFile {
 pub enum TryLock {
     Acquired(LockFile),
     /// Someone holds it; the file's content names the holder.
-    Held { holder: String },
+    Held {
+        holder: String,
+    },
 }
 
 impl LockFile {
@@ -51,7 +53,10 @@ impl LockFile {
             Ok(()) => {
                 // Write our pid so a blocked peer can say who holds it.
                 let _ = file.set_len(0);
-                let _ = std::io::Write::write_all(&mut &file, format!("{}\n", std::process::id()).as_bytes());
+                let _ = std::io::Write::write_all(
+                    &mut &file,
+                    format!("{}\n", std::process::id()).as_bytes(),
+                );
                 Ok(TryLock::Acquired(LockFile {
                     path,
                     file: Some(file),

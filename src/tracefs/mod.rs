@@ -140,22 +140,27 @@ impl Tracefs {
     /// Turns EPERM into the lockdown error when the kernel is locked down, so the user is told
     /// the real reason rather than "run as root" while already root.
     fn classify(&self, op: &'static str, path: &Path, e: std::io::Error) -> Error {
-        if e.kind() == std::io::ErrorKind::PermissionDenied {
-            if let Some(mode) = features::lockdown_mode() {
-                if mode == "confidentiality" {
+        let denied = e.kind() == std::io::ErrorKind::PermissionDenied
+            || e.raw_os_error() == Some(libc::EPERM);
+        if denied {
+            match features::lockdown_mode() {
+                Some(mode) if mode == "confidentiality" => {
                     return Error::Lockdown {
                         path: path.to_path_buf(),
                         mode,
-                    };
+                    }
                 }
-            }
-            if sys::is_root() {
-                // Root and still refused, without lockdown: report the kernel's errno plainly.
-                return Error::Io {
-                    op,
-                    path: path.to_path_buf(),
-                    source: e,
-                };
+                // Root refused by tracefs: lockdown is the only reason the kernel has. Without
+                // securityfs mounted we cannot read the mode, so say what we know.
+                None if sys::is_root() => {
+                    return Error::Lockdown {
+                        path: path.to_path_buf(),
+                        mode:
+                            "lockdown mode unreadable: securityfs is not mounted; refused to root"
+                                .into(),
+                    }
+                }
+                _ => {}
             }
         }
         Error::io(op, path, e)

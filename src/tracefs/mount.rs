@@ -51,7 +51,13 @@ impl Discover {
                 return Ok(Tracefs::at(dir));
             }
         }
-        if self.mount_if_missing && sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
+        if !sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
+            // tracefs is mode 0700: to anyone else the mount looks empty.
+            return Err(Error::NotRoot {
+                path: PathBuf::from(DEFAULT_MOUNT),
+            });
+        }
+        if self.mount_if_missing && Path::new(DEFAULT_MOUNT).is_dir() {
             let path = PathBuf::from(DEFAULT_MOUNT);
             sys::mount_tracefs(&path).map_err(|source| Error::MountFailed {
                 path: path.clone(),
@@ -80,7 +86,10 @@ fn unescape_mount(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
             out.push(v);
             i += 4;
@@ -104,7 +113,10 @@ mod tests {
     #[test]
     fn finds_tracefs_line_in_proc_mounts() {
         let m = "sysfs /sys sysfs rw 0 0\nnodev /sys/kernel/tracing tracefs rw,relatime 0 0\n";
-        assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/sys/kernel/tracing")));
+        assert_eq!(
+            tracefs_in_mounts(m),
+            Some(PathBuf::from("/sys/kernel/tracing"))
+        );
         let m = "tracefs /mnt/my\\040trace tracefs rw 0 0\n";
         assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/mnt/my trace")));
         assert_eq!(tracefs_in_mounts("proc /proc proc rw 0 0\n"), None);
@@ -113,7 +125,10 @@ mod tests {
     #[test]
     fn override_must_look_like_tracefs() {
         let dir = tempfile::tempdir().unwrap();
-        let d = Discover { override_dir: Some(dir.path().into()), mount_if_missing: false };
+        let d = Discover {
+            override_dir: Some(dir.path().into()),
+            mount_if_missing: false,
+        };
         assert!(matches!(d.find(), Err(Error::NotTracefs { .. })));
         std::fs::write(dir.path().join("trace"), "").unwrap();
         std::fs::write(dir.path().join("current_tracer"), "nop\n").unwrap();

@@ -32,11 +32,19 @@ pub enum ProbeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// `[MOD:]SYM[+OFFS]`
-    Symbol { module: Option<String>, symbol: String, offset: u64 },
+    Symbol {
+        module: Option<String>,
+        symbol: String,
+        offset: u64,
+    },
     /// A kernel address.
     Address(u64),
     /// `PATH:OFFSET[(REF_CTR_OFFSET)]`
-    User { path: String, offset: u64, ref_ctr: Option<u64> },
+    User {
+        path: String,
+        offset: u64,
+        ref_ctr: Option<u64>,
+    },
 }
 
 /// One `NAME=FETCHARG[:TYPE]` argument, kept as text after validation.
@@ -74,7 +82,10 @@ impl ProbeDef {
     }
 
     pub fn is_return(&self) -> bool {
-        matches!(self.kind, ProbeKind::Kretprobe { .. } | ProbeKind::Uretprobe)
+        matches!(
+            self.kind,
+            ProbeKind::Kretprobe { .. } | ProbeKind::Uretprobe
+        )
     }
 
     /// The kernel function probed, when the target is a symbol.
@@ -97,14 +108,22 @@ impl fmt::Display for ProbeDef {
 pub fn is_good_event_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().enumerate().all(|(i, c)| c == b'_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()))
+        && s.bytes()
+            .enumerate()
+            .all(|(i, c)| c == b'_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()))
 }
 
 /// Turns a function name into a legal event name (`foo.isra.0` → `foo_isra_0`).
 pub fn sanitize_event_name(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.as_bytes().first().is_some_and(|c| c.is_ascii_digit()) {
         out.insert(0, '_');

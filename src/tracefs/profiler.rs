@@ -21,3 +21,18 @@ pub fn parse_stat(_text: &str) -> Vec<ProfileRow> {
 
 /// The kernel cuts names at this many characters.
 pub const NAME_WIDTH: usize = 30;
+
+// ---- control (lead) ----
+
+/// Sums every `trace_stat/function<N>` (one per possible CPU) into one list of rows.
+pub fn read_all(t: &super::Tracefs) -> super::Result<Vec<ProfileRow>> {
+    let mut rows = Vec::new();
+    for name in t.list_dir("trace_stat")? {
+        if name.starts_with("function")
+            && name["function".len()..].bytes().all(|b| b.is_ascii_digit())
+        {
+            rows.extend(parse_stat(&t.read(format!("trace_stat/{name}"))?));
+        }
+    }
+    Ok(rows)
+}

@@ -55,6 +55,9 @@ impl Undo {
     }
 }
 
+/// Receives a line for each slow step.
+type Progress = Box<dyn FnMut(&str) + Send>;
+
 /// What teardown could not undo.
 #[derive(Debug, Default)]
 pub struct TeardownReport {
@@ -72,7 +75,7 @@ pub struct Session {
     /// Held for the session's life: proof to others that it is alive. Dropped last.
     alive: Option<LockFile>,
     reaped: Vec<String>,
-    progress: Option<Box<dyn FnMut(&str) + Send>>,
+    progress: Option<Progress>,
     closed: bool,
 }
 
@@ -191,6 +194,9 @@ impl Session {
         let mut by_file: Vec<(ProbeFile, Vec<ProbeDef>)> = Vec::new();
         for d in defs {
             let mut d = d.clone();
+            // Name the event ourselves: with `GRP/` alone the kernel would invent a name we
+            // could not predict.
+            d.event = Some(d.event_name());
             d.group = Some(group.clone());
             let file = ProbeFile::of(&d);
             match by_file.iter_mut().find(|(f, _)| *f == file) {
@@ -208,19 +214,52 @@ impl Session {
                 uprobe: file == ProbeFile::Uprobe,
                 group: group.clone(),
             };
-            if !self.undo.contains(&entry) {
+            let first_batch = !self.undo.contains(&entry);
+            if first_batch {
                 self.undo.push(entry);
             }
             if defs.len() > 20 {
                 self.say(&format!("attaching {} probes", defs.len()));
             }
             if let Err(e) = dynamic_events::add(&self.tracefs, file, &defs) {
-                // Lines before the bad one were applied: take the group away again.
-                let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                // The kernel kept the lines before the bad one: take this batch away again.
+                // The group's first batch goes in one write; later ones event by event, so
+                // earlier batches stay.
+                if first_batch {
+                    let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                } else {
+                    for d in &defs {
+                        let _ = dynamic_events::remove_event(
+                            &self.tracefs,
+                            file,
+                            &group,
+                            &d.event_name(),
+                        );
+                    }
+                }
                 return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// Defines probes one write each, skipping those the kernel refuses (a function on the
+    /// kprobe blacklist, say). Returns the refused ones with the kernel's reason; the accepted
+    /// ones stay. For tools that count many functions, where one bad function must not spoil
+    /// the rest.
+    pub fn add_probes_each(&mut self, defs: &[ProbeDef]) -> Result<Vec<(ProbeDef, Error)>> {
+        let mut refused = Vec::new();
+        if defs.len() > 20 {
+            self.say(&format!("attaching {} probes one by one", defs.len()));
+        }
+        for d in defs {
+            match self.add_probes(std::slice::from_ref(d)) {
+                Ok(()) => {}
+                Err(e @ Error::Rejected { .. }) => refused.push((d.clone(), e)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(refused)
     }
 
     /// Enables an event or group in our instance.
@@ -443,11 +482,14 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
         for (file, uprobe) in [(ProbeFile::Kprobe, false), (ProbeFile::Uprobe, true)] {
             let n = listed
                 .iter()
-                .filter(|l| l.group == group && l.definition.contains('/') == true)
+                .filter(|l| l.group == group)
                 .filter(|l| is_uprobe_listing(&l.definition) == uprobe)
                 .count();
             if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
-                removed.push(format!("{n} {} of group {group}", if uprobe { "uprobes" } else { "kprobes" }));
+                removed.push(format!(
+                    "{n} {} of group {group}",
+                    if uprobe { "uprobes" } else { "kprobes" }
+                ));
             }
         }
         lock::remove_abandoned(&id.lock_name());
@@ -470,7 +512,12 @@ mod tests {
     fn fake() -> (tempfile::TempDir, Tracefs) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        for f in ["trace", "kprobe_events", "uprobe_events", "set_ftrace_filter"] {
+        for f in [
+            "trace",
+            "kprobe_events",
+            "uprobe_events",
+            "set_ftrace_filter",
+        ] {
             std::fs::write(p.join(f), "").unwrap();
         }
         std::fs::write(p.join("current_tracer"), "nop\n").unwrap();

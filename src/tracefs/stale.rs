@@ -52,11 +52,15 @@ impl SessionId {
         if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Some(SessionId { pid: pid.parse().ok()?, seq })
+        Some(SessionId {
+            pid: pid.parse().ok()?,
+            seq,
+        })
     }
 
     pub fn from_instance(name: &str) -> Option<SessionId> {
-        name.strip_prefix(INSTANCE_PREFIX).and_then(Self::parse_suffix)
+        name.strip_prefix(INSTANCE_PREFIX)
+            .and_then(Self::parse_suffix)
     }
 
     pub fn from_group(name: &str) -> Option<SessionId> {
@@ -106,9 +110,15 @@ mod tests {
     #[test]
     fn a_pid_that_does_not_exist_is_dead() {
         // pid_max is at most 2^22, so this pid cannot exist.
-        let id = SessionId { pid: 99_999_999, seq: 0 };
+        let id = SessionId {
+            pid: 99_999_999,
+            seq: 0,
+        };
         assert_eq!(id.liveness(), Liveness::Dead);
-        let me = SessionId { pid: std::process::id(), seq: 7 };
+        let me = SessionId {
+            pid: std::process::id(),
+            seq: 7,
+        };
         assert_eq!(me.liveness(), Liveness::Alive);
     }
 }

@@ -2,13 +2,13 @@
 //! an expired lease in the agent. Tools poll the flag between short waits; teardown reads
 //! [`StopFlag::hurry`] to take the fast path after a second signal.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Shared, cheap to clone. Counts requests: the first asks to stop, the second to hurry.
 #[derive(Debug, Clone, Default)]
-pub struct StopFlag(Arc<AtomicUsize>);
+pub struct StopFlag(Arc<AtomicUsize>, Arc<AtomicBool>);
 
 impl StopFlag {
     pub fn new() -> StopFlag {
@@ -17,6 +17,12 @@ impl StopFlag {
 
     pub fn request(&self) {
         self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// True when a signal other than SIGPIPE asked to stop: the run was interrupted (exit
+    /// 130), as opposed to ending because its reader went away (exit 0).
+    pub fn interrupted(&self) -> bool {
+        self.1.load(Ordering::SeqCst)
     }
 
     pub fn is_set(&self) -> bool {
@@ -51,9 +57,13 @@ impl StopFlag {
             use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGTERM};
             for sig in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
                 let counter = Arc::clone(&self.0);
-                // SAFETY: the handler only does an atomic add, which is async-signal-safe.
+                let interrupted = Arc::clone(&self.1);
+                // SAFETY: the handler only does atomic stores, which are async-signal-safe.
                 unsafe {
                     signal_hook::low_level::register(sig, move || {
+                        if sig != SIGPIPE {
+                            interrupted.store(true, Ordering::SeqCst);
+                        }
                         counter.fetch_add(1, Ordering::SeqCst);
                     })?;
                 }
@@ -64,9 +74,11 @@ impl StopFlag {
             use signal_hook::consts::{SIGINT, SIGTERM};
             for sig in [SIGINT, SIGTERM] {
                 let counter = Arc::clone(&self.0);
+                let interrupted = Arc::clone(&self.1);
                 // SAFETY: as above.
                 unsafe {
                     signal_hook::low_level::register(sig, move || {
+                        interrupted.store(true, Ordering::SeqCst);
                         counter.fetch_add(1, Ordering::SeqCst);
                     })?;
                 }

@@ -26,7 +26,10 @@ pub enum Body<'a> {
     /// `name: payload` (kprobes, tracepoints, `tracing_mark_write`).
     Named { event: &'a str, payload: &'a str },
     /// Function tracer: `func <-parent` (parent absent with `nofuncgraph-parent` style output).
-    Function { func: &'a str, parent: Option<&'a str> },
+    Function {
+        func: &'a str,
+        parent: Option<&'a str>,
+    },
     /// `<stack trace>`: the frames follow on ` => ` lines.
     StackHeader,
     /// `<user stack trace>`.
@@ -36,11 +39,17 @@ pub enum Body<'a> {
 /// One line of trace text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Line<'a> {
-    Event { ctx: Context<'a>, body: Body<'a> },
+    Event {
+        ctx: Context<'a>,
+        body: Body<'a>,
+    },
     /// ` => do_sys_openat2` after a stack header.
     StackFrame(&'a str),
     /// `CPU:1 [LOST 12 EVENTS]`; `count` is `None` for `[LOST EVENTS]`.
-    Lost { cpu: u32, count: Option<u64> },
+    Lost {
+        cpu: u32,
+        count: Option<u64>,
+    },
     /// `# ...` header lines and blank lines.
     Comment,
     /// Anything else, kept so nothing is dropped silently.

@@ -1,0 +1,83 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_lktrace_global_optspecs
+    string join \n json tracefs= h/help V/version
+end
+
+function __fish_lktrace_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_lktrace_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_lktrace_using_subcommand
+    set -l cmd (__fish_lktrace_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c lktrace -n "__fish_lktrace_needs_command" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_needs_command" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_needs_command" -s V -l version -d 'Print version'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s i -d 'Print a table every SECS seconds' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s d -d 'Trace for SECS seconds, then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s t -d 'Show only the top N functions' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l backend -d 'Where to count (default: the best this kernel has)' -r -f -a "profiler\t'The function profiler: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)'
+kprobe-profile\t'One kprobe per function, hits read from kprobe_profile; nothing streamed'
+function-trace\t'The function tracer in a private instance; trace_pipe lines counted here'"
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l max-probes -d 'Most kprobes the kprobe-profile backend may create' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s L -d 'Trace this thread only' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s F -d 'Skip the available_filter_functions check'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s H -d 'Print column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s s -d 'Print a kernel stack trace after each event'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s v -d 'Print the event\'s format and exit'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l all -d 'Reset all of ftrace, like perf-tools\' reset-ftrace'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'

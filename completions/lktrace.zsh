@@ -1,0 +1,334 @@
+#compdef lktrace
+
+autoload -U is-at-least
+
+_lktrace() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_lktrace_commands" \
+"*::: :->lktrace" \
+&& ret=0
+    case $state in
+    (lktrace)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:lktrace-command-$line[1]:"
+        case $line[1] in
+            (funccount)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Print a table every SECS seconds]:SECS:_default' \
+'-d+[Trace for SECS seconds, then print]:SECS:_default' \
+'-t+[Show only the top N functions]:N:_default' \
+'--backend=[Where to count (default\: the best this kernel has)]:BACKEND:((profiler\:"The function profiler\: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)"
+kprobe-profile\:"One kprobe per function, hits read from kprobe_profile; nothing streamed"
+function-trace\:"The function tracer in a private instance; trace_pipe lines counted here"))' \
+'--max-probes=[Most kprobes the kprobe-profile backend may create]:N:_default' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-T[Print a timestamp with each table (-T)]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':pattern -- Function glob\: vfs_*, *_read, tcp_*send*, vfs_\[rw\]*:_default' \
+&& ret=0
+;;
+(kprobe)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-F[Skip the available_filter_functions check]' \
+'-H[Print column headers]' \
+'-s[Print a kernel stack trace after each event]' \
+'-v[Print the event'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':definition -- p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\], e.g. '\''p\:myopen do_sys_openat2 filename=+0(%si)\:string'\'':_default' \
+'::filter -- Event filter, e.g. '\''filename ~ "*.conf"'\'':_default' \
+&& ret=0
+;;
+(ctl)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_lktrace__subcmd__ctl_commands" \
+"*::: :->ctl" \
+&& ret=0
+
+    case $state in
+    (ctl)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:lktrace-ctl-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(reset)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_lktrace__subcmd__ctl__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:lktrace-ctl-help-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(reset)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_lktrace__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:lktrace-help-command-$line[1]:"
+        case $line[1] in
+            (funccount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(kprobe)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ctl)
+_arguments "${_arguments_options[@]}" : \
+":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
+"*::: :->ctl" \
+&& ret=0
+
+    case $state in
+    (ctl)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:lktrace-help-ctl-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(reset)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_lktrace_commands] )) ||
+_lktrace_commands() {
+    local commands; commands=(
+'funccount:Count kernel function calls (perf-tools funccount)' \
+'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
+'ctl:Inspect and clean tracefs' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'lktrace commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl_commands] )) ||
+_lktrace__subcmd__ctl_commands() {
+    local commands; commands=(
+'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
+'check:Which tools and backends this kernel can run, and why not' \
+'reset:Remove what dead lktrace runs left behind' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'lktrace ctl commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__check_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl check commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help_commands() {
+    local commands; commands=(
+'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
+'check:Which tools and backends this kernel can run, and why not' \
+'reset:Remove what dead lktrace runs left behind' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'lktrace ctl help commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__check_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help check commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__help_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help help commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__reset_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__reset_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help reset commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__status_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help status commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__reset_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__reset_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl reset commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__status_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl status commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__funccount_commands] )) ||
+_lktrace__subcmd__funccount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funccount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help_commands] )) ||
+_lktrace__subcmd__help_commands() {
+    local commands; commands=(
+'funccount:Count kernel function calls (perf-tools funccount)' \
+'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
+'ctl:Inspect and clean tracefs' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'lktrace help commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl_commands() {
+    local commands; commands=(
+'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
+'check:Which tools and backends this kernel can run, and why not' \
+'reset:Remove what dead lktrace runs left behind' \
+    )
+    _describe -t commands 'lktrace help ctl commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__check_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help ctl check commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__reset_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl__subcmd__reset_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help ctl reset commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help ctl status commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__funccount_commands] )) ||
+_lktrace__subcmd__help__subcmd__funccount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funccount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__help_commands] )) ||
+_lktrace__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help help commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__kprobe_commands] )) ||
+_lktrace__subcmd__help__subcmd__kprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help kprobe commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__kprobe_commands] )) ||
+_lktrace__subcmd__kprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace kprobe commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_lktrace" ]; then
+    _lktrace "$@"
+else
+    compdef _lktrace lktrace
+fi

@@ -1,0 +1,209 @@
+//! Man pages and shell completions, generated from the clap command tree.
+//!
+//! Generated into memory so that one test (`tests/generated.rs`) can both check the committed
+//! files under `man/` and `completions/` and rewrite them: the CLI grows, and regenerating must
+//! stay a single command (`LKTRACE_REGENERATE=1 cargo test --test generated`).
+
+use std::path::Path;
+
+use clap::Command;
+use clap_complete::Shell;
+
+/// Subcommands that also ship as a binary of their own (`src/bin/`), perf-tools style.
+pub const STANDALONE: &[&str] = &["funccount", "kprobe"];
+
+/// The shells completions are generated for, with their file under `completions/`.
+pub const SHELLS: &[(Shell, &str)] = &[
+    (Shell::Bash, "lktrace.bash"),
+    (Shell::Zsh, "lktrace.zsh"),
+    (Shell::Fish, "lktrace.fish"),
+    (Shell::PowerShell, "_lktrace.ps1"),
+];
+
+/// Every man page: `lktrace.1`, `lktrace-<sub>.1` for each subcommand (nested ones too, as
+/// `lktrace-ctl-status.1`), and `funccount.1`, `kprobe.1` for the standalone binaries. Pages
+/// get an EXAMPLES section from `examples/<tool>_example.txt` of this source tree when present.
+pub fn man_pages(cmd: Command) -> Vec<(String, Vec<u8>)> {
+    man_pages_with_examples(cmd, &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+}
+
+/// [`man_pages`] with the examples read from `examples_dir`.
+pub fn man_pages_with_examples(cmd: Command, examples_dir: &Path) -> Vec<(String, Vec<u8>)> {
+    // Building propagates the global flags (--json, --tracefs) into every subcommand and names
+    // subcommands `lktrace-funccount` for display; no `help` subcommand gets a page.
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let source = format!(
+        "{} {}",
+        cmd.get_name(),
+        cmd.get_version().unwrap_or_default()
+    );
+    let root = cmd.get_name().to_string();
+
+    let mut pages = Vec::new();
+    collect(&cmd, &root, 0, &source, examples_dir, &mut pages);
+
+    for tool in STANDALONE {
+        if let Some(sub) = cmd.find_subcommand(tool) {
+            let standalone = sub.clone().name(*tool).display_name(*tool).bin_name(*tool);
+            pages.push(page(standalone, tool, &source, examples_dir));
+        }
+    }
+    pages.sort_by(|a, b| a.0.cmp(&b.0));
+    pages
+}
+
+/// Pages of `cmd` and its visible subcommands, depth first. `tool` names the example file:
+/// `funccount` for `lktrace funccount`, `ctl-status` for `lktrace ctl status`.
+fn collect(
+    cmd: &Command,
+    tool: &str,
+    depth: usize,
+    source: &str,
+    dir: &Path,
+    pages: &mut Vec<(String, Vec<u8>)>,
+) {
+    pages.push(page(cmd.clone(), tool, source, dir));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let sub_tool = if depth == 0 {
+            sub.get_name().to_string()
+        } else {
+            format!("{tool}-{}", sub.get_name())
+        };
+        collect(sub, &sub_tool, depth + 1, source, dir, pages);
+    }
+}
+
+/// One page, with `examples/<tool>_example.txt` as its EXAMPLES section when that file exists.
+fn page(cmd: Command, tool: &str, source: &str, examples_dir: &Path) -> (String, Vec<u8>) {
+    let man = clap_mangen::Man::new(cmd).source(source);
+    let name = man.get_filename();
+    let mut roff = Vec::new();
+    man.render(&mut roff)
+        .expect("rendering into memory cannot fail");
+    let examples = std::fs::read_to_string(examples_dir.join(format!("{tool}_example.txt"))).ok();
+    if let Some(text) = examples {
+        roff = with_examples(roff, &text);
+    }
+    (name, roff)
+}
+
+/// Puts an EXAMPLES section before VERSION (where man-pages(7) orders it), or at the end.
+fn with_examples(roff: Vec<u8>, examples: &str) -> Vec<u8> {
+    let mut section = String::from(".SH EXAMPLES\n.nf\n");
+    for line in examples.lines() {
+        section.push_str(&roff_literal(line));
+        section.push('\n');
+    }
+    section.push_str(".fi\n");
+    let page = String::from_utf8_lossy(&roff).into_owned();
+    let out = match page.find("\n.SH VERSION") {
+        Some(i) => format!("{}\n{}{}", &page[..i], section, &page[i + 1..]),
+        None => format!("{page}{section}"),
+    };
+    out.into_bytes()
+}
+
+/// A line of text that roff prints as is inside `.nf`.
+fn roff_literal(line: &str) -> String {
+    // A backslash starts an escape; a leading `.` or `'` would be a request. `\&` is a
+    // zero-width character that keeps the line text.
+    let escaped = line.replace('\\', "\\e");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// The completion script of `shell` for the `lktrace` binary.
+pub fn completions(cmd: Command, shell: Shell) -> Vec<u8> {
+    let mut cmd = cmd;
+    let bin = cmd.get_name().to_string();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, bin, &mut out);
+    out
+}
+
+/// Every generated file with its path relative to the source tree: `man/*.1` and
+/// `completions/*`.
+pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = man_pages(cmd.clone())
+        .into_iter()
+        .map(|(name, text)| (format!("man/{name}"), text))
+        .collect();
+    for (shell, name) in SHELLS {
+        files.push((
+            format!("completions/{name}"),
+            completions(cmd.clone(), *shell),
+        ));
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd() -> Command {
+        <crate::cli::Cli as clap::CommandFactory>::command()
+    }
+
+    #[test]
+    fn one_page_per_command_and_standalone_tool() {
+        let names: Vec<String> = man_pages(cmd()).into_iter().map(|(n, _)| n).collect();
+        for want in [
+            "lktrace.1",
+            "lktrace-funccount.1",
+            "lktrace-kprobe.1",
+            "lktrace-ctl.1",
+            "lktrace-ctl-status.1",
+            "funccount.1",
+            "kprobe.1",
+        ] {
+            assert!(
+                names.iter().any(|n| n == want),
+                "{want} missing from {names:?}"
+            );
+        }
+        assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
+    }
+
+    #[test]
+    fn standalone_page_names_the_binary_and_keeps_global_flags() {
+        let pages = man_pages(cmd());
+        let (_, text) = pages.iter().find(|(n, _)| n == "funccount.1").unwrap();
+        let text = String::from_utf8_lossy(text);
+        assert!(text.contains("\n.TH funccount 1 "), "{text}");
+        assert!(text.contains("json"), "global --json documented: {text}");
+    }
+
+    #[test]
+    fn examples_go_before_version() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("kprobe_example.txt"),
+            ".dot line\n# kprobe \\x\n",
+        )
+        .unwrap();
+        let pages = man_pages_with_examples(cmd(), dir.path());
+        let (_, text) = pages.iter().find(|(n, _)| n == "kprobe.1").unwrap();
+        let text = String::from_utf8_lossy(text);
+        let ex = text
+            .find(".SH EXAMPLES\n.nf\n\\&.dot line\n# kprobe \\ex\n.fi\n")
+            .expect("examples");
+        if let Some(v) = text.find(".SH VERSION") {
+            assert!(ex < v);
+        }
+        let (_, other) = pages.iter().find(|(n, _)| n == "funccount.1").unwrap();
+        assert!(!String::from_utf8_lossy(other).contains("EXAMPLES"));
+    }
+
+    #[test]
+    fn completions_for_every_shell() {
+        for (shell, _) in SHELLS {
+            let text = String::from_utf8(completions(cmd(), *shell)).unwrap();
+            assert!(text.contains("funccount"), "{shell}");
+        }
+    }
+}

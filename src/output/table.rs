@@ -1,0 +1,460 @@
+//! Tables for people: funccount's counts in perf-tools' layout, and the `ctl` reports.
+//!
+//! Every table uses the border-less preset with a header, like perf-tools' `printf` columns, and
+//! never wraps or truncates: a function name cut short is a wrong answer, and output piped to a
+//! file must not depend on the terminal's width.
+
+use std::fmt::Write as _;
+
+use comfy_table::{presets::NOTHING, CellAlignment, ContentArrangement, Table};
+
+use crate::record::{Check, CheckItem, Counts, Owner, Ping, Reset, Status};
+
+/// Spaces between columns.
+const GAP: u16 = 2;
+
+/// A border-less table with `headers`; columns listed in `right` are right-aligned (numbers).
+fn plain(headers: &[&str], right: &[usize]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(headers.to_vec());
+    let last = headers.len().saturating_sub(1);
+    for (i, col) in t.column_iter_mut().enumerate() {
+        // No padding at the line's ends: the first column starts at the margin like perf-tools.
+        col.set_padding((0, if i == last { 0 } else { GAP }));
+        if right.contains(&i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+/// The table's lines, trailing blanks trimmed, each ending in a newline.
+fn text(t: &Table) -> String {
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// funccount's table for one interval: optional time line, then `FUNC COUNT` (HOST first when
+/// several hosts are shown). Rows stay in the order given (ascending, as the tool sorted them).
+pub fn counts(c: &Counts, timestamps: bool, multi_host: bool) -> String {
+    let mut out = String::new();
+    if timestamps {
+        out.push_str(&local_hms(c.time));
+        out.push('\n');
+    }
+    let host = c.host.as_deref().unwrap_or("-");
+    let mut t = if multi_host {
+        plain(&["HOST", "FUNC", "COUNT"], &[2])
+    } else {
+        plain(&["FUNC", "COUNT"], &[1])
+    };
+    for row in &c.counts {
+        if multi_host {
+            t.add_row(vec![
+                host.to_string(),
+                row.name.clone(),
+                row.count.to_string(),
+            ]);
+        } else {
+            t.add_row(vec![row.name.clone(), row.count.to_string()]);
+        }
+    }
+    out.push_str(&text(&t));
+    out
+}
+
+/// `HH:MM:SS` of a Unix time in the local time zone (UTC where there is no `localtime_r`).
+pub fn local_hms(epoch_s: f64) -> String {
+    if !epoch_s.is_finite() {
+        return "??:??:??".to_string();
+    }
+    // Saturating float-to-int cast: out-of-range times stay in range instead of wrapping.
+    let secs = epoch_s.floor() as i64;
+    match local_parts(secs) {
+        Some((h, m, s)) => format!("{h:02}:{m:02}:{s:02}"),
+        None => utc_hms(secs),
+    }
+}
+
+/// `HH:MM:SS` in UTC.
+pub fn utc_hms(secs: i64) -> String {
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", day / 3600, day % 3600 / 60, day % 60)
+}
+
+#[cfg(unix)]
+fn local_parts(secs: i64) -> Option<(i32, i32, i32)> {
+    // time_t is 32 bits on some targets (older 32-bit ARM): out of range means no local time.
+    #[allow(clippy::useless_conversion)]
+    let t: libc::time_t = secs.try_into().ok()?;
+    // SAFETY: `tm` is plain data that localtime_r fills in; both pointers are valid for the
+    // call, and the reentrant variant keeps no shared state.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::localtime_r(&t, &mut tm) };
+    if r.is_null() {
+        return None;
+    }
+    Some((tm.tm_hour, tm.tm_min, tm.tm_sec))
+}
+
+#[cfg(not(unix))]
+fn local_parts(_secs: i64) -> Option<(i32, i32, i32)> {
+    None
+}
+
+/// How an owner reads in a table.
+pub fn owner_text(o: &Owner) -> String {
+    match o {
+        Owner::Other => "-".to_string(),
+        Owner::Live { pid } => format!("live lktrace pid {pid}"),
+        Owner::Dead { pid } => format!("dead lktrace pid {pid} (ctl reset removes it)"),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// `name:` then value, the values aligned.
+fn key_values(out: &mut String, rows: &[(&str, String)]) {
+    let width = rows.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
+    for (k, v) in rows {
+        let _ = writeln!(out, "{:<width$}  {v}", format!("{k}:"));
+    }
+}
+
+fn host_title(out: &mut String, host: Option<&str>, multi_host: bool) {
+    if let (true, Some(h)) = (multi_host, host) {
+        let _ = writeln!(out, "[{h}]");
+    }
+}
+
+/// `ctl status`: global state, then the dynamic events and instances with their owners.
+pub fn status(s: &Status, multi_host: bool) -> String {
+    let mut out = String::new();
+    host_title(&mut out, s.host.as_deref(), multi_host);
+    let filter = if s.ftrace_filter.is_empty() {
+        "all functions".to_string()
+    } else {
+        s.ftrace_filter.join(" ")
+    };
+    let profiler = match s.function_profile_enabled {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "not in this kernel",
+    };
+    let events = if s.enabled_events.is_empty() {
+        "none".to_string()
+    } else {
+        s.enabled_events.join(" ")
+    };
+    key_values(
+        &mut out,
+        &[
+            ("tracefs", s.tracefs.clone()),
+            ("current tracer", s.current_tracer.clone()),
+            ("tracing on", yes_no(s.tracing_on).to_string()),
+            ("function filter", filter),
+            ("function profiler", profiler.to_string()),
+            ("enabled events", events),
+        ],
+    );
+    out.push('\n');
+    if s.dynamic_events.is_empty() {
+        out.push_str("dynamic events: none\n");
+    } else {
+        let mut t = plain(&["DEFINITION", "OWNER"], &[]);
+        for d in &s.dynamic_events {
+            t.add_row(vec![d.definition.clone(), owner_text(&d.owner)]);
+        }
+        out.push_str(&text(&t));
+    }
+    out.push('\n');
+    if s.instances.is_empty() {
+        out.push_str("instances: none\n");
+    } else {
+        let mut t = plain(&["NAME", "TRACER", "OWNER"], &[]);
+        for i in &s.instances {
+            t.add_row(vec![
+                i.name.clone(),
+                i.current_tracer.clone(),
+                owner_text(&i.owner),
+            ]);
+        }
+        out.push_str(&text(&t));
+    }
+    out
+}
+
+fn check_items(title: &str, items: &[CheckItem]) -> String {
+    let mut t = plain(&[title, "OK", "REASON"], &[]);
+    for i in items {
+        let ok = if i.ok { "OK" } else { "NO" };
+        t.add_row(vec![
+            i.name.clone(),
+            ok.to_string(),
+            i.reason.clone().unwrap_or_default(),
+        ]);
+    }
+    text(&t)
+}
+
+/// `ctl check`: the kernel, then what works and why not.
+pub fn check(c: &Check, multi_host: bool) -> String {
+    let mut out = String::new();
+    host_title(&mut out, c.host.as_deref(), multi_host);
+    key_values(
+        &mut out,
+        &[
+            ("kernel", c.kernel_release.clone()),
+            ("arch", c.arch.clone()),
+            ("root", yes_no(c.root).to_string()),
+            (
+                "tracefs",
+                c.tracefs.clone().unwrap_or_else(|| "not found".to_string()),
+            ),
+            (
+                "lockdown",
+                c.lockdown
+                    .clone()
+                    .unwrap_or_else(|| "not in this kernel".to_string()),
+            ),
+        ],
+    );
+    out.push('\n');
+    out.push_str(&check_items("FEATURE", &c.features));
+    out.push('\n');
+    out.push_str(&check_items("TOOL", &c.tools));
+    out
+}
+
+/// `ctl reset`: what was removed, one per line.
+pub fn reset(r: &Reset, multi_host: bool) -> String {
+    let mut out = String::new();
+    host_title(&mut out, r.host.as_deref(), multi_host);
+    if r.removed.is_empty() {
+        out.push_str("nothing to remove\n");
+    }
+    for item in &r.removed {
+        let _ = writeln!(out, "removed {item}");
+    }
+    out
+}
+
+/// `HOST: rtt 0.123 ms, agent 0.1.0, kernel 6.1.0`.
+pub fn ping(p: &Ping) -> String {
+    let host = p.host.as_deref().unwrap_or("agent");
+    format!(
+        "{host}: rtt {:.3} ms, agent {}, kernel {}\n",
+        p.rtt_us / 1000.0,
+        p.agent_version,
+        p.kernel_release
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Count, DynamicEventStatus, InstanceStatus};
+
+    fn sample_counts() -> Counts {
+        Counts {
+            backend: "profiler".into(),
+            duration_s: 1.0,
+            time: 3723.9,
+            counts: vec![
+                Count {
+                    name: "vfs_write".into(),
+                    count: 7,
+                },
+                Count {
+                    name: "a_rather_long_function_name_that_must_not_wrap_ever".into(),
+                    count: 12345,
+                },
+            ],
+            host: Some("pi".into()),
+        }
+    }
+
+    #[test]
+    fn counts_like_perf_tools() {
+        assert_eq!(
+            counts(&sample_counts(), false, false),
+            "\
+FUNC                                                 COUNT
+vfs_write                                                7
+a_rather_long_function_name_that_must_not_wrap_ever  12345
+"
+        );
+    }
+
+    #[test]
+    fn counts_multi_host_and_empty() {
+        let mut c = sample_counts();
+        c.counts.truncate(1);
+        assert_eq!(
+            counts(&c, false, true),
+            "HOST  FUNC       COUNT\npi    vfs_write      7\n"
+        );
+        c.counts.clear();
+        assert_eq!(counts(&c, false, false), "FUNC  COUNT\n");
+    }
+
+    #[test]
+    fn counts_with_time_line() {
+        let out = counts(&sample_counts(), true, false);
+        let first = out.lines().next().unwrap();
+        assert_eq!(first.len(), 8, "{first}");
+        assert!(first.bytes().enumerate().all(|(i, b)| if i == 2 || i == 5 {
+            b == b':'
+        } else {
+            b.is_ascii_digit()
+        }));
+        assert_eq!(utc_hms(3723), "01:02:03");
+        assert_eq!(utc_hms(-1), "23:59:59");
+        assert_eq!(local_hms(f64::NAN), "??:??:??");
+    }
+
+    #[test]
+    fn status_report() {
+        let s = Status {
+            tracefs: "/sys/kernel/tracing".into(),
+            current_tracer: "nop".into(),
+            tracing_on: true,
+            ftrace_filter: vec![],
+            function_profile_enabled: None,
+            enabled_events: vec!["sched:sched_switch".into()],
+            dynamic_events: vec![
+                DynamicEventStatus {
+                    definition: "p:lkt_42/open do_sys_openat2".into(),
+                    group: "lkt_42".into(),
+                    event: "open".into(),
+                    owner: Owner::Dead { pid: 42 },
+                },
+                DynamicEventStatus {
+                    definition: "p:kprobes/x vfs_read".into(),
+                    group: "kprobes".into(),
+                    event: "x".into(),
+                    owner: Owner::Other,
+                },
+            ],
+            instances: vec![InstanceStatus {
+                name: "lktrace_7".into(),
+                current_tracer: "function".into(),
+                owner: Owner::Live { pid: 7 },
+            }],
+            host: None,
+        };
+        assert_eq!(
+            status(&s, false),
+            "\
+tracefs:            /sys/kernel/tracing
+current tracer:     nop
+tracing on:         yes
+function filter:    all functions
+function profiler:  not in this kernel
+enabled events:     sched:sched_switch
+
+DEFINITION                    OWNER
+p:lkt_42/open do_sys_openat2  dead lktrace pid 42 (ctl reset removes it)
+p:kprobes/x vfs_read          -
+
+NAME       TRACER    OWNER
+lktrace_7  function  live lktrace pid 7
+"
+        );
+        let empty = Status {
+            dynamic_events: vec![],
+            instances: vec![],
+            host: Some("pi".into()),
+            ..s
+        };
+        let out = status(&empty, true);
+        assert!(out.starts_with("[pi]\ntracefs:"));
+        assert!(out.ends_with("\ndynamic events: none\n\ninstances: none\n"));
+    }
+
+    #[test]
+    fn check_report() {
+        let c = Check {
+            kernel_release: "6.1.0-47-cloud-amd64".into(),
+            arch: "x86_64".into(),
+            root: true,
+            tracefs: Some("/sys/kernel/tracing".into()),
+            lockdown: None,
+            features: vec![
+                CheckItem {
+                    name: "kprobes".into(),
+                    ok: true,
+                    reason: None,
+                },
+                CheckItem {
+                    name: "function_profiler".into(),
+                    ok: false,
+                    reason: Some("needs CONFIG_FUNCTION_PROFILER".into()),
+                },
+            ],
+            tools: vec![CheckItem {
+                name: "funccount".into(),
+                ok: true,
+                reason: None,
+            }],
+            host: None,
+        };
+        assert_eq!(
+            check(&c, false),
+            "\
+kernel:    6.1.0-47-cloud-amd64
+arch:      x86_64
+root:      yes
+tracefs:   /sys/kernel/tracing
+lockdown:  not in this kernel
+
+FEATURE            OK  REASON
+kprobes            OK
+function_profiler  NO  needs CONFIG_FUNCTION_PROFILER
+
+TOOL       OK  REASON
+funccount  OK
+"
+        );
+    }
+
+    #[test]
+    fn reset_and_ping() {
+        let mut r = Reset {
+            removed: vec![],
+            host: None,
+        };
+        assert_eq!(reset(&r, false), "nothing to remove\n");
+        r.removed = vec!["instance lktrace_42".into(), "kprobe lkt_42/open".into()];
+        assert_eq!(
+            reset(&r, false),
+            "removed instance lktrace_42\nremoved kprobe lkt_42/open\n"
+        );
+        let p = Ping {
+            rtt_us: 123.4,
+            agent_version: "0.1.0".into(),
+            kernel_release: "6.1.0".into(),
+            host: Some("pi".into()),
+        };
+        assert_eq!(ping(&p), "pi: rtt 0.123 ms, agent 0.1.0, kernel 6.1.0\n");
+    }
+
+    #[test]
+    fn owners() {
+        assert_eq!(owner_text(&Owner::Other), "-");
+        assert_eq!(owner_text(&Owner::Live { pid: 3 }), "live lktrace pid 3");
+    }
+}

@@ -1,0 +1,209 @@
+//! Whole commands through the built binary against a fake tracefs tree (a temp directory with
+//! the files a tool touches, filled with real kernel output from tests/fixtures/profiler).
+//!
+//! A fake tree cannot prove kernel behaviour (the real-kernel suite in tests/vm_tools.rs does);
+//! it proves the session logic: what the tool writes, that it reads the right files, and that
+//! every file is restored byte for byte afterwards.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const FX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiler/");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{FX}{name}")).unwrap()
+}
+
+/// A tree with the top-level files funccount's profiler backend and ctl use.
+fn fake_tree(dir: &Path) {
+    let w = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("trace", "");
+    w("current_tracer", "nop\n");
+    w("tracing_on", "1\n");
+    w("available_tracers", &fixture("available_tracers.txt"));
+    w("README", &fixture("README.txt"));
+    w(
+        "available_filter_functions",
+        &format!(
+            "{}vfs_read\nvfs_write\nvfs_open\nvfs_fsync\ndo_sys_openat2\n",
+            fixture("available_filter_functions.head.txt")
+        ),
+    );
+    // A real kernel reads an empty filter back as "#### all functions enabled ####" and
+    // values with a newline; a plain file reads back what was written, so the fake starts
+    // out the way a restore leaves it.
+    w("set_ftrace_filter", "");
+    w("function_profile_enabled", "0");
+    w("trace_stat/function0", &fixture("trace_stat_function0.txt"));
+    w("trace_stat/function1", &fixture("trace_stat_function1.txt"));
+    w("kprobe_events", "p:mine/keep vfs_write\n");
+    w("uprobe_events", "");
+    w("set_event", "");
+    std::fs::create_dir_all(dir.join("instances")).unwrap();
+}
+
+/// Every file under the tree with its content (directories as entries too).
+fn snapshot(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(base: &Path, p: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(base).unwrap().display().to_string();
+            if e.file_type().unwrap().is_dir() {
+                out.insert(rel + "/", String::new());
+                walk(base, &e.path(), out);
+            } else {
+                out.insert(rel, std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn lktrace(dir: &Path, locks: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(args)
+        .env("LKTRACE_TRACEFS", dir)
+        .env("LKTRACE_LOCK_DIR", locks)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn funccount_profiler_sums_cpus_and_restores_every_file() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--json", "-d", "0.3", "vfs_*"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let counts: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "counts")
+        .collect();
+    assert_eq!(counts.len(), 1, "{stdout}");
+    let c = &counts[0];
+    assert_eq!(c["backend"], "profiler");
+    // function0 + function1 of the fixture: vfs_read 100+0, vfs_write 101+1, vfs_open 2+2,
+    // ascending like perf-tools.
+    let rows: Vec<(String, u64)> = c["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("vfs_open".into(), 4),
+            ("vfs_read".into(), 100),
+            ("vfs_write".into(), 102)
+        ]
+    );
+    assert_eq!(snapshot(tree.path()), before, "the tree was not restored");
+}
+
+#[test]
+fn funccount_refuses_a_profiler_someone_else_runs() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    std::fs::write(tree.path().join("function_profile_enabled"), "1\n").unwrap();
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "0.1", "vfs_*"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("lktrace: error: the function profiler is in use"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(tree.path()), before);
+}
+
+#[test]
+fn funccount_with_no_match_says_so() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "0.1", "nosuch_*"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no traceable function matches `nosuch_*`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+        .args(["-d", "-1", "vfs_*"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn ctl_status_attributes_owners() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    std::fs::write(
+        tree.path().join("kprobe_events"),
+        "p:mine/keep vfs_write\np:lkt_99999999/x vfs_read\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tree.path().join("instances/lktrace_99999999")).unwrap();
+    std::fs::write(
+        tree.path()
+            .join("instances/lktrace_99999999/current_tracer"),
+        "function\n",
+    )
+    .unwrap();
+    let out = lktrace(tree.path(), locks.path(), &["ctl", "status", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["type"], "status");
+    assert_eq!(v["current_tracer"], "nop");
+    let de = v["dynamic_events"].as_array().unwrap();
+    assert_eq!(de[0]["owner"]["kind"], "other");
+    assert_eq!(de[1]["owner"]["kind"], "dead");
+    assert_eq!(de[1]["owner"]["pid"], 99999999);
+    assert_eq!(v["instances"][0]["current_tracer"], "function");
+    assert_eq!(v["instances"][0]["owner"]["kind"], "dead");
+}

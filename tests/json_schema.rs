@@ -1,0 +1,311 @@
+//! Pins the JSON Lines output (docs/json.md): sample records of every type go through the real
+//! renderer and every line must deserialise into the strict mirrors of `support/json_schema.rs`.
+
+#[path = "support/json_schema.rs"]
+mod json_schema;
+
+use lktrace::output::{renderer, Mode, Options};
+use lktrace::record::{
+    Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
+    InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
+};
+
+/// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
+/// until it has a sample below, a mirror in support/json_schema.rs and a section in docs/json.md.
+fn kind(r: &Record) -> &'static str {
+    match r {
+        Record::Counts(_) => "counts",
+        Record::Event(_) => "event",
+        Record::Stack(_) => "stack",
+        Record::Lost(_) => "lost",
+        Record::Notice(_) => "notice",
+        Record::Format(_) => "format",
+        Record::Status(_) => "status",
+        Record::Check(_) => "check",
+        Record::Reset(_) => "reset",
+        Record::Ping(_) => "ping",
+    }
+}
+
+fn event(full: bool) -> Record {
+    Record::Event(Event {
+        comm: "cat".into(),
+        pid: 117,
+        tgid: full.then_some(117),
+        cpu: 1,
+        flags: full.then(|| ".....".into()),
+        timestamp: 2.527091,
+        event: "open".into(),
+        probe: full.then(|| "do_sys_openat2+0x0/0x170".into()),
+        fields: Fields(vec![
+            ("dfd".into(), FieldValue::Str("0xffffff9c".into())),
+            (
+                "filename".into(),
+                FieldValue::Str("/tmp/marker-file".into()),
+            ),
+            ("count".into(), FieldValue::UInt(u64::MAX)),
+            ("delta".into(), FieldValue::Int(-2)),
+        ]),
+        payload: None,
+        host: None,
+    })
+}
+
+/// At least one record of every type, with optional fields both absent and present.
+fn samples() -> Vec<Record> {
+    let owners = [
+        Owner::Other,
+        Owner::Live { pid: 7 },
+        Owner::Dead { pid: 42 },
+    ];
+    let mut v = vec![
+        Record::Counts(Counts {
+            backend: "kprobe_profile".into(),
+            duration_s: 1.0,
+            time: 1_764_130_000.25,
+            counts: vec![
+                Count {
+                    name: "vfs_write".into(),
+                    count: 3,
+                },
+                Count {
+                    name: "vfs_read".into(),
+                    count: 100,
+                },
+            ],
+            host: None,
+        }),
+        Record::Counts(Counts {
+            backend: "profiler".into(),
+            duration_s: 0.5,
+            time: 0.0,
+            counts: vec![],
+            host: None,
+        }),
+        event(true),
+        event(false),
+        Record::Event(Event {
+            comm: "<...>".into(),
+            pid: 133,
+            tgid: None,
+            cpu: 0,
+            flags: Some("...1.".into()),
+            timestamp: 3.579472,
+            event: "sys_read".into(),
+            probe: None,
+            fields: Fields::default(),
+            payload: Some("(fd: 3, buf: 7f75ead2a000, count: 10000)".into()),
+            host: None,
+        }),
+        Record::Stack(Stack {
+            comm: "sh".into(),
+            pid: 105,
+            cpu: 1,
+            timestamp: 2.625912,
+            frames: vec!["do_sys_openat2".into(), "__x64_sys_openat".into()],
+            host: None,
+        }),
+        Record::Lost(Lost {
+            cpu: Some(0),
+            count: Some(2760),
+            host: None,
+        }),
+        Record::Lost(Lost {
+            cpu: None,
+            count: None,
+            host: None,
+        }),
+        Record::Notice(Notice {
+            level: NoticeLevel::Info,
+            message: "counting with kprobe_profile".into(),
+            host: None,
+        }),
+        Record::notice(NoticeLevel::Warning, "lost 3 events"),
+        Record::Format(Format {
+            event: "open".into(),
+            text: "name: open\nID: 1392\n".into(),
+            host: None,
+        }),
+        Record::Status(Status {
+            tracefs: "/sys/kernel/tracing".into(),
+            current_tracer: "nop".into(),
+            tracing_on: true,
+            ftrace_filter: vec!["vfs_read".into()],
+            function_profile_enabled: Some(false),
+            enabled_events: vec!["sched:sched_switch".into()],
+            dynamic_events: owners
+                .iter()
+                .map(|o| DynamicEventStatus {
+                    definition: "p:lkt_42/open do_sys_openat2".into(),
+                    group: "lkt_42".into(),
+                    event: "open".into(),
+                    owner: o.clone(),
+                })
+                .collect(),
+            instances: owners
+                .iter()
+                .map(|o| InstanceStatus {
+                    name: "lktrace_7".into(),
+                    current_tracer: "function".into(),
+                    owner: o.clone(),
+                })
+                .collect(),
+            host: None,
+        }),
+        Record::Status(Status {
+            tracefs: "/sys/kernel/tracing".into(),
+            current_tracer: "nop".into(),
+            tracing_on: false,
+            ftrace_filter: vec![],
+            function_profile_enabled: None,
+            enabled_events: vec![],
+            dynamic_events: vec![],
+            instances: vec![],
+            host: None,
+        }),
+        Record::Check(Check {
+            kernel_release: "6.1.0-47-cloud-amd64".into(),
+            arch: "x86_64".into(),
+            root: true,
+            tracefs: None,
+            lockdown: Some("none".into()),
+            features: vec![
+                CheckItem {
+                    name: "kprobes".into(),
+                    ok: true,
+                    reason: None,
+                },
+                CheckItem {
+                    name: "function_profiler".into(),
+                    ok: false,
+                    reason: Some("needs CONFIG_FUNCTION_PROFILER".into()),
+                },
+            ],
+            tools: vec![],
+            host: None,
+        }),
+        Record::Reset(Reset {
+            removed: vec!["instance lktrace_42".into()],
+            host: None,
+        }),
+        Record::Ping(Ping {
+            rtt_us: 123.4,
+            agent_version: "0.1.0".into(),
+            kernel_release: "6.1.0".into(),
+            host: None,
+        }),
+    ];
+    // Every record again as a multi-host run marks it.
+    let hosted: Vec<Record> = v
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.set_host("board");
+            r
+        })
+        .collect();
+    v.extend(hosted);
+    v
+}
+
+fn render_json(records: &[Record]) -> String {
+    let mut out = Vec::new();
+    {
+        let opts = Options {
+            mode: Mode::Json,
+            multi_host: true,
+            ..Options::default()
+        };
+        let mut sink = renderer(opts, Box::new(&mut out), Box::new(std::io::sink()));
+        for r in records {
+            sink.emit(r.clone()).expect("render");
+        }
+        sink.flush().expect("flush");
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn every_record_type_matches_its_mirror() {
+    let records = samples();
+    let out = render_json(&records);
+    let lines = json_schema::validate_output(&out).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lines.len(), records.len(), "one line per record:\n{out}");
+    for (line, record) in lines.iter().zip(&records) {
+        assert_eq!(line.kind(), kind(record));
+    }
+    let kinds: std::collections::BTreeSet<&str> = records.iter().map(kind).collect();
+    assert_eq!(kinds.len(), 10, "a sample of every record type");
+}
+
+#[test]
+fn host_appears_only_when_set() {
+    let records = samples();
+    let out = render_json(&records);
+    let half = records.len() / 2;
+    for (i, l) in out.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v.get("host").is_some(), i >= half, "{l}");
+    }
+}
+
+#[test]
+fn json_output_round_trips_to_the_same_records() {
+    let records = samples();
+    let out = render_json(&records);
+    for (l, r) in out.lines().zip(&records) {
+        let back: Record = serde_json::from_str(l).unwrap();
+        assert_eq!(&back, r);
+    }
+}
+
+#[test]
+fn an_extra_field_is_rejected() {
+    let out = render_json(&samples());
+    for l in out.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        v.as_object_mut()
+            .unwrap()
+            .insert("surprise".into(), 1.into());
+        let bad = v.to_string();
+        assert!(json_schema::validate_line(&bad).is_err(), "accepted: {bad}");
+    }
+    // Nested objects are strict too.
+    let bad = r#"{"type":"counts","backend":"profiler","duration_s":1.0,"time":0.0,"counts":[{"name":"f","count":1,"x":2}]}"#;
+    assert!(json_schema::validate_line(bad).is_err());
+    let bad = r#"{"type":"reset","removed":[],"host":null}"#;
+    assert!(
+        json_schema::validate_line(bad).is_err(),
+        "host is absent, never null"
+    );
+    let bad = r#"{"type":"lost","count":1}"#;
+    assert!(
+        json_schema::validate_line(bad).is_err(),
+        "cpu is always present"
+    );
+    let bad = r#"{"type":"bogus"}"#;
+    assert!(json_schema::validate_line(bad).is_err());
+}
+
+#[test]
+fn the_documented_examples_validate() {
+    // Every JSON line in docs/json.md (lines starting with `{"type"`) must match the mirrors.
+    let doc = include_str!("../docs/json.md");
+    let examples: Vec<&str> = doc.lines().filter(|l| l.starts_with("{\"type\"")).collect();
+    assert!(examples.len() >= 10, "docs/json.md has an example per type");
+    let mut kinds = std::collections::BTreeSet::new();
+    for l in examples {
+        let line = json_schema::validate_line(l).unwrap_or_else(|e| panic!("docs/json.md: {e}"));
+        kinds.insert(line.kind());
+        // And the library reads them back as the same JSON it writes.
+        let r: Record =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("docs/json.md: {e}: {l}"));
+        let again = serde_json::to_string(&r).unwrap();
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(l).unwrap(),
+            serde_json::from_str(&again).unwrap(),
+        );
+        assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
+    }
+    assert_eq!(kinds.len(), 10, "docs/json.md has an example of every type");
+}
