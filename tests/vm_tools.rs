@@ -8,6 +8,8 @@
 //! `LKTRACE_VM_KERNELS=debian` (or `profiler`) boots only that kernel; the console logs and
 //! timings land in `target/vm/runs/<kernel>/`.
 
+#[path = "support/json_schema.rs"]
+mod json_schema;
 #[path = "support/vm.rs"]
 mod vm;
 
@@ -96,6 +98,11 @@ fn batch(k: Kernel) -> Vm {
     });
     s.scenario("kp_format", |s| {
         s.run("kp_format", 30, &format!("kprobe -v '{OPEN_DEF}'"));
+        s.run(
+            "kp_format_json",
+            30,
+            &format!("kprobe --json -v '{OPEN_DEF}'"),
+        );
     });
 
     let workload = format!("sleep 2; {DD}; sleep 1; {DD}");
@@ -188,6 +195,19 @@ macro_rules! on_kernels {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/// The records of type `ty` in block `name`, after checking every line of its stdout against
+/// the documented JSON shapes (docs/json.md, tests/support/json_schema.rs).
+#[track_caller]
+fn records(run: &Run, name: &str, ty: &str) -> Vec<Value> {
+    let out = &run.block(name).stdout;
+    if let Err(e) = json_schema::validate_output(out) {
+        run.fail(format!(
+            "`{name}`: output does not match docs/json.md: {e}\n{out}"
+        ));
+    }
+    run.records(name, ty)
+}
+
 fn str_field(v: &Value) -> Option<String> {
     v.as_str().map(|s| s.trim_matches('"').to_string())
 }
@@ -195,7 +215,7 @@ fn str_field(v: &Value) -> Option<String> {
 #[track_caller]
 fn events(run: &Run, name: &str) -> Vec<Value> {
     run.expect_rc(name, 0);
-    let ev = run.records(name, "event");
+    let ev = records(run, name, "event");
     if ev.is_empty() {
         run.fail(format!(
             "`{name}` printed no event records:\n{}",
@@ -223,7 +243,7 @@ fn assert_marker_seen(run: &Run, name: &str, ev: &[Value]) {
 #[track_caller]
 fn check_funccount(run: &Run, name: &str, backend: &str) {
     let out = &run.expect_rc(name, 0).stdout;
-    let recs = run.records(name, "counts");
+    let recs = records(run, name, "counts");
     let Some(last) = recs.last() else {
         run.fail(format!("`{name}` printed no counts record:\n{out}"))
     };
@@ -354,7 +374,7 @@ on_kernels!(funccount_vfs_function_trace: debian => Debian, profiler => Profiler
 
 on_kernels!(funccount_interval: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("fc_interval", 0);
-    let n = run.records("fc_interval", "counts").len();
+    let n = records(run, "fc_interval", "counts").len();
     if n < 2 {
         run.fail(format!("-i 2 -d 6 gave {n} counts records, expected >= 2"));
     }
@@ -408,7 +428,7 @@ on_kernels!(kprobe_pid_filter: debian => Debian, profiler => Profiler; |run| {
 
 on_kernels!(kprobe_stacks: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("kp_stack", 0);
-    let stacks = run.records("kp_stack", "stack");
+    let stacks = records(run, "kp_stack", "stack");
     let hit = stacks
         .iter()
         .any(|s| s["frames"].as_array().is_some_and(|f| f.iter().any(|fr| fr.to_string().contains("do_sys_openat2"))));
@@ -435,6 +455,10 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
     if !b.stdout.contains("field:") || !b.stdout.contains("filename") {
         run.fail(format!("kp_format: -v printed no format:\n{}", b.stdout));
     }
+    let f = records(run, "kp_format_json", "format");
+    if run.block("kp_format_json").rc != 0 || !f.iter().any(|r| r["text"].as_str().is_some_and(|t| t.contains("field:"))) {
+        run.fail("kp_format_json: `kprobe --json -v` gave no format record with the format text");
+    }
     run.assert_tracefs_unchanged("kp_format");
 });
 
@@ -443,7 +467,7 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
 
 on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("ctl_status", 0);
-    let n = run.records("ctl_status", "status").len();
+    let n = records(run, "ctl_status", "status").len();
     if n != 1 {
         run.fail(format!("ctl status --json printed {n} status objects, expected 1"));
     }
@@ -452,12 +476,12 @@ on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
 
 on_kernels!(ctl_check: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("ctl_check", 0);
-    let recs = run.records("ctl_check", "check");
+    let recs = records(run, "ctl_check", "check");
     let [check] = recs.as_slice() else { run.fail(format!("expected one check object, got {}", recs.len())) };
     if !check["tools"].is_array() {
         run.fail(format!("check has no tools array: {check}"));
     }
-    let Some(prof) = check["features"].as_array().and_then(|f| f.iter().find(|x| x["name"] == "function profiler"))
+    let Some(prof) = check["features"].as_array().and_then(|f| f.iter().find(|x| x["name"] == "function profiler" || x["name"] == "function_profiler"))
     else {
         run.fail(format!("check lists no `function profiler` feature: {check}"))
     };
