@@ -62,13 +62,13 @@ fn batch(k: Kernel) -> Vm {
 
     s.scenario("kp_entry", |s| {
         s.background(OPEN_MARKER);
-        s.run("kp_entry", 90, &format!("kprobe --json -d 5 '{OPEN_DEF}'"));
+        s.run("kp_entry", 40, &format!("kprobe --json -d 5 '{OPEN_DEF}'"));
     });
     s.scenario("kp_return", |s| {
         s.background(OPEN_MARKER);
         s.run(
             "kp_return",
-            90,
+            40,
             "lktrace kprobe --json -d 5 'r:do_sys_openat2 ret=$retval'",
         );
     });
@@ -80,7 +80,7 @@ fn batch(k: Kernel) -> Vm {
         s.background(OPEN_MARKER);
         s.run(
             "kp_pid",
-            90,
+            40,
             "kprobe --json -d 5 -p \"$LOOP\" 'p:pidopen do_sys_openat2 filename=+0(%si):string'",
         );
         s.raw("kill $LOOP");
@@ -89,7 +89,7 @@ fn batch(k: Kernel) -> Vm {
         s.background(OPEN_MARKER);
         s.run(
             "kp_stack",
-            90,
+            40,
             "kprobe --json -s -d 5 'p:stkopen do_sys_openat2'",
         );
     });
@@ -121,7 +121,7 @@ fn batch(k: Kernel) -> Vm {
     for (name, cmd) in fc {
         s.scenario(name, |s| {
             s.background(&workload);
-            s.run(name, 180, cmd);
+            s.run(name, 60, cmd);
         });
     }
 
@@ -306,6 +306,9 @@ fn harness_self_test() {
     for k in Kernel::ALL {
         let Some(run) = suite(k) else { continue };
         ran += 1;
+        if let Some(p) = &run.problem {
+            run.fail(format!("the boot did not end cleanly: {p}"));
+        }
         let v = run.expect_rc("self_version", 0);
         if !v.stdout.starts_with("lktrace ") {
             run.fail(format!("lktrace --version printed {:?}", v.stdout));
@@ -467,9 +470,14 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
 
 on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("ctl_status", 0);
-    let n = records(run, "ctl_status", "status").len();
-    if n != 1 {
-        run.fail(format!("ctl status --json printed {n} status objects, expected 1"));
+    let recs = records(run, "ctl_status", "status");
+    let [st] = recs.as_slice() else {
+        run.fail(format!("ctl status --json printed {} status objects, expected 1", recs.len()))
+    };
+    let profiler = &st["function_profile_enabled"];
+    let want_profiler = if run.kernel == Kernel::Profiler { Value::Bool(false) } else { Value::Null };
+    if st["current_tracer"] != "nop" || st["tracing_on"] != true || *profiler != want_profiler {
+        run.fail(format!("unexpected status of a fresh kernel: {st}"));
     }
     run.assert_tracefs_unchanged("ctl_status");
 });
@@ -501,6 +509,14 @@ on_kernels!(ctl_reset_stale: debian => Debian, profiler => Profiler; |run| {
         run.fail(format!("planting the dead run's leftovers failed:\n{planted}"));
     }
     run.expect_rc("ctl_reset", 0);
+    let recs = records(run, "ctl_reset", "reset");
+    let [reset] = recs.as_slice() else {
+        run.fail(format!("expected one reset object, got {}", recs.len()))
+    };
+    let removed = reset["removed"].to_string();
+    if !removed.contains("lktrace_99999") || !removed.contains("lkt_99999") || removed.contains("mine") {
+        run.fail(format!("reset should report the dead run's instance and probe only: {reset}"));
+    }
     let left = &run.block("ctl_reset.left").stdout;
     if left.contains("lkt_99999") || left.contains("lktrace_99999") {
         run.fail(format!("ctl reset left the dead run's probe or instance:\n{left}"));

@@ -415,7 +415,7 @@ impl Vm {
             .ok()
             .and_then(|s| s.parse().ok())
             .map(Duration::from_secs)
-            .unwrap_or(Duration::from_secs(480));
+            .unwrap_or(Duration::from_secs(600));
         Vm {
             kernel,
             name: name.to_string(),
@@ -529,6 +529,17 @@ impl Vm {
 
         let console = Console::parse(&log);
         let guest_uptime_at_marker = console.booted_uptime;
+        let mut problems = Vec::new();
+        if timed_out {
+            problems.push(format!("qemu killed after the {:?} timeout", self.timeout));
+        } else if let Some(st) = status {
+            if !st.success() {
+                problems.push(format!("qemu exited with {st}"));
+            }
+        }
+        if boot_to_marker.is_some() && !console.done {
+            problems.push("the guest script did not reach its end (DONE marker missing)".into());
+        }
         let run = Run {
             kernel: self.kernel,
             name: self.name.clone(),
@@ -539,37 +550,26 @@ impl Vm {
                 guest_uptime_at_marker,
                 total,
             },
+            problem: (!problems.is_empty()).then(|| problems.join("; ")),
         };
         let _ = std::fs::write(
             dir.join("timings.txt"),
             format!("{}\n", run.timings.describe(self.kernel)),
         );
-        let mut problems = Vec::new();
-        if timed_out {
-            problems.push(format!("qemu killed after the {:?} timeout", self.timeout));
-        } else if let Some(st) = status {
-            if !st.success() {
-                problems.push(format!("qemu exited with {st}"));
-            }
+        if boot_to_marker.is_some() {
+            // Even a boot cut short holds the blocks of the scenarios that finished.
+            return Ok(run);
         }
-        if boot_to_marker.is_none() {
-            problems.push("the guest never reached /init's BOOTED marker".into());
-        } else if !run.console.done {
-            problems.push("the guest script did not reach its end (DONE marker missing)".into());
-        }
-        if problems.is_empty() {
-            Ok(run)
-        } else {
-            Err(format!(
-                "{} kernel boot `{}`: {}\n--- qemu stderr ---\n{}\n--- console log ({}) ---\n{}",
-                self.kernel.name(),
-                self.name,
-                problems.join("; "),
-                qemu_stderr.trim_end(),
-                dir.join("console.log").display(),
-                log
-            ))
-        }
+        Err(format!(
+            "{} kernel boot `{}`: the guest never reached /init's BOOTED marker{}\n\
+             --- qemu stderr ---\n{}\n--- console log ({}) ---\n{}",
+            self.kernel.name(),
+            self.name,
+            run.problem.map(|p| format!(" ({p})")).unwrap_or_default(),
+            qemu_stderr.trim_end(),
+            dir.join("console.log").display(),
+            log
+        ))
     }
 
     fn build_initramfs(&self, dir: &Path, bins: &Binaries) -> Result<PathBuf, String> {
@@ -890,6 +890,8 @@ pub struct Run {
     pub console: Console,
     pub host_port: Option<u16>,
     pub timings: Timings,
+    /// What went wrong with the boot as a whole (a timeout, the script cut short), if anything.
+    pub problem: Option<String>,
 }
 
 impl Run {
@@ -897,9 +899,10 @@ impl Run {
     #[track_caller]
     pub fn fail(&self, msg: impl AsRef<str>) -> ! {
         panic!(
-            "[{} kernel] {}\n--- console log of boot `{}` (also in target/vm/runs/{}/console.log) ---\n{}",
+            "[{} kernel] {}{}\n--- console log of boot `{}` (also in target/vm/runs/{}/console.log) ---\n{}",
             self.kernel.name(),
             msg.as_ref(),
+            self.problem.as_ref().map(|p| format!("\n(the boot: {p})")).unwrap_or_default(),
             self.name,
             self.name,
             self.console.log
@@ -1071,6 +1074,9 @@ pub fn spawn_boot(make: impl FnOnce() -> Vm + Send + 'static) -> Pending<Outcome
         match r {
             Ok(Ok(run)) => {
                 eprintln!("vm: {}", run.timings.describe(k));
+                if let Some(p) = &run.problem {
+                    eprintln!("vm: {} boot: {p}", k.name());
+                }
                 Outcome::Ran(Box::new(run))
             }
             Ok(Err(e)) => Outcome::Failed(e),
