@@ -407,7 +407,14 @@ pub struct Vm {
     pub memory_mb: u32,
     /// Extra files for the initramfs: (path inside the guest, contents).
     pub files: Vec<(String, Vec<u8>)>,
+    /// Called on the host for each console line as it arrives, with the forwarded host port:
+    /// lets a test act while the guest runs (e.g. on a `READY` line the guest script prints,
+    /// send datagrams to `127.0.0.1:port`, which reach the guest's port [`GUEST_PORT`]).
+    pub on_line: Option<LineHook>,
 }
+
+/// See [`Vm::on_line`].
+pub type LineHook = Box<dyn FnMut(&str, Option<u16>) + Send>;
 
 impl Vm {
     pub fn new(kernel: Kernel, name: &str, script: Script) -> Self {
@@ -425,11 +432,12 @@ impl Vm {
             cpus: 2,
             memory_mb: 512,
             files: Vec::new(),
+            on_line: None,
         }
     }
 
     /// Builds the initramfs, boots, runs the script, returns the parsed console.
-    pub fn boot(self) -> Result<Run, String> {
+    pub fn boot(mut self) -> Result<Run, String> {
         let image = self.kernel.image()?;
         let bins = static_binaries();
         let dir = vm_dir().join("runs").join(&self.name);
@@ -482,6 +490,7 @@ impl Vm {
         let reader = {
             let log = Arc::clone(&log);
             let booted_at = Arc::clone(&booted_at);
+            let mut hook = self.on_line.take();
             std::thread::spawn(move || {
                 let mut r = BufReader::new(stdout);
                 let mut buf = Vec::new();
@@ -492,6 +501,9 @@ impl Vm {
                         Ok(_) => {}
                     }
                     let line = String::from_utf8_lossy(&buf).replace('\r', "");
+                    if let Some(h) = hook.as_mut() {
+                        h(line.trim_end_matches('\n'), host_port);
+                    }
                     if line.contains("=====BOOTED ") {
                         *booted_at.lock().unwrap() = Some(start.elapsed());
                     }
