@@ -526,3 +526,76 @@ on_kernels!(ctl_reset_stale: debian => Debian, profiler => Profiler; |run| {
     }
     run.assert_tracefs_unchanged("ctl_reset");
 });
+
+// ---------------------------------------------------------------------------------------------
+// The harness's own host-side logic (no VM: these run in a plain `cargo test`)
+
+#[test]
+fn console_blocks_survive_kernel_noise() {
+    let log = "SeaBIOS\r\n=====BOOTED uptime=2.05 cpus=2 kernel=6.1=====\n\
+               =====BEGIN a=====\n{\"type\":\"x\"}\n[   3.1] some kernel line\nno newline=====END a rc=3=====\n\
+               =====BEGIN a.stderr=====\noops\n=====END a.stderr rc=3=====\n\
+               =====BEGIN empty=====\n=====END empty rc=0=====\n=====DONE uptime=9=====\n";
+    let c = vm::Console::parse(&log.replace('\r', ""));
+    assert_eq!(c.booted_uptime, Some(2.05));
+    assert!(c.done);
+    let a = &c.blocks["a"];
+    assert_eq!(a.rc, 3);
+    assert_eq!(
+        a.stdout,
+        "{\"type\":\"x\"}\n[   3.1] some kernel line\nno newline\n"
+    );
+    assert_eq!(a.stderr, "oops\n");
+    assert_eq!(c.blocks["empty"].stdout, "");
+    assert_eq!(c.blocks["empty"].rc, 0);
+}
+
+#[test]
+fn snapshot_diff_names_the_changed_file() {
+    let d = vm::snapshot_diff("--- a\n1\n--- b\nx\n", "--- a\n1\n--- b\ny\n--- c\n");
+    assert!(
+        d.contains("b:") && d.contains("c:") && !d.contains("a:"),
+        "{d}"
+    );
+}
+
+#[test]
+fn modules_load_after_their_dependencies() {
+    let mut ko = b"junk\0license=GPL\0depends=virtio_ring,virtio\0".to_vec();
+    ko.extend_from_slice(b"\0vermagic=6.1\0");
+    assert_eq!(vm::module_depends(&ko), ["virtio_ring", "virtio"]);
+    let deps: std::collections::BTreeMap<String, Vec<String>> = [
+        ("virtio", vec!["virtio_ring"]),
+        ("virtio_net", vec!["virtio_ring", "virtio", "net_failover"]),
+        ("virtio_ring", vec![]),
+        ("net_failover", vec!["failover"]),
+        ("failover", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    let order = vm::load_order(&deps).unwrap();
+    let pos = |m: &str| order.iter().position(|x| x == m).unwrap();
+    assert!(pos("virtio_ring") < pos("virtio") && pos("virtio") < pos("virtio_net"));
+    assert!(pos("failover") < pos("net_failover") && pos("net_failover") < pos("virtio_net"));
+}
+
+#[test]
+fn guest_script_is_valid_shell() {
+    let mut s = Script::new();
+    s.scenario("x", |s| {
+        s.background("sleep 1");
+        s.run("y", 5, "kprobe 'p:a b $c' \"$LOOP\"");
+        s.value("x.v", "\"$LOOP\"");
+    });
+    let text = format!("{}\n{}", vm::guest_lib(), s.text());
+    let out = std::process::Command::new("sh")
+        .args(["-n", "-c", &text])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

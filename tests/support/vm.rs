@@ -243,7 +243,7 @@ pub fn sh_quote(s: &str) -> String {
 }
 
 /// Shell library sourced by /init before the scenario script.
-fn guest_lib() -> String {
+pub fn guest_lib() -> String {
     let mut snap_files = String::new();
     for f in SNAPSHOT_FILES {
         snap_files.push_str(f);
@@ -725,7 +725,7 @@ fn copy_module(base: &Path, dst: &Path) -> Result<(), String> {
 }
 
 /// The `depends=` list in a module's .modinfo (the names it needs loaded first).
-fn module_depends(ko: &[u8]) -> Vec<String> {
+pub fn module_depends(ko: &[u8]) -> Vec<String> {
     let key = b"\0depends=";
     let Some(i) = ko.windows(key.len()).position(|w| w == key) else {
         return Vec::new();
@@ -741,7 +741,7 @@ fn module_depends(ko: &[u8]) -> Vec<String> {
 
 /// Orders modules so each comes after what it depends on (VM.md's list order is not enough:
 /// `virtio` needs `virtio_ring`).
-fn load_order(deps: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, String> {
+pub fn load_order(deps: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, String> {
     fn visit(
         m: &str,
         deps: &BTreeMap<String, Vec<String>>,
