@@ -95,6 +95,13 @@ fn batch(k: Kernel) -> Vm {
     });
     s.scenario("kp_bad", |s| {
         s.run("kp_bad", 30, "kprobe --json 'p:bad vfs_read $none_var'");
+        // Syntactically fine, so only the kernel can refuse it (-F skips lktrace's own
+        // available_filter_functions check): its error_log text must reach the user.
+        s.run(
+            "kp_bad_kernel",
+            30,
+            "kprobe --json -F 'p:bad2 no_such_function_xyz'",
+        );
     });
     s.scenario("kp_format", |s| {
         s.run("kp_format", 30, &format!("kprobe -v '{OPEN_DEF}'"));
@@ -449,6 +456,17 @@ on_kernels!(kprobe_bad_definition: debian => Debian, profiler => Profiler; |run|
     }
     if !b.stderr.lines().any(|l| l.trim() == "^") {
         run.fail(format!("kp_bad: stderr has no caret line:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("kp_bad");
+});
+
+on_kernels!(kprobe_kernel_refusal: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_bad_kernel", 1);
+    if !b.stderr.contains("Invalid probed address or symbol") {
+        run.fail(format!("kp_bad_kernel: stderr lacks the kernel's error_log message:\n{}", b.stderr));
+    }
+    if !b.stderr.lines().any(|l| l.trim() == "^") {
+        run.fail(format!("kp_bad_kernel: stderr has no caret line:\n{}", b.stderr));
     }
     run.assert_tracefs_unchanged("kp_bad");
 });
