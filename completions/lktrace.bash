@@ -28,6 +28,9 @@ _lktrace() {
             lktrace,kprobe)
                 cmd="lktrace__subcmd__kprobe"
                 ;;
+            lktrace,parse)
+                cmd="lktrace__subcmd__parse"
+                ;;
             lktrace__subcmd__ctl,check)
                 cmd="lktrace__subcmd__ctl__subcmd__check"
                 ;;
@@ -64,6 +67,9 @@ _lktrace() {
             lktrace__subcmd__help,kprobe)
                 cmd="lktrace__subcmd__help__subcmd__kprobe"
                 ;;
+            lktrace__subcmd__help,parse)
+                cmd="lktrace__subcmd__help__subcmd__parse"
+                ;;
             lktrace__subcmd__help__subcmd__ctl,check)
                 cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__check"
                 ;;
@@ -80,7 +86,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --help --version funccount kprobe ctl help"
+            opts="-h -V --json --tracefs --help --version funccount kprobe ctl parse help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,7 +284,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe ctl help"
+            opts="funccount kprobe ctl parse help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +395,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__parse)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__kprobe)
             opts="-F -H -s -v -d -p -L -h --json --tracefs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -408,6 +428,24 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__parse)
+            opts="-h --json --tracefs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -141,6 +141,15 @@ esac
     ;;
 esac
 ;;
+(parse)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help_commands" \
@@ -189,6 +198,10 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(parse)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -208,6 +221,7 @@ _lktrace_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'ctl:Inspect and clean tracefs' \
+'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace commands' commands "$@"
@@ -278,6 +292,7 @@ _lktrace__subcmd__help_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'ctl:Inspect and clean tracefs' \
+'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace help commands' commands "$@"
@@ -321,10 +336,20 @@ _lktrace__subcmd__help__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help kprobe commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__parse_commands] )) ||
+_lktrace__subcmd__help__subcmd__parse_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help parse commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__kprobe_commands] )) ||
 _lktrace__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace kprobe commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__parse_commands] )) ||
+_lktrace__subcmd__parse_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace parse commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_lktrace" ]; then

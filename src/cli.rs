@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 use crate::exit_codes;
 use crate::output::{self, Mode};
 use crate::tools::{
-    self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, RunEnv, Spec,
+    self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, parse::ParseArgs, RunEnv,
+    Spec,
 };
 use crate::{Error, Result};
 
@@ -46,6 +47,8 @@ pub enum Command {
     /// Inspect and clean tracefs
     #[command(subcommand)]
     Ctl(CtlCommand),
+    /// Parse saved ftrace text (trace or trace_pipe format) into records
+    Parse(ParseArgs),
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -107,13 +110,6 @@ pub fn main_for(tool: Option<&str>) -> i32 {
 }
 
 fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
-    let spec = match &cli.command {
-        Command::Funccount(a) => Spec::Funccount(a.to_spec()?),
-        Command::Kprobe(a) => Spec::Kprobe(a.to_spec()?),
-        Command::Ctl(CtlCommand::Status) => Spec::Ctl(CtlSpec::Status),
-        Command::Ctl(CtlCommand::Check) => Spec::Ctl(CtlSpec::Check),
-        Command::Ctl(CtlCommand::Reset { all }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
-    };
     let opts = output::Options {
         mode: if cli.global.json {
             Mode::Json
@@ -126,9 +122,29 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
     };
     let stdout = std::io::stdout();
     let mut sink = output::renderer(opts, Box::new(stdout.lock()), Box::new(std::io::stderr()));
-    let r = tools::run(&spec, env, sink.as_mut());
+    let r = match &cli.command {
+        // Reads a local file: never a Spec for an agent.
+        Command::Parse(a) => tools::parse::run_file(a, sink.as_mut()),
+        other => tools::run(&spec_of(other)?, env, sink.as_mut()),
+    };
     let f = sink.flush().map_err(Error::from);
     r.and(f)
+}
+
+/// The Spec of a command that can run here or on an agent.
+fn spec_of(command: &Command) -> Result<Spec> {
+    Ok(match command {
+        Command::Funccount(a) => Spec::Funccount(a.to_spec()?),
+        Command::Kprobe(a) => Spec::Kprobe(a.to_spec()?),
+        Command::Ctl(CtlCommand::Status) => Spec::Ctl(CtlSpec::Status),
+        Command::Ctl(CtlCommand::Check) => Spec::Ctl(CtlSpec::Check),
+        Command::Ctl(CtlCommand::Reset { all }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
+        Command::Parse(_) => {
+            return Err(Error::Usage(
+                "parse reads local files and has no Spec".into(),
+            ))
+        }
+    })
 }
 
 /// `lktrace: error: …`, then the kernel's words, then a hint.

@@ -400,6 +400,7 @@ impl Counter for KprobeCounter {
                     offset: 0,
                 },
                 args: Vec::new(),
+                return_suffix: false,
             });
         }
         // Counting needs no buffer: turn ours off before anything can be written to it.

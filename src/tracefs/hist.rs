@@ -1,6 +1,22 @@
 //! Hist triggers: building the `hist:` command and parsing an event's `hist` file.
 //!
-//! INTERFACE STUB: the parser is being written; signatures are the contract.
+//! A `hist` file holds one table per trigger (`trace_events_hist.c` `hist_show`):
+//!
+//! ```text
+//! # event histogram
+//! #
+//! # trigger info: hist:keys=common_pid.execname:vals=hitcount:...:size=2048 [active]
+//! #
+//!
+//! { common_pid: dd              [       123] } hitcount:        100
+//!
+//! Totals:
+//!     Hits: 101
+//!     Entries: 2
+//!     Dropped: 0
+//! ```
+//!
+//! A `stacktrace` key spans several lines, from `{ stacktrace:` to the line starting with `}`.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistEntry {
@@ -22,6 +38,229 @@ pub struct HistTable {
 }
 
 /// Parses a `hist` file: one table per trigger.
-pub fn parse(_text: &str) -> Vec<HistTable> {
-    todo!("hist parser")
+pub fn parse(text: &str) -> Vec<HistTable> {
+    let mut tables: Vec<HistTable> = Vec::new();
+    // Text of an entry whose `{ ... }` has not closed yet (multi-line stacktrace keys).
+    let mut pending: Option<String> = None;
+    for line in text.lines() {
+        if let Some(p) = pending.as_mut() {
+            p.push('\n');
+            p.push_str(line);
+            if line.trim_start().starts_with('}') {
+                let full = pending.take().unwrap_or_default();
+                if let (Some(t), Some(e)) = (tables.last_mut(), parse_entry(&full)) {
+                    t.entries.push(e);
+                }
+            }
+            continue;
+        }
+        let t = line.trim();
+        if t == "# event histogram" {
+            tables.push(HistTable {
+                trigger: String::new(),
+                entries: Vec::new(),
+                hits: 0,
+                entry_count: 0,
+                dropped: 0,
+            });
+            continue;
+        }
+        let Some(table) = tables.last_mut() else {
+            continue;
+        };
+        if let Some(info) = t.strip_prefix("# trigger info:") {
+            table.trigger = info.trim().to_string();
+        } else if t.starts_with('{') {
+            if t.contains('}') {
+                if let Some(e) = parse_entry(t) {
+                    table.entries.push(e);
+                }
+            } else {
+                pending = Some(t.to_string());
+            }
+        } else if let Some(v) = t.strip_prefix("Hits:") {
+            table.hits = v.trim().parse().unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Entries:") {
+            table.entry_count = v.trim().parse().unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Dropped:") {
+            table.dropped = v.trim().parse().unwrap_or(0);
+        }
+    }
+    tables
+}
+
+/// `{ k1: v1, k2: v2 } hitcount:   1  bytes_req:   176`
+fn parse_entry(text: &str) -> Option<HistEntry> {
+    let inner_start = text.find('{')? + 1;
+    let close = text.rfind('}')?;
+    if close < inner_start {
+        return None;
+    }
+    let keys = parse_keys(&text[inner_start..close]);
+    let mut hitcount = None;
+    let mut values = Vec::new();
+    let mut words = text[close + 1..].split_whitespace();
+    while let Some(name) = words.next() {
+        let name = name.strip_suffix(':')?;
+        let v: u64 = words.next()?.parse().ok()?;
+        if name == "hitcount" {
+            hitcount = Some(v);
+        } else {
+            values.push((name.to_string(), v));
+        }
+    }
+    Some(HistEntry {
+        keys,
+        hitcount: hitcount?,
+        values,
+    })
+}
+
+/// Splits `k1: v1, k2: v2` where a value may hold `,`, spaces and brackets: a new key starts
+/// at `, name:`. Multi-line values (stack traces) keep one frame per line, trimmed.
+fn parse_keys(inner: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = inner.trim();
+    while let Some((name, after)) = key_at(rest) {
+        let mut end = after.len();
+        let mut search = 0;
+        while let Some(i) = after[search..].find(", ") {
+            let at = search + i;
+            if key_at(&after[at + 2..]).is_some() {
+                end = at;
+                break;
+            }
+            search = at + 2;
+        }
+        let value: Vec<&str> = after[..end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        out.push((name.to_string(), value.join("\n")));
+        rest = after.get(end + 2..).unwrap_or("");
+    }
+    out
+}
+
+/// `name:` (a field name, possibly with a `.modifier`) at the start of `s`, and what follows.
+fn key_at(s: &str) -> Option<(&str, &str)> {
+    let n = s
+        .bytes()
+        .position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.'))?;
+    if n == 0 || s.as_bytes()[n] != b':' {
+        return None;
+    }
+    Some((&s[..n], &s[n + 1..]))
+}
+
+/// Builds a trigger: `hist:keys=a,b:vals=x:sort=s if FILTER`. `vals` may be empty (hitcount
+/// alone is kept anyway).
+pub fn trigger_command(
+    keys: &[&str],
+    vals: &[&str],
+    sort: Option<&str>,
+    filter: Option<&str>,
+) -> String {
+    let mut s = format!("hist:keys={}", keys.join(","));
+    if !vals.is_empty() {
+        s.push_str(":vals=");
+        s.push_str(&vals.join(","));
+    }
+    if let Some(sort) = sort {
+        s.push_str(":sort=");
+        s.push_str(sort);
+    }
+    if let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) {
+        s.push_str(" if ");
+        s.push_str(f);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real hist file of Debian's 6.1.192 kernel: common_pid.execname keys on a vfs_read kprobe.
+    const DEB: &str = include_str!("../../tests/fixtures/debian/hist_rd.txt");
+
+    #[test]
+    fn debian_6_1_hist() {
+        let t = parse(DEB);
+        assert_eq!(t.len(), 1);
+        let t = &t[0];
+        assert_eq!(
+            t.trigger,
+            "hist:keys=common_pid.execname:vals=hitcount:sort=hitcount.descending:size=2048 [active]"
+        );
+        assert_eq!((t.hits, t.entry_count, t.dropped), (101, 2, 0));
+        assert_eq!(
+            t.entries[0],
+            HistEntry {
+                keys: vec![("common_pid".into(), "dd              [       123]".into())],
+                hitcount: 100,
+                values: vec![],
+            }
+        );
+        assert_eq!(t.entries[1].hitcount, 1);
+        assert_eq!(t.entries[1].keys[0].1, "cat             [       124]");
+        let p = parse(include_str!("../../tests/fixtures/profiler/hist_rd.txt"));
+        assert_eq!(p[0].entries.len(), p[0].entry_count as usize);
+    }
+
+    #[test]
+    fn two_tables_values_and_stack_keys() {
+        let text = format!(
+            "{DEB}\n# event histogram\n#\n# trigger info: hist:keys=call_site.sym,bytes_req:vals=bytes_alloc [active]\n#\n\n\
+{{ call_site: [ffffffff8123abcd] foo+0x1d/0x40, bytes_req:        176 }} hitcount:          1  bytes_alloc:        256\n\
+{{ stacktrace:\n         __kmalloc+0x10b/0x1a0\n         kmemdup+0x20/0x50\n}} hitcount:          3  bytes_alloc:        64\n\n\
+Totals:\n    Hits: 4\n    Entries: 2\n    Dropped: 1\n"
+        );
+        let t = parse(&text);
+        assert_eq!(t.len(), 2);
+        let b = &t[1];
+        assert_eq!((b.hits, b.entry_count, b.dropped), (4, 2, 1));
+        assert_eq!(
+            b.entries[0].keys,
+            vec![
+                (
+                    "call_site".to_string(),
+                    "[ffffffff8123abcd] foo+0x1d/0x40".to_string()
+                ),
+                ("bytes_req".to_string(), "176".to_string()),
+            ]
+        );
+        assert_eq!(b.entries[0].values, vec![("bytes_alloc".to_string(), 256)]);
+        assert_eq!(
+            b.entries[1].keys,
+            vec![(
+                "stacktrace".to_string(),
+                "__kmalloc+0x10b/0x1a0\nkmemdup+0x20/0x50".to_string()
+            )]
+        );
+        assert_eq!(b.entries[1].hitcount, 3);
+    }
+
+    #[test]
+    fn trigger_commands() {
+        assert_eq!(
+            trigger_command(
+                &["common_pid.execname"],
+                &[],
+                Some("hitcount.descending"),
+                None
+            ),
+            "hist:keys=common_pid.execname:sort=hitcount.descending"
+        );
+        assert_eq!(
+            trigger_command(&["a", "b"], &["x", "y"], None, Some("count > 10")),
+            "hist:keys=a,b:vals=x,y if count > 10"
+        );
+        assert!(parse("").is_empty());
+        assert!(
+            parse("{ a: 1 } hitcount: 3\n").is_empty(),
+            "entries outside a table"
+        );
+    }
 }
