@@ -1,0 +1,1118 @@
+//! The real-kernel harness: boots Linux kernels in QEMU with a static lktrace in an initramfs,
+//! runs a shell script of scenarios inside, and hands the host the per-command stdout, stderr and
+//! exit code, cut out of the serial console by unique markers.
+//!
+//! The build machine's own kernel is never used: everything runs inside the guest. See
+//! /work/shared/VM.md (and `tests/vm/setup.sh`) for the recipe this follows.
+//!
+//! Layout under `target/vm/` (gitignored):
+//! - `debian-kernel/`  Debian's cloud kernel package, extracted by `tests/vm/setup.sh`
+//! - `static/`         the static lktrace build (its own cargo target dir)
+//! - `runs/<name>/`    one initramfs tree, its `initrd.gz`, the console log and timings per boot
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The port the guest-side agent listens on (UDP); `hostfwd` maps a free host port to it.
+pub const GUEST_PORT: u16 = 34023;
+
+/// The tracefs files the snapshot prints (those a tool could change and must restore).
+/// `trace_stat/` is deliberately left out: its contents change with every run.
+const SNAPSHOT_FILES: &[&str] = &[
+    "current_tracer",
+    "tracing_on",
+    "set_ftrace_filter",
+    "set_ftrace_notrace",
+    "set_graph_function",
+    "kprobe_events",
+    "uprobe_events",
+    "dynamic_events",
+    "set_event",
+    "function_profile_enabled",
+    "set_event_pid",
+    "set_event_notrace_pid",
+    "set_ftrace_pid",
+    "set_ftrace_notrace_pid",
+    "trace_clock",
+    "tracing_cpumask",
+    "options/stacktrace",
+    "options/event-fork",
+    "options/function-fork",
+    "options/record-tgid",
+    "options/func_stack_trace",
+    "options/sym-offset",
+];
+
+/// Virtio-net for Debian's modular kernel (VM.md); loaded in dependency order.
+const NET_MODULES: &[&str] = &[
+    "drivers/virtio/virtio",
+    "drivers/virtio/virtio_ring",
+    "drivers/virtio/virtio_pci_modern_dev",
+    "drivers/virtio/virtio_pci_legacy_dev",
+    "drivers/virtio/virtio_pci",
+    "net/core/failover",
+    "drivers/net/net_failover",
+    "drivers/net/virtio_net",
+];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/vm/` of this clone: every generated artifact lives here.
+pub fn vm_dir() -> PathBuf {
+    repo().join("target").join("vm")
+}
+
+/// True under CI (CI=true): missing prerequisites are failures there, not skips.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "false" && v != "0")
+        .unwrap_or(false)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kernel {
+    /// Debian's cloud kernel: kprobes, uprobes, function tracers, hist; no function profiler;
+    /// virtio-net as modules.
+    Debian,
+    /// The 6.1 kernel in ../shared/kernels with CONFIG_FUNCTION_PROFILER, virtio-net built in.
+    Profiler,
+}
+
+impl Kernel {
+    pub const ALL: [Kernel; 2] = [Kernel::Debian, Kernel::Profiler];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Debian => "debian",
+            Kernel::Profiler => "profiler",
+        }
+    }
+
+    /// The kernel image, or why it is not there.
+    pub fn image(self) -> Result<PathBuf, String> {
+        match self {
+            Kernel::Debian => {
+                let dir = debian_dir();
+                let boot = dir.join("boot");
+                let found = std::fs::read_dir(&boot).ok().and_then(|rd| {
+                    rd.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("vmlinuz-"))
+                    })
+                });
+                found.ok_or_else(|| {
+                    format!(
+                        "no Debian kernel in {} (run `sudo tests/vm/setup.sh` first)",
+                        boot.display()
+                    )
+                })
+            }
+            Kernel::Profiler => {
+                let p = std::env::var_os("LKTRACE_VM_PROFILER_KERNEL")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| repo().join("../shared/kernels/bzImage-6.1-profiler"));
+                if p.is_file() {
+                    Ok(p)
+                } else {
+                    Err(format!(
+                        "no profiler kernel at {} (CI has ../shared beside the clone; \
+                         ../shared/kernels/build-kernel.sh builds it; or set LKTRACE_VM_PROFILER_KERNEL)",
+                        p.display()
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Where this kernel's `.ko` files are (`lib/modules/<ver>/kernel`), if it has modules.
+    fn modules_dir(self) -> Option<PathBuf> {
+        match self {
+            Kernel::Profiler => None,
+            Kernel::Debian => {
+                let base = debian_dir().join("lib/modules");
+                let ver = std::fs::read_dir(&base)
+                    .ok()?
+                    .filter_map(|e| e.ok())
+                    .next()?;
+                Some(ver.path().join("kernel"))
+            }
+        }
+    }
+}
+
+fn debian_dir() -> PathBuf {
+    std::env::var_os("LKTRACE_VM_DEBIAN_KERNEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| vm_dir().join("debian-kernel"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The static binary
+
+/// The static lktrace binaries (lktrace, funccount, kprobe), built once per test process.
+pub struct Binaries {
+    pub dir: PathBuf,
+}
+
+impl Binaries {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+pub const TOOL_BINS: &[&str] = &["lktrace", "funccount", "kprobe"];
+
+/// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;
+/// concurrent callers wait for the one build. Cargo's own lock on that target dir serializes
+/// separate processes. Panics with cargo's output when the build fails.
+pub fn static_binaries() -> &'static Binaries {
+    static BUILT: OnceLock<Result<Binaries, String>> = OnceLock::new();
+    match BUILT.get_or_init(build_static) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn build_static() -> Result<Binaries, String> {
+    let target_dir = vm_dir().join("static");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let start = Instant::now();
+    let out = Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--bins",
+            "--manifest-path",
+        ])
+        .arg(repo().join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "static build of lktrace failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let dir = target_dir.join("x86_64-unknown-linux-gnu/release");
+    for b in TOOL_BINS {
+        if !dir.join(b).is_file() {
+            return Err(format!(
+                "static build produced no {}",
+                dir.join(b).display()
+            ));
+        }
+    }
+    eprintln!(
+        "vm: static lktrace built in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(Binaries { dir })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guest script
+
+/// Quotes `s` for a POSIX shell: one single-quoted word.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r#"'"'"'"#))
+}
+
+/// Shell library sourced by /init before the scenario script.
+pub fn guest_lib() -> String {
+    let mut snap_files = String::new();
+    for f in SNAPSHOT_FILES {
+        snap_files.push_str(f);
+        snap_files.push(' ');
+    }
+    format!(
+        r#"# lktrace VM harness: guest side.
+T=/sys/kernel/tracing
+export T
+
+# _emit NAME RC FILE: FILE between markers, always ending on a line of its own.
+_emit() {{
+    echo "=====BEGIN $1====="
+    if [ -s "$3" ]; then
+        cat "$3"
+        [ -n "$(tail -c1 "$3")" ] && echo
+    fi
+    echo "=====END $1 rc=$2====="
+}}
+
+# run NAME SECS CMD: CMD (a shell command line) under a timeout; stdout, stderr and rc marked.
+run() {{
+    _n=$1; _t=$2; _c=$3
+    timeout "$_t" sh -c "$_c" >/tmp/.o 2>/tmp/.e </dev/null
+    _rc=$?
+    _emit "$_n" "$_rc" /tmp/.o
+    _emit "$_n.stderr" "$_rc" /tmp/.e
+}}
+
+# value NAME TEXT: a one-line block (e.g. a pid the host needs).
+value() {{
+    echo "$2" >/tmp/.v
+    _emit "$1" 0 /tmp/.v
+}}
+
+# snap NAME: the tracefs state that matters, as a marked block.
+snap() {{
+    {{
+        for f in {snap_files}; do
+            if [ -e "$T/$f" ]; then
+                echo "--- $f"
+                cat "$T/$f" 2>&1
+            fi
+        done
+        echo "--- instances/"
+        ls "$T/instances"
+    }} >/tmp/.s
+    _emit "$1" 0 /tmp/.s
+}}
+"#
+    )
+}
+
+/// A scenario script, built on the host. Each method appends shell text.
+#[derive(Debug, Default, Clone)]
+pub struct Script {
+    body: String,
+}
+
+impl Script {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Shell text appended as is (one or more lines).
+    pub fn raw(&mut self, shell: &str) -> &mut Self {
+        self.body.push_str(shell);
+        if !shell.ends_with('\n') {
+            self.body.push('\n');
+        }
+        self
+    }
+
+    /// Runs `cmd` (a shell command line, run by `sh -c`; exported variables are visible) with a
+    /// timeout; the host gets block `name` (stdout, stderr, rc).
+    pub fn run(&mut self, name: &str, secs: u32, cmd: &str) -> &mut Self {
+        check_name(name);
+        let _ = writeln!(self.body, "run {name} {secs} {}", sh_quote(cmd));
+        self
+    }
+
+    /// Prints block `name` with the value of a shell expression (e.g. `"$LOOP"`).
+    pub fn value(&mut self, name: &str, shell_expr: &str) -> &mut Self {
+        check_name(name);
+        let _ = writeln!(self.body, "value {name} {shell_expr}");
+        self
+    }
+
+    /// Snapshot of tracefs as block `name`.
+    pub fn snapshot(&mut self, name: &str) -> &mut Self {
+        check_name(name);
+        let _ = writeln!(self.body, "snap {name}");
+        self
+    }
+
+    /// Starts `shell` in the background (a subshell, output discarded).
+    pub fn background(&mut self, shell: &str) -> &mut Self {
+        let _ = writeln!(self.body, "( {shell} ) >/dev/null 2>&1 &");
+        self
+    }
+
+    /// Waits for every background job.
+    pub fn wait(&mut self) -> &mut Self {
+        self.raw("wait")
+    }
+
+    /// A scenario: snapshot `<name>.before`, `body`, wait for background jobs, snapshot
+    /// `<name>.after`. Check with [`Run::assert_tracefs_unchanged`].
+    pub fn scenario(&mut self, name: &str, body: impl FnOnce(&mut Script)) -> &mut Self {
+        let _ = writeln!(self.body, "echo '=====SCENARIO {name}====='");
+        self.snapshot(&format!("{name}.before"));
+        body(self);
+        self.wait();
+        self.snapshot(&format!("{name}.after"));
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.body
+    }
+}
+
+fn check_name(name: &str) {
+    assert!(
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+        "bad block name {name:?}"
+    );
+}
+
+/// A token unique to this test process, for marker file names.
+pub fn token() -> String {
+    static TOK: OnceLock<String> = OnceLock::new();
+    TOK.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        format!("{:x}{:x}", std::process::id(), nanos)
+    })
+    .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Booting
+
+/// One guest boot: which kernel, the script, and options.
+pub struct Vm {
+    pub kernel: Kernel,
+    /// Unique per boot: the name of its directory under `target/vm/runs/`.
+    pub name: String,
+    pub script: Script,
+    /// Bring up eth0 (loading virtio-net modules on Debian) with a UDP hostfwd to
+    /// [`GUEST_PORT`] from a free host port.
+    pub net: bool,
+    /// Hard timeout for the whole boot; qemu is killed (by its pid) when it passes.
+    pub timeout: Duration,
+    pub cpus: u32,
+    pub memory_mb: u32,
+    /// Extra files for the initramfs: (path inside the guest, contents).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Called on the host for each console line as it arrives, with the forwarded host port:
+    /// lets a test act while the guest runs (e.g. on a `READY` line the guest script prints,
+    /// send datagrams to `127.0.0.1:port`, which reach the guest's port [`GUEST_PORT`]).
+    pub on_line: Option<LineHook>,
+}
+
+/// See [`Vm::on_line`].
+pub type LineHook = Box<dyn FnMut(&str, Option<u16>) + Send>;
+
+impl Vm {
+    pub fn new(kernel: Kernel, name: &str, script: Script) -> Self {
+        let timeout = std::env::var("LKTRACE_VM_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(600));
+        Vm {
+            kernel,
+            name: name.to_string(),
+            script,
+            net: false,
+            timeout,
+            cpus: 2,
+            memory_mb: 512,
+            files: Vec::new(),
+            on_line: None,
+        }
+    }
+
+    /// Builds the initramfs, boots, runs the script, returns the parsed console.
+    pub fn boot(mut self) -> Result<Run, String> {
+        let image = self.kernel.image()?;
+        let bins = static_binaries();
+        let dir = vm_dir().join("runs").join(&self.name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let initrd = self.build_initramfs(&dir, bins)?;
+
+        let host_port = if self.net {
+            Some(free_udp_port()?)
+        } else {
+            None
+        };
+        let mut cmd = Command::new("qemu-system-x86_64");
+        cmd.args(["-accel", "tcg", "-cpu", "max", "-nographic", "-no-reboot"])
+            .args([
+                "-m",
+                &self.memory_mb.to_string(),
+                "-smp",
+                &self.cpus.to_string(),
+            ])
+            .arg("-kernel")
+            .arg(&image)
+            .arg("-initrd")
+            .arg(&initrd)
+            .args(["-append", "console=ttyS0 quiet panic=-1"]);
+        match host_port {
+            Some(p) => {
+                cmd.args([
+                    "-netdev",
+                    &format!("user,id=n0,hostfwd=udp:127.0.0.1:{p}-:{GUEST_PORT}"),
+                ])
+                .args(["-device", "virtio-net-pci,netdev=n0"]);
+            }
+            None => {
+                cmd.args(["-net", "none"]);
+            }
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+
+        let start = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let booted_at: Arc<Mutex<Option<Duration>>> = Arc::default();
+        let reader = {
+            let log = Arc::clone(&log);
+            let booted_at = Arc::clone(&booted_at);
+            let mut hook = self.on_line.take();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stdout);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match r.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    let line = String::from_utf8_lossy(&buf).replace('\r', "");
+                    if let Some(h) = hook.as_mut() {
+                        h(line.trim_end_matches('\n'), host_port);
+                    }
+                    if line.contains("=====BOOTED ") {
+                        *booted_at.lock().unwrap() = Some(start.elapsed());
+                    }
+                    log.lock().unwrap().push_str(&line);
+                }
+            })
+        };
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s);
+            s
+        });
+
+        let mut timed_out = false;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(st)) => break Some(st),
+                Ok(None) => {}
+                Err(e) => return Err(format!("waiting for qemu: {e}")),
+            }
+            if start.elapsed() > self.timeout {
+                timed_out = true;
+                let _ = child.kill(); // SIGKILL to qemu's own pid
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let total = start.elapsed();
+        let _ = reader.join();
+        let qemu_stderr = err_reader.join().unwrap_or_default();
+        let log = std::mem::take(&mut *log.lock().unwrap());
+        let boot_to_marker = *booted_at.lock().unwrap();
+        let _ = std::fs::write(dir.join("console.log"), &log);
+
+        let console = Console::parse(&log);
+        let guest_uptime_at_marker = console.booted_uptime;
+        let mut problems = Vec::new();
+        if timed_out {
+            problems.push(format!("qemu killed after the {:?} timeout", self.timeout));
+        } else if let Some(st) = status {
+            if !st.success() {
+                problems.push(format!("qemu exited with {st}"));
+            }
+        }
+        if boot_to_marker.is_some() && !console.done {
+            problems.push("the guest script did not reach its end (DONE marker missing)".into());
+        }
+        let run = Run {
+            kernel: self.kernel,
+            name: self.name.clone(),
+            console,
+            host_port,
+            timings: Timings {
+                boot_to_marker,
+                guest_uptime_at_marker,
+                total,
+            },
+            problem: (!problems.is_empty()).then(|| problems.join("; ")),
+        };
+        let _ = std::fs::write(
+            dir.join("timings.txt"),
+            format!("{}\n", run.timings.describe(self.kernel)),
+        );
+        if boot_to_marker.is_some() {
+            // Even a boot cut short holds the blocks of the scenarios that finished.
+            return Ok(run);
+        }
+        Err(format!(
+            "{} kernel boot `{}`: the guest never reached /init's BOOTED marker{}\n\
+             --- qemu stderr ---\n{}\n--- console log ({}) ---\n{}",
+            self.kernel.name(),
+            self.name,
+            run.problem.map(|p| format!(" ({p})")).unwrap_or_default(),
+            qemu_stderr.trim_end(),
+            dir.join("console.log").display(),
+            log
+        ))
+    }
+
+    fn build_initramfs(&self, dir: &Path, bins: &Binaries) -> Result<PathBuf, String> {
+        let root = dir.join("root");
+        let io = |what: &str, e: std::io::Error| format!("initramfs {what}: {e}");
+        for d in [
+            "bin",
+            "lkt/modules",
+            "dev",
+            "proc",
+            "sys",
+            "tmp",
+            "run",
+            "etc",
+        ] {
+            std::fs::create_dir_all(root.join(d)).map_err(|e| io(d, e))?;
+        }
+        let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.is_file())
+            .ok_or("no /bin/busybox: install busybox-static (tests/vm/setup.sh)")?;
+        std::fs::copy(busybox, root.join("bin/busybox")).map_err(|e| io("busybox", e))?;
+        for b in TOOL_BINS {
+            std::fs::copy(bins.path(b), root.join("bin").join(b)).map_err(|e| io(b, e))?;
+        }
+        // A payload for dd workloads: `dd if=/lkt/payload bs=1 count=100` = 100 reads.
+        let payload: Vec<u8> = (0..8192u32).map(|i| b'a' + (i % 26) as u8).collect();
+        std::fs::write(root.join("lkt/payload"), payload).map_err(|e| io("payload", e))?;
+        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+            .map_err(|e| io("passwd", e))?;
+
+        let mut net = String::new();
+        if self.net {
+            if let Some(mods) = self.kernel.modules_dir() {
+                let mut deps = BTreeMap::new();
+                for m in NET_MODULES {
+                    let base = Path::new(m).file_name().unwrap().to_str().unwrap();
+                    let dst = root.join("lkt/modules").join(format!("{base}.ko"));
+                    copy_module(&mods.join(m), &dst)?;
+                    let bytes = std::fs::read(&dst).map_err(|e| io(base, e))?;
+                    deps.insert(base.to_string(), module_depends(&bytes));
+                }
+                for base in load_order(&deps)? {
+                    let _ = writeln!(
+                        net,
+                        "insmod /lkt/modules/{base}.ko || echo 'vm: insmod {base} failed'"
+                    );
+                }
+            }
+            net.push_str(
+                "ip link set lo up\nip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && \
+                 ip route add default via 10.0.2.2 || echo 'vm: network setup failed'\n",
+            );
+        }
+        for (path, data) in &self.files {
+            let p = root.join(path.trim_start_matches('/'));
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io(path, e))?;
+            }
+            std::fs::write(&p, data).map_err(|e| io(path, e))?;
+        }
+        std::fs::write(root.join("lkt/lib.sh"), guest_lib()).map_err(|e| io("lib.sh", e))?;
+        std::fs::write(root.join("lkt/scenario.sh"), self.script.text())
+            .map_err(|e| io("scenario.sh", e))?;
+        let init = format!(
+            r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs dev /dev
+exec 0</dev/console 1>/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tracefs nodev /sys/kernel/tracing
+echo "=====BOOTED uptime=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)====="
+{net}cd /tmp
+. /lkt/lib.sh
+. /lkt/scenario.sh
+echo "=====DONE uptime=$(cut -d' ' -f1 /proc/uptime)====="
+sync
+reboot -f
+"#
+        );
+        let init_path = root.join("init");
+        std::fs::write(&init_path, init).map_err(|e| io("init", e))?;
+        set_exec(&init_path)?;
+        for b in ["bin/busybox", "bin/lktrace", "bin/funccount", "bin/kprobe"] {
+            set_exec(&root.join(b))?;
+        }
+
+        let initrd = dir.join("initrd.gz");
+        let sh = format!(
+            "cd {} && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1 > {}",
+            sh_quote(&root.to_string_lossy()),
+            sh_quote(&initrd.to_string_lossy())
+        );
+        let out = Command::new("bash")
+            .args(["-c", &format!("set -o pipefail; {sh}")])
+            .output()
+            .map_err(|e| format!("cpio: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "packing the initramfs failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(initrd)
+    }
+}
+
+fn set_exec(p: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("chmod {}: {e}", p.display()))
+}
+
+/// Copies `<base>.ko`, or decompresses `<base>.ko.xz` / `.ko.zst` on the host (busybox insmod
+/// cannot read compressed modules).
+fn copy_module(base: &Path, dst: &Path) -> Result<(), String> {
+    let plain = base.with_extension("ko");
+    if plain.is_file() {
+        return std::fs::copy(&plain, dst)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", plain.display()));
+    }
+    for (ext, tool) in [("ko.xz", "xz"), ("ko.zst", "zstd")] {
+        let c = base.with_extension(ext);
+        if c.is_file() {
+            let out = Command::new(tool)
+                .args(["-d", "-c"])
+                .arg(&c)
+                .output()
+                .map_err(|e| format!("{tool} -d {}: {e}", c.display()))?;
+            if !out.status.success() {
+                return Err(format!("{tool} -d {} failed", c.display()));
+            }
+            return std::fs::write(dst, out.stdout).map_err(|e| format!("{}: {e}", dst.display()));
+        }
+    }
+    Err(format!("module {}.ko(.xz|.zst) not found", base.display()))
+}
+
+/// The `depends=` list in a module's .modinfo (the names it needs loaded first).
+pub fn module_depends(ko: &[u8]) -> Vec<String> {
+    let key = b"\0depends=";
+    let Some(i) = ko.windows(key.len()).position(|w| w == key) else {
+        return Vec::new();
+    };
+    let rest = &ko[i + key.len()..];
+    let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+    String::from_utf8_lossy(&rest[..end])
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.replace('-', "_"))
+        .collect()
+}
+
+/// Orders modules so each comes after what it depends on (VM.md's list order is not enough:
+/// `virtio` needs `virtio_ring`).
+pub fn load_order(deps: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, String> {
+    fn visit(
+        m: &str,
+        deps: &BTreeMap<String, Vec<String>>,
+        done: &mut Vec<String>,
+        stack: &mut Vec<String>,
+    ) -> Result<(), String> {
+        if done.iter().any(|d| d == m) {
+            return Ok(());
+        }
+        if stack.iter().any(|d| d == m) {
+            return Err(format!("module dependency cycle through {m}"));
+        }
+        let Some(ds) = deps.get(m) else {
+            return Err(format!("module {m} is needed but not in the copied set"));
+        };
+        stack.push(m.to_string());
+        for d in ds {
+            visit(d, deps, done, stack)?;
+        }
+        stack.pop();
+        done.push(m.to_string());
+        Ok(())
+    }
+    let mut done = Vec::new();
+    for m in deps.keys() {
+        visit(m, deps, &mut done, &mut Vec::new())?;
+    }
+    Ok(done)
+}
+
+/// A free UDP port on 127.0.0.1 (bind to port 0, read it back, release it).
+pub fn free_udp_port() -> Result<u16, String> {
+    let s =
+        std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
+    s.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// Host wall clock from spawning qemu to the guest's BOOTED marker.
+    pub boot_to_marker: Option<Duration>,
+    /// The guest's /proc/uptime at that marker.
+    pub guest_uptime_at_marker: Option<f64>,
+    /// Host wall clock of the whole boot, until qemu exited.
+    pub total: Duration,
+}
+
+impl Timings {
+    pub fn describe(&self, k: Kernel) -> String {
+        format!(
+            "{}: boot-to-marker {} (guest uptime {}), whole boot {:.1}s",
+            k.name(),
+            self.boot_to_marker
+                .map(|d| format!("{:.1}s", d.as_secs_f64()))
+                .unwrap_or_else(|| "-".into()),
+            self.guest_uptime_at_marker
+                .map(|u| format!("{u:.1}s"))
+                .unwrap_or_else(|| "-".into()),
+            self.total.as_secs_f64()
+        )
+    }
+}
+
+/// One command's results, cut out of the console.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub stdout: String,
+    pub stderr: String,
+    pub rc: i32,
+}
+
+/// The console log and the blocks in it.
+#[derive(Debug, Clone, Default)]
+pub struct Console {
+    pub log: String,
+    pub blocks: BTreeMap<String, Block>,
+    pub booted_uptime: Option<f64>,
+    pub done: bool,
+}
+
+impl Console {
+    /// Finds `=====BEGIN name=====` … `=====END name rc=N=====` pairs. Markers are matched
+    /// anywhere in a line, so a kernel message printed into the same line does not hide them.
+    pub fn parse(log: &str) -> Console {
+        let mut c = Console {
+            log: log.to_string(),
+            ..Console::default()
+        };
+        let mut open: Option<(String, Vec<&str>)> = None;
+        for line in log.lines() {
+            if let Some((name, lines)) = open.as_mut() {
+                let end = format!("=====END {name} rc=");
+                if let Some(i) = line.find(&end) {
+                    let rest = &line[i + end.len()..];
+                    let rc = rest
+                        .split("=====")
+                        .next()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(-1);
+                    let before = &line[..i];
+                    if !before.is_empty() {
+                        lines.push(before);
+                    }
+                    let mut text = lines.join("\n");
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    let name = name.clone();
+                    c.store(&name, text, rc);
+                    open = None;
+                } else {
+                    lines.push(line);
+                }
+                continue;
+            }
+            if let Some(name) = marker_arg(line, "=====BEGIN ") {
+                open = Some((name.to_string(), Vec::new()));
+            } else if let Some(rest) = marker_arg(line, "=====BOOTED ") {
+                c.booted_uptime = rest
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("uptime="))
+                    .and_then(|u| u.parse().ok());
+            } else if line.contains("=====DONE ") {
+                c.done = true;
+            }
+        }
+        c
+    }
+
+    fn store(&mut self, name: &str, text: String, rc: i32) {
+        if let Some(base) = name.strip_suffix(".stderr") {
+            let b = self.blocks.entry(base.to_string()).or_default();
+            b.stderr = text;
+        } else {
+            let b = self.blocks.entry(name.to_string()).or_default();
+            b.stdout = text;
+            b.rc = rc;
+        }
+    }
+}
+
+/// `…=====BEGIN name=====…` → `name`.
+fn marker_arg<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    let i = line.find(prefix)?;
+    let rest = &line[i + prefix.len()..];
+    let j = rest.find("=====")?;
+    Some(&rest[..j])
+}
+
+/// A finished boot.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub kernel: Kernel,
+    pub name: String,
+    pub console: Console,
+    pub host_port: Option<u16>,
+    pub timings: Timings,
+    /// What went wrong with the boot as a whole (a timeout, the script cut short), if anything.
+    pub problem: Option<String>,
+}
+
+impl Run {
+    /// Panics with `msg` and the whole console log.
+    #[track_caller]
+    pub fn fail(&self, msg: impl AsRef<str>) -> ! {
+        panic!(
+            "[{} kernel] {}{}\n--- console log of boot `{}` (also in target/vm/runs/{}/console.log) ---\n{}",
+            self.kernel.name(),
+            msg.as_ref(),
+            self.problem.as_ref().map(|p| format!("\n(the boot: {p})")).unwrap_or_default(),
+            self.name,
+            self.name,
+            self.console.log
+        )
+    }
+
+    /// The block `name`, or a failure naming it.
+    #[track_caller]
+    pub fn block(&self, name: &str) -> &Block {
+        match self.console.blocks.get(name) {
+            Some(b) => b,
+            None => self.fail(format!(
+                "no block `{name}` in the console (the guest script did not print it)"
+            )),
+        }
+    }
+
+    /// Block `name` with exit code `rc`, or a failure showing its stdout and stderr.
+    #[track_caller]
+    pub fn expect_rc(&self, name: &str, rc: i32) -> &Block {
+        let b = self.block(name);
+        if b.rc != rc {
+            self.fail(format!(
+                "`{name}` exited {} (expected {rc})\n--- stdout ---\n{}--- stderr ---\n{}",
+                b.rc, b.stdout, b.stderr
+            ));
+        }
+        b
+    }
+
+    /// The JSON Lines of block `name`'s stdout. Lines not starting with `{` (a kernel message
+    /// printed into the console) are skipped; a line starting with `{` that does not parse fails.
+    #[track_caller]
+    pub fn json(&self, name: &str) -> Vec<serde_json::Value> {
+        let b = self.block(name);
+        let mut v = Vec::new();
+        for line in b.stdout.lines() {
+            let t = line.trim();
+            if !t.starts_with('{') {
+                continue;
+            }
+            match serde_json::from_str(t) {
+                Ok(x) => v.push(x),
+                Err(e) => self.fail(format!("`{name}`: a line of stdout is not JSON ({e}): {t}")),
+            }
+        }
+        v
+    }
+
+    /// JSON records of block `name` whose "type" is `ty`.
+    #[track_caller]
+    pub fn records(&self, name: &str, ty: &str) -> Vec<serde_json::Value> {
+        self.json(name)
+            .into_iter()
+            .filter(|r| r["type"] == ty)
+            .collect()
+    }
+
+    /// Snapshot blocks `<name>.before` and `<name>.after` are identical.
+    #[track_caller]
+    pub fn assert_tracefs_unchanged(&self, name: &str) {
+        let before = &self.block(&format!("{name}.before")).stdout;
+        let after = &self.block(&format!("{name}.after")).stdout;
+        if before.trim().is_empty() {
+            self.fail(format!("snapshot `{name}.before` is empty"));
+        }
+        if before != after {
+            self.fail(format!(
+                "tracefs after `{name}` differs from before:\n{}",
+                snapshot_diff(before, after)
+            ));
+        }
+    }
+}
+
+/// A readable per-file diff of two snapshots.
+pub fn snapshot_diff(before: &str, after: &str) -> String {
+    fn split(s: &str) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        let mut cur = String::new();
+        for line in s.lines() {
+            if let Some(f) = line.strip_prefix("--- ") {
+                cur = f.to_string();
+                m.insert(cur.clone(), String::new());
+            } else {
+                let e = m.entry(cur.clone()).or_default();
+                e.push_str(line);
+                e.push('\n');
+            }
+        }
+        m
+    }
+    let (b, a) = (split(before), split(after));
+    let mut out = String::new();
+    let keys: std::collections::BTreeSet<_> = b.keys().chain(a.keys()).collect();
+    for k in keys {
+        let (x, y) = (b.get(k), a.get(k));
+        if x != y {
+            let _ = writeln!(
+                out,
+                "{k}:\n  before: {:?}\n  after:  {:?}",
+                x.map(|s| s.as_str()).unwrap_or("<absent>"),
+                y.map(|s| s.as_str()).unwrap_or("<absent>")
+            );
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharing one boot between many tests
+
+/// What a shared boot came to.
+pub enum Outcome {
+    Ran(Box<Run>),
+    /// A prerequisite is missing on a developer machine (never under CI).
+    Skipped(String),
+    Failed(String),
+}
+
+/// A value computed on a background thread and read by many tests: both kernels boot at once
+/// (2 cores) while the tests that need them wait.
+pub struct Pending<T> {
+    cell: OnceLock<T>,
+    handle: Mutex<Option<JoinHandle<T>>>,
+}
+
+impl<T: Send + 'static> Pending<T> {
+    pub fn spawn(f: impl FnOnce() -> T + Send + 'static) -> Self {
+        Pending {
+            cell: OnceLock::new(),
+            handle: Mutex::new(Some(std::thread::spawn(f))),
+        }
+    }
+
+    pub fn get(&self) -> &T {
+        if let Some(v) = self.cell.get() {
+            return v;
+        }
+        let mut h = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(j) = h.take() {
+            match j.join() {
+                Ok(v) => {
+                    let _ = self.cell.set(v);
+                }
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        drop(h);
+        self.cell
+            .get()
+            .expect("the background computation panicked in another test")
+    }
+}
+
+/// Boots `vm` on a background thread; a missing kernel is `Skipped` outside CI.
+pub fn spawn_boot(make: impl FnOnce() -> Vm + Send + 'static) -> Pending<Outcome> {
+    Pending::spawn(move || {
+        let vm = make();
+        if let Err(why) = vm.kernel.image() {
+            return if in_ci() {
+                Outcome::Failed(why)
+            } else {
+                Outcome::Skipped(why)
+            };
+        }
+        let k = vm.kernel;
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.boot()));
+        match r {
+            Ok(Ok(run)) => {
+                eprintln!("vm: {}", run.timings.describe(k));
+                if let Some(p) = &run.problem {
+                    eprintln!("vm: {} boot: {p}", k.name());
+                }
+                Outcome::Ran(Box::new(run))
+            }
+            Ok(Err(e)) => Outcome::Failed(e),
+            Err(p) => Outcome::Failed(
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "boot panicked".into()),
+            ),
+        }
+    })
+}
+
+impl Outcome {
+    /// The run, `None` (with a note on stderr) when skipped; panics when the boot failed.
+    #[track_caller]
+    pub fn run(&self) -> Option<&Run> {
+        match self {
+            Outcome::Ran(r) => Some(r),
+            Outcome::Skipped(why) => {
+                eprintln!("skipped: {why}");
+                None
+            }
+            Outcome::Failed(e) => panic!("{e}"),
+        }
+    }
+}

@@ -1,0 +1,619 @@
+//! lktrace against real kernels: Debian's cloud kernel and the 6.1 profiler kernel, each booted
+//! once in QEMU (both at the same time) with every scenario below in one guest script. Each test
+//! then checks its scenario's blocks: numbers parsed from lktrace's `--json` output, and tracefs
+//! unchanged by the scenario.
+//!
+//! Ignored by default (they boot VMs); run with
+//! `sudo tests/vm/setup.sh && cargo test --release -- --include-ignored`.
+//! `LKTRACE_VM_KERNELS=debian` (or `profiler`) boots only that kernel; the console logs and
+//! timings land in `target/vm/runs/<kernel>/`.
+
+#[path = "support/json_schema.rs"]
+mod json_schema;
+#[path = "support/vm.rs"]
+mod vm;
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use vm::{Kernel, Outcome, Pending, Run, Script, Vm};
+
+/// The vfs_* workload: 100 one-byte reads and 100 writes per dd, twice, after the tool has had
+/// time to set up (the guest is emulated and slow).
+const DD: &str = "dd if=/lkt/payload of=/dev/null bs=1 count=100 2>/dev/null";
+/// Opens the marker file twice, from `cat` processes.
+const OPEN_MARKER: &str = "sleep 2; cat \"$MARK\" >/dev/null; sleep 1; cat \"$MARK\" >/dev/null";
+const OPEN_DEF: &str = "p:myopen do_sys_openat2 filename=+0(%si):string";
+
+fn marker() -> String {
+    format!("/tmp/lkt-marker-{}", vm::token())
+}
+
+/// Every scenario, in one script per kernel.
+fn batch(k: Kernel) -> Vm {
+    let mut s = Script::new();
+    s.raw(&format!(
+        "MARK={}; export MARK; echo marker > \"$MARK\"",
+        marker()
+    ));
+
+    // The harness itself, with nothing from lktrace but the binary.
+    s.scenario("self", |s| {
+        s.run("self_version", 30, "lktrace --version");
+        s.run("self_cpus", 10, "nproc");
+        s.run("self_net", 10, "ip -o addr show eth0");
+        s.run(
+            "self_kprobe",
+            120,
+            "mkdir $T/instances/lkt_self && echo 'p:lkt_t/x vfs_read' >> $T/kprobe_events && \
+             echo 1 > $T/instances/lkt_self/events/lkt_t/x/enable && \
+             dd if=/lkt/payload of=/dev/null bs=1 count=100 2>/dev/null; rc=$?; \
+             echo 0 > $T/instances/lkt_self/events/lkt_t/x/enable; cat $T/kprobe_profile; \
+             echo '-:lkt_t/x' >> $T/kprobe_events; rmdir $T/instances/lkt_self; exit $rc",
+        );
+    });
+
+    s.scenario("ctl_status", |s| {
+        s.run("ctl_status", 60, "lktrace ctl status --json");
+    });
+    s.scenario("ctl_check", |s| {
+        s.run("ctl_check", 60, "lktrace ctl check --json");
+    });
+
+    s.scenario("kp_entry", |s| {
+        s.background(OPEN_MARKER);
+        s.run("kp_entry", 40, &format!("kprobe --json -d 5 '{OPEN_DEF}'"));
+    });
+    s.scenario("kp_return", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_return",
+            40,
+            "lktrace kprobe --json -d 5 'r:do_sys_openat2 ret=$retval'",
+        );
+    });
+    s.scenario("kp_pid", |s| {
+        // The loop shell opens the marker itself (`read < file`), so its own pid does the
+        // opens; a `cat` from another process opens it too and must be filtered out.
+        s.raw("(while :; do read -r _x < \"$MARK\"; sleep 0.3; done) & LOOP=$!; export LOOP");
+        s.value("kp_pid.loop", "\"$LOOP\"");
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_pid",
+            40,
+            "kprobe --json -d 5 -p \"$LOOP\" 'p:pidopen do_sys_openat2 filename=+0(%si):string'",
+        );
+        s.raw("kill $LOOP");
+    });
+    s.scenario("kp_stack", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_stack",
+            40,
+            "kprobe --json -s -d 5 'p:stkopen do_sys_openat2'",
+        );
+    });
+    s.scenario("kp_bad", |s| {
+        s.run("kp_bad", 30, "kprobe --json 'p:bad vfs_read $none_var'");
+        // Syntactically fine, so only the kernel can refuse it (-F skips lktrace's own
+        // available_filter_functions check): its error_log text must reach the user.
+        s.run(
+            "kp_bad_kernel",
+            30,
+            "kprobe --json -F 'p:bad2 no_such_function_xyz'",
+        );
+    });
+    s.scenario("kp_format", |s| {
+        s.run("kp_format", 30, &format!("kprobe -v '{OPEN_DEF}'"));
+        s.run(
+            "kp_format_json",
+            30,
+            &format!("kprobe --json -v '{OPEN_DEF}'"),
+        );
+    });
+
+    let workload = format!("sleep 2; {DD}; sleep 1; {DD}");
+    let mut fc = vec![("fc_auto", "lktrace funccount --json -d 6 'vfs_*'")];
+    if k == Kernel::Profiler {
+        fc.push((
+            "fc_kprobe_profile",
+            "funccount --json --backend kprobe-profile -d 6 'vfs_*'",
+        ));
+    }
+    fc.push((
+        "fc_function_trace",
+        "funccount --json --backend function-trace -d 6 'vfs_*'",
+    ));
+    fc.push(("fc_interval", "lktrace funccount --json -i 2 -d 6 'vfs_*'"));
+    for (name, cmd) in fc {
+        s.scenario(name, |s| {
+            s.background(&workload);
+            s.run(name, 60, cmd);
+        });
+    }
+
+    // A dead run's leftovers (pid 99999 does not exist) and a probe lktrace does not own.
+    s.scenario("ctl_reset", |s| {
+        s.raw(
+            "mkdir $T/instances/lktrace_99999; echo 'p:lkt_99999/x vfs_read' >> $T/kprobe_events; \
+             echo 'p:mine/keep vfs_write' >> $T/kprobe_events",
+        );
+        s.snapshot("ctl_reset.planted");
+        s.run("ctl_reset", 120, "lktrace ctl reset --json");
+        s.snapshot("ctl_reset.left");
+        // Our own probe; and whatever reset did not remove, so later checks start clean.
+        s.raw(
+            "echo '-:mine/keep' >> $T/kprobe_events; echo '-:lkt_99999/x' 2>/dev/null >> $T/kprobe_events; \
+             rmdir $T/instances/lktrace_99999 2>/dev/null; true",
+        );
+    });
+
+    let mut v = Vm::new(k, k.name(), s);
+    v.net = true;
+    v
+}
+
+/// The boot of kernel `k`, shared by every test; both kernels start on first use.
+fn suite(k: Kernel) -> Option<&'static Run> {
+    static BOOTS: OnceLock<Vec<(Kernel, Pending<Outcome>)>> = OnceLock::new();
+    let boots = BOOTS.get_or_init(|| {
+        let only = std::env::var("LKTRACE_VM_KERNELS").ok();
+        Kernel::ALL
+            .into_iter()
+            .map(|k| {
+                let wanted = only
+                    .as_deref()
+                    .is_none_or(|o| o.split(',').any(|x| x.trim() == k.name()));
+                let p = if wanted {
+                    vm::spawn_boot(move || batch(k))
+                } else {
+                    Pending::spawn(move || {
+                        Outcome::Skipped(format!("{} not in LKTRACE_VM_KERNELS", k.name()))
+                    })
+                };
+                (k, p)
+            })
+            .collect()
+    });
+    boots
+        .iter()
+        .find(|(x, _)| *x == k)
+        .and_then(|(_, p)| p.get().run())
+}
+
+macro_rules! on_kernels {
+    ($name:ident: $($f:ident => $k:ident),+ ; $body:expr) => {
+        mod $name {
+            use super::*;
+            $(
+                #[test]
+                #[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
+                fn $f() {
+                    let body: fn(&Run) = $body;
+                    if let Some(run) = suite(Kernel::$k) {
+                        body(run);
+                    }
+                }
+            )+
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// The records of type `ty` in block `name`, after checking every line of its stdout against
+/// the documented JSON shapes (docs/json.md, tests/support/json_schema.rs).
+#[track_caller]
+fn records(run: &Run, name: &str, ty: &str) -> Vec<Value> {
+    let out = &run.block(name).stdout;
+    if let Err(e) = json_schema::validate_output(out) {
+        run.fail(format!(
+            "`{name}`: output does not match docs/json.md: {e}\n{out}"
+        ));
+    }
+    run.records(name, ty)
+}
+
+fn str_field(v: &Value) -> Option<String> {
+    v.as_str().map(|s| s.trim_matches('"').to_string())
+}
+
+#[track_caller]
+fn events(run: &Run, name: &str) -> Vec<Value> {
+    run.expect_rc(name, 0);
+    let ev = records(run, name, "event");
+    if ev.is_empty() {
+        run.fail(format!(
+            "`{name}` printed no event records:\n{}",
+            run.block(name).stdout
+        ));
+    }
+    ev
+}
+
+#[track_caller]
+fn assert_marker_seen(run: &Run, name: &str, ev: &[Value]) {
+    let m = marker();
+    if !ev
+        .iter()
+        .any(|e| str_field(&e["fields"]["filename"]).as_deref() == Some(m.as_str()))
+    {
+        run.fail(format!(
+            "`{name}`: no event with filename {m}:\n{}",
+            run.block(name).stdout
+        ));
+    }
+}
+
+/// funccount 'vfs_*' around two `dd bs=1 count=100`.
+#[track_caller]
+fn check_funccount(run: &Run, name: &str, backend: &str) {
+    let out = &run.expect_rc(name, 0).stdout;
+    let recs = records(run, name, "counts");
+    let Some(last) = recs.last() else {
+        run.fail(format!("`{name}` printed no counts record:\n{out}"))
+    };
+    for r in &recs {
+        if r["backend"] != backend {
+            run.fail(format!(
+                "`{name}`: backend {} (expected {backend:?}):\n{out}",
+                r["backend"]
+            ));
+        }
+        if !r["duration_s"].as_f64().is_some_and(|d| d > 0.0) {
+            run.fail(format!("`{name}`: no positive duration_s in {r}"));
+        }
+    }
+    let Some(counts) = last["counts"].as_array() else {
+        run.fail(format!("`{name}`: no counts array in {last}"))
+    };
+    let count = |f: &str| {
+        counts
+            .iter()
+            .find(|c| c["name"] == f)
+            .and_then(|c| c["count"].as_u64())
+    };
+    for f in ["vfs_read", "vfs_write"] {
+        match count(f) {
+            Some(n) if n >= 100 => {}
+            other => run.fail(format!(
+                "`{name}`: {f} counted {other:?}, expected >= 100 (dd made 100):\n{out}"
+            )),
+        }
+    }
+    for c in counts {
+        let n = c["name"].as_str().unwrap_or("");
+        // ksys_read is called by the workload but does not match vfs_*.
+        if !n.starts_with("vfs_") || n == "ksys_read" {
+            run.fail(format!("`{name}`: {n:?} does not match 'vfs_*':\n{out}"));
+        }
+    }
+    let seq: Vec<u64> = counts
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap_or(0))
+        .collect();
+    if seq.windows(2).any(|w| w[0] > w[1]) {
+        run.fail(format!("`{name}`: counts not sorted ascending: {seq:?}"));
+    }
+    run.assert_tracefs_unchanged(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The harness itself
+
+/// Boots both kernels and checks the harness with nothing from lktrace but the binary: it runs,
+/// the guest has 2 CPUs and a network, a raw kprobe counts dd's 100 reads, and the tracefs
+/// snapshot around all that is identical.
+#[test]
+#[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
+fn harness_self_test() {
+    let start = std::time::Instant::now();
+    let mut ran = 0;
+    for k in Kernel::ALL {
+        let Some(run) = suite(k) else { continue };
+        ran += 1;
+        if let Some(p) = &run.problem {
+            run.fail(format!("the boot did not end cleanly: {p}"));
+        }
+        let v = run.expect_rc("self_version", 0);
+        if !v.stdout.starts_with("lktrace ") {
+            run.fail(format!("lktrace --version printed {:?}", v.stdout));
+        }
+        if run.expect_rc("self_cpus", 0).stdout.trim() != "2" {
+            run.fail("the guest does not have 2 CPUs");
+        }
+        if !run.expect_rc("self_net", 0).stdout.contains("10.0.2.15") {
+            run.fail("eth0 has no 10.0.2.15");
+        }
+        if run.host_port.is_none() {
+            run.fail("no host port forwarded");
+        }
+        let prof = &run.expect_rc("self_kprobe", 0).stdout;
+        let hits = prof.lines().find_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 3 && w[0] == "x")
+                .then(|| w[1].parse::<u64>().ok())
+                .flatten()
+        });
+        match hits {
+            Some(n) if (100..1000).contains(&n) => {}
+            _ => run.fail(format!(
+                "kprobe_profile should count >= 100 hits of x:\n{prof}"
+            )),
+        }
+        run.assert_tracefs_unchanged("self");
+        let snap = &run.block("self.before").stdout;
+        for f in [
+            "--- current_tracer",
+            "--- kprobe_events",
+            "--- instances/",
+            "--- set_event",
+        ] {
+            if !snap.contains(f) {
+                run.fail(format!("snapshot lacks {f}:\n{snap}"));
+            }
+        }
+        let has_profiler = snap.contains("--- function_profile_enabled");
+        if has_profiler != (k == Kernel::Profiler) {
+            run.fail(format!("function_profile_enabled present: {has_profiler}"));
+        }
+        eprintln!("{}", run.timings.describe(k));
+    }
+    eprintln!(
+        "harness_self_test: {ran} kernel(s), waited {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// funccount
+
+on_kernels!(funccount_vfs_auto: debian => Debian, profiler => Profiler; |run| {
+    let expected = if run.kernel == Kernel::Profiler { "profiler" } else { "kprobe_profile" };
+    check_funccount(run, "fc_auto", expected);
+});
+
+on_kernels!(funccount_vfs_kprobe_profile: profiler => Profiler; |run| {
+    check_funccount(run, "fc_kprobe_profile", "kprobe_profile");
+});
+
+on_kernels!(funccount_vfs_function_trace: debian => Debian, profiler => Profiler; |run| {
+    check_funccount(run, "fc_function_trace", "function_trace");
+});
+
+on_kernels!(funccount_interval: debian => Debian, profiler => Profiler; |run| {
+    run.expect_rc("fc_interval", 0);
+    let n = records(run, "fc_interval", "counts").len();
+    if n < 2 {
+        run.fail(format!("-i 2 -d 6 gave {n} counts records, expected >= 2"));
+    }
+    run.assert_tracefs_unchanged("fc_interval");
+});
+
+// ---------------------------------------------------------------------------------------------
+// kprobe
+
+on_kernels!(kprobe_entry_string: debian => Debian, profiler => Profiler; |run| {
+    let ev = events(run, "kp_entry");
+    for e in &ev {
+        if e["event"] != "myopen" {
+            run.fail(format!("kp_entry: event named {} (expected myopen): {e}", e["event"]));
+        }
+        if !e["pid"].is_u64() || !e["cpu"].is_u64() || !e["timestamp"].is_number() {
+            run.fail(format!("kp_entry: event lacks pid/cpu/timestamp: {e}"));
+        }
+    }
+    assert_marker_seen(run, "kp_entry", &ev);
+    if !ev.iter().any(|e| e["comm"] == "cat") {
+        run.fail("kp_entry: no event from comm cat");
+    }
+    run.assert_tracefs_unchanged("kp_entry");
+});
+
+on_kernels!(kprobe_return: debian => Debian, profiler => Profiler; |run| {
+    let ev = events(run, "kp_return");
+    for e in &ev {
+        if e["event"] != "do_sys_openat2" || e["fields"].get("ret").is_none() {
+            run.fail(format!("kp_return: expected event do_sys_openat2 with a ret field: {e}"));
+        }
+    }
+    run.assert_tracefs_unchanged("kp_return");
+});
+
+on_kernels!(kprobe_pid_filter: debian => Debian, profiler => Profiler; |run| {
+    let pid: u64 = match run.block("kp_pid.loop").stdout.trim().parse() {
+        Ok(p) => p,
+        Err(_) => run.fail("no loop pid"),
+    };
+    let ev = events(run, "kp_pid");
+    for e in &ev {
+        if e["pid"].as_u64() != Some(pid) {
+            run.fail(format!("kp_pid: event from pid {} (only {pid} wanted): {e}", e["pid"]));
+        }
+    }
+    assert_marker_seen(run, "kp_pid", &ev);
+    run.assert_tracefs_unchanged("kp_pid");
+});
+
+on_kernels!(kprobe_stacks: debian => Debian, profiler => Profiler; |run| {
+    run.expect_rc("kp_stack", 0);
+    let stacks = records(run, "kp_stack", "stack");
+    let hit = stacks
+        .iter()
+        .any(|s| s["frames"].as_array().is_some_and(|f| f.iter().any(|fr| fr.to_string().contains("do_sys_openat2"))));
+    if !hit {
+        run.fail(format!("kp_stack: no stack record with a do_sys_openat2 frame:\n{}", run.block("kp_stack").stdout));
+    }
+    run.assert_tracefs_unchanged("kp_stack");
+});
+
+on_kernels!(kprobe_bad_definition: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_bad", 1);
+    // The kernel's own words from error_log (fixtures/*/error_log.txt), and its caret line.
+    if !b.stderr.contains("Invalid $-variable specified") {
+        run.fail(format!("kp_bad: stderr lacks the kernel's error_log message:\n{}", b.stderr));
+    }
+    if !b.stderr.lines().any(|l| l.trim() == "^") {
+        run.fail(format!("kp_bad: stderr has no caret line:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("kp_bad");
+});
+
+on_kernels!(kprobe_kernel_refusal: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_bad_kernel", 1);
+    if !b.stderr.contains("Invalid probed address or symbol") {
+        run.fail(format!("kp_bad_kernel: stderr lacks the kernel's error_log message:\n{}", b.stderr));
+    }
+    if !b.stderr.lines().any(|l| l.trim() == "^") {
+        run.fail(format!("kp_bad_kernel: stderr has no caret line:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("kp_bad");
+});
+
+on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_format", 0);
+    if !b.stdout.contains("field:") || !b.stdout.contains("filename") {
+        run.fail(format!("kp_format: -v printed no format:\n{}", b.stdout));
+    }
+    let f = records(run, "kp_format_json", "format");
+    if run.block("kp_format_json").rc != 0 || !f.iter().any(|r| r["text"].as_str().is_some_and(|t| t.contains("field:"))) {
+        run.fail("kp_format_json: `kprobe --json -v` gave no format record with the format text");
+    }
+    run.assert_tracefs_unchanged("kp_format");
+});
+
+// ---------------------------------------------------------------------------------------------
+// ctl
+
+on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
+    run.expect_rc("ctl_status", 0);
+    let recs = records(run, "ctl_status", "status");
+    let [st] = recs.as_slice() else {
+        run.fail(format!("ctl status --json printed {} status objects, expected 1", recs.len()))
+    };
+    let profiler = &st["function_profile_enabled"];
+    let want_profiler = if run.kernel == Kernel::Profiler { Value::Bool(false) } else { Value::Null };
+    if st["current_tracer"] != "nop" || st["tracing_on"] != true || *profiler != want_profiler {
+        run.fail(format!("unexpected status of a fresh kernel: {st}"));
+    }
+    run.assert_tracefs_unchanged("ctl_status");
+});
+
+on_kernels!(ctl_check: debian => Debian, profiler => Profiler; |run| {
+    run.expect_rc("ctl_check", 0);
+    let recs = records(run, "ctl_check", "check");
+    let [check] = recs.as_slice() else { run.fail(format!("expected one check object, got {}", recs.len())) };
+    if !check["tools"].is_array() {
+        run.fail(format!("check has no tools array: {check}"));
+    }
+    let Some(prof) = check["features"].as_array().and_then(|f| f.iter().find(|x| x["name"] == "function profiler" || x["name"] == "function_profiler"))
+    else {
+        run.fail(format!("check lists no `function profiler` feature: {check}"))
+    };
+    match run.kernel {
+        Kernel::Profiler if prof["ok"] != true => run.fail(format!("function profiler not ok: {prof}")),
+        Kernel::Debian if prof["ok"] != false || !prof.to_string().contains("CONFIG_FUNCTION_PROFILER") => {
+            run.fail(format!("function profiler should be not ok, naming CONFIG_FUNCTION_PROFILER: {prof}"))
+        }
+        _ => {}
+    }
+    run.assert_tracefs_unchanged("ctl_check");
+});
+
+on_kernels!(ctl_reset_stale: debian => Debian, profiler => Profiler; |run| {
+    let planted = &run.block("ctl_reset.planted").stdout;
+    if !planted.contains("lkt_99999/x") || !planted.contains("lktrace_99999") || !planted.contains("mine/keep") {
+        run.fail(format!("planting the dead run's leftovers failed:\n{planted}"));
+    }
+    run.expect_rc("ctl_reset", 0);
+    let recs = records(run, "ctl_reset", "reset");
+    let [reset] = recs.as_slice() else {
+        run.fail(format!("expected one reset object, got {}", recs.len()))
+    };
+    let removed = reset["removed"].to_string();
+    if !removed.contains("lktrace_99999") || !removed.contains("lkt_99999") || removed.contains("mine") {
+        run.fail(format!("reset should report the dead run's instance and probe only: {reset}"));
+    }
+    let left = &run.block("ctl_reset.left").stdout;
+    if left.contains("lkt_99999") || left.contains("lktrace_99999") {
+        run.fail(format!("ctl reset left the dead run's probe or instance:\n{left}"));
+    }
+    if !left.contains("p:mine/keep vfs_write") {
+        run.fail(format!("ctl reset removed a probe lktrace does not own:\n{left}"));
+    }
+    run.assert_tracefs_unchanged("ctl_reset");
+});
+
+// ---------------------------------------------------------------------------------------------
+// The harness's own host-side logic (no VM: these run in a plain `cargo test`)
+
+#[test]
+fn console_blocks_survive_kernel_noise() {
+    let log = "SeaBIOS\r\n=====BOOTED uptime=2.05 cpus=2 kernel=6.1=====\n\
+               =====BEGIN a=====\n{\"type\":\"x\"}\n[   3.1] some kernel line\nno newline=====END a rc=3=====\n\
+               =====BEGIN a.stderr=====\noops\n=====END a.stderr rc=3=====\n\
+               =====BEGIN empty=====\n=====END empty rc=0=====\n=====DONE uptime=9=====\n";
+    let c = vm::Console::parse(&log.replace('\r', ""));
+    assert_eq!(c.booted_uptime, Some(2.05));
+    assert!(c.done);
+    let a = &c.blocks["a"];
+    assert_eq!(a.rc, 3);
+    assert_eq!(
+        a.stdout,
+        "{\"type\":\"x\"}\n[   3.1] some kernel line\nno newline\n"
+    );
+    assert_eq!(a.stderr, "oops\n");
+    assert_eq!(c.blocks["empty"].stdout, "");
+    assert_eq!(c.blocks["empty"].rc, 0);
+}
+
+#[test]
+fn snapshot_diff_names_the_changed_file() {
+    let d = vm::snapshot_diff("--- a\n1\n--- b\nx\n", "--- a\n1\n--- b\ny\n--- c\n");
+    assert!(
+        d.contains("b:") && d.contains("c:") && !d.contains("a:"),
+        "{d}"
+    );
+}
+
+#[test]
+fn modules_load_after_their_dependencies() {
+    let mut ko = b"junk\0license=GPL\0depends=virtio_ring,virtio\0".to_vec();
+    ko.extend_from_slice(b"\0vermagic=6.1\0");
+    assert_eq!(vm::module_depends(&ko), ["virtio_ring", "virtio"]);
+    let deps: std::collections::BTreeMap<String, Vec<String>> = [
+        ("virtio", vec!["virtio_ring"]),
+        ("virtio_net", vec!["virtio_ring", "virtio", "net_failover"]),
+        ("virtio_ring", vec![]),
+        ("net_failover", vec!["failover"]),
+        ("failover", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    let order = vm::load_order(&deps).unwrap();
+    let pos = |m: &str| order.iter().position(|x| x == m).unwrap();
+    assert!(pos("virtio_ring") < pos("virtio") && pos("virtio") < pos("virtio_net"));
+    assert!(pos("failover") < pos("net_failover") && pos("net_failover") < pos("virtio_net"));
+}
+
+#[test]
+fn guest_script_is_valid_shell() {
+    let mut s = Script::new();
+    s.scenario("x", |s| {
+        s.background("sleep 1");
+        s.run("y", 5, "kprobe 'p:a b $c' \"$LOOP\"");
+        s.value("x.v", "\"$LOOP\"");
+    });
+    let text = format!("{}\n{}", vm::guest_lib(), s.text());
+    let out = std::process::Command::new("sh")
+        .args(["-n", "-c", &text])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
