@@ -167,7 +167,10 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         session.append_instance("set_event_notrace_pid", &format!("{}\n", list.join(" ")))?;
     }
     // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
-    if session.tracefs().exists(session.instance().rel("options/record-tgid")) {
+    if session
+        .tracefs()
+        .exists(session.instance().rel("options/record-tgid"))
+    {
         session.set_instance_option("record-tgid", "1")?;
     }
     if spec.stacks {
@@ -266,7 +269,10 @@ impl TgidCache {
         match &mut r {
             Record::Event(e) => {
                 if e.tgid.is_none() {
-                    e.tgid = *self.known.entry(e.pid).or_insert_with(|| sys::tgid_of(e.pid));
+                    e.tgid = *self
+                        .known
+                        .entry(e.pid)
+                        .or_insert_with(|| sys::tgid_of(e.pid));
                 }
                 if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
                     if tgid != want {

@@ -106,8 +106,8 @@ fn pid_file_acquire(path: PathBuf, file: File, remove_on_drop: bool) -> Result<T
     let mut held = PID_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
     let me = std::process::id();
     let holder = pid_in(&path);
-    let busy = held.contains(&path)
-        || holder.is_some_and(|pid| pid != me && sys::process_alive(pid));
+    let busy =
+        held.contains(&path) || holder.is_some_and(|pid| pid != me && sys::process_alive(pid));
     if busy {
         return Ok(TryLock::Held {
             holder: format!("lktrace pid {}", holder.unwrap_or(me)),
@@ -154,10 +154,7 @@ pub fn is_abandoned(name: &str) -> Option<bool> {
             Some(true)
         }
         Err(std::fs::TryLockError::Error(e)) if no_flock(&e) => {
-            let held = PID_LOCKS
-                .lock()
-                .map(|h| h.contains(&path))
-                .unwrap_or(false);
+            let held = PID_LOCKS.lock().map(|h| h.contains(&path)).unwrap_or(false);
             Some(!held && !pid_in(&path).is_some_and(sys::process_alive))
         }
         Err(_) => Some(false),

@@ -273,6 +273,18 @@ run() {{
     _emit "$_n.stderr" "$_rc" /tmp/.e
 }}
 
+# await_tracing: waits (up to 60 s) until the tool being run says it is tracing. Background
+# workloads start with it, so they never race the tool's set-up.
+await_tracing() {{
+    _i=0
+    while ! grep -qs 'Tracing' /tmp/.o /tmp/.e; do
+        sleep 0.2
+        _i=$((_i + 1))
+        [ "$_i" -ge 300 ] && return 1
+    done
+    return 0
+}}
+
 # value NAME TEXT: a one-line block (e.g. a pid the host needs).
 value() {{
     echo "$2" >/tmp/.v
@@ -341,7 +353,11 @@ impl Script {
 
     /// Starts `shell` in the background (a subshell, output discarded).
     pub fn background(&mut self, shell: &str) -> &mut Self {
-        let _ = writeln!(self.body, "( {shell} ) >/dev/null 2>&1 &");
+        // Clear the last command's output first, so `await_tracing` waits for the next one.
+        let _ = writeln!(
+            self.body,
+            ": >/tmp/.o; : >/tmp/.e; ( {shell} ) >/dev/null 2>&1 &"
+        );
         self
     }
 
