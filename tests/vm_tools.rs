@@ -5,7 +5,7 @@
 //!
 //! Ignored by default (they boot VMs); run with
 //! `sudo tests/vm/setup.sh && cargo test --release -- --include-ignored`.
-//! `LKTRACE_VM_KERNELS=debian` (or `profiler`) boots only that kernel; the console logs and
+//! A test name filter (`-- --include-ignored debian`) boots only that kernel; the console logs and
 //! timings land in `target/vm/runs/<kernel>/`.
 
 #[path = "support/json_schema.rs"]
@@ -155,31 +155,13 @@ fn batch(k: Kernel) -> Vm {
 }
 
 /// The boot of kernel `k`, shared by every test; both kernels start on first use.
-fn suite(k: Kernel) -> Option<&'static Run> {
-    static BOOTS: OnceLock<Vec<(Kernel, Pending<Outcome>)>> = OnceLock::new();
-    let boots = BOOTS.get_or_init(|| {
-        let only = std::env::var("LKTRACE_VM_KERNELS").ok();
-        Kernel::ALL
-            .into_iter()
-            .map(|k| {
-                let wanted = only
-                    .as_deref()
-                    .is_none_or(|o| o.split(',').any(|x| x.trim() == k.name()));
-                let p = if wanted {
-                    vm::spawn_boot(move || batch(k))
-                } else {
-                    Pending::spawn(move || {
-                        Outcome::Skipped(format!("{} not in LKTRACE_VM_KERNELS", k.name()))
-                    })
-                };
-                (k, p)
-            })
-            .collect()
-    });
-    boots
-        .iter()
-        .find(|(x, _)| *x == k)
-        .and_then(|(_, p)| p.get().run())
+fn suite(k: Kernel) -> &'static Run {
+    // One boot per kernel, started by the first test that needs it: a name filter
+    // (`cargo test -- --include-ignored debian`) boots only that kernel, and without one both
+    // boot at the same time on their own test threads.
+    static BOOTS: [OnceLock<Pending<Outcome>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let i = Kernel::ALL.iter().position(|x| *x == k).unwrap_or(0);
+    BOOTS[i].get_or_init(|| vm::spawn_boot(move || batch(k))).get().run()
 }
 
 macro_rules! on_kernels {
@@ -191,9 +173,7 @@ macro_rules! on_kernels {
                 #[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
                 fn $f() {
                     let body: fn(&Run) = $body;
-                    if let Some(run) = suite(Kernel::$k) {
-                        body(run);
-                    }
+                    body(suite(Kernel::$k));
                 }
             )+
         }
@@ -312,7 +292,7 @@ fn harness_self_test() {
     let start = std::time::Instant::now();
     let mut ran = 0;
     for k in Kernel::ALL {
-        let Some(run) = suite(k) else { continue };
+        let run = suite(k);
         ran += 1;
         if let Some(p) = &run.problem {
             run.fail(format!("the boot did not end cleanly: {p}"));

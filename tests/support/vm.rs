@@ -72,12 +72,6 @@ pub fn vm_dir() -> PathBuf {
     repo().join("target").join("vm")
 }
 
-/// True under CI (CI=true): missing prerequisites are failures there, not skips.
-pub fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "false" && v != "0")
-        .unwrap_or(false)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
@@ -1046,8 +1040,6 @@ pub fn snapshot_diff(before: &str, after: &str) -> String {
 /// What a shared boot came to.
 pub enum Outcome {
     Ran(Box<Run>),
-    /// A prerequisite is missing on a developer machine (never under CI).
-    Skipped(String),
     Failed(String),
 }
 
@@ -1086,16 +1078,15 @@ impl<T: Send + 'static> Pending<T> {
     }
 }
 
-/// Boots `vm` on a background thread; a missing kernel is `Skipped` outside CI.
+/// Boots `vm` on a background thread. A missing kernel fails the test with what to do: a
+/// test that cannot run must not read as a pass (select one kernel with a name filter instead).
 pub fn spawn_boot(make: impl FnOnce() -> Vm + Send + 'static) -> Pending<Outcome> {
     Pending::spawn(move || {
         let vm = make();
         if let Err(why) = vm.kernel.image() {
-            return if in_ci() {
-                Outcome::Failed(why)
-            } else {
-                Outcome::Skipped(why)
-            };
+            return Outcome::Failed(format!(
+                "{why}\n(to run one kernel's tests only, filter by its name: `cargo test --release -- --include-ignored debian` or `... profiler`)"
+            ));
         }
         let k = vm.kernel;
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.boot()));
@@ -1119,15 +1110,11 @@ pub fn spawn_boot(make: impl FnOnce() -> Vm + Send + 'static) -> Pending<Outcome
 }
 
 impl Outcome {
-    /// The run, `None` (with a note on stderr) when skipped; panics when the boot failed.
+    /// The run; panics (failing the test) when the boot failed or could not happen.
     #[track_caller]
-    pub fn run(&self) -> Option<&Run> {
+    pub fn run(&self) -> &Run {
         match self {
-            Outcome::Ran(r) => Some(r),
-            Outcome::Skipped(why) => {
-                eprintln!("skipped: {why}");
-                None
-            }
+            Outcome::Ran(r) => r,
             Outcome::Failed(e) => panic!("{e}"),
         }
     }
