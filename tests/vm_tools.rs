@@ -24,6 +24,10 @@ const DD: &str = "dd if=/lkt/payload of=/dev/null bs=1 count=100 2>/dev/null";
 /// Opens the marker file twice, from `cat` processes, once the tool says it is tracing.
 const OPEN_MARKER: &str =
     "await_tracing; cat \"$MARK\" >/dev/null; sleep 1; cat \"$MARK\" >/dev/null";
+/// Waits until the tool started in the background as `$K` (output in /tmp/k.o, /tmp/k.e) says
+/// it is tracing. The command removes both files first: the shell truncates them in the child,
+/// which may not have happened yet when the first grep looks.
+const AWAIT_K: &str = "i=0; until grep -qs Tracing /tmp/k.o /tmp/k.e; do sleep 0.2; i=$((i+1)); [ $i -gt 300 ] && break; done";
 const OPEN_DEF: &str = "p:myopen do_sys_openat2 filename=+0(%si):string";
 
 fn marker() -> String {
@@ -133,6 +137,51 @@ fn batch(k: Kernel) -> Vm {
         });
     }
 
+    // Ending runs the ways people do: Ctrl-C, a closed pipe, SIGKILL.
+    s.scenario("kp_sigint", |s| {
+        s.run(
+            "kp_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; lktrace kprobe --json 'p:vfs_read' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             dd if=/lkt/payload of=/dev/null bs=1 count=20 2>/dev/null; sleep 1; \
+             kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("fc_sigint", |s| {
+        s.run(
+            "fc_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; lktrace funccount --json 'vfs_*' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             {DD}; sleep 1; kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("kp_pipe", |s| {
+        s.raw("(while :; do dd if=/lkt/payload of=/dev/null bs=1 count=5 2>/dev/null; sleep 0.2; done) & DDLOOP=$!");
+        s.run(
+            "kp_pipe",
+            60,
+            "(lktrace kprobe 'p:vfs_read' 2>/tmp/k.e; echo \"lktrace rc=$?\" >/tmp/k.rc) | head -n 3; \
+             sleep 1; cat /tmp/k.rc; cat /tmp/k.e >&2",
+        );
+        s.raw("kill $DDLOOP");
+    });
+    s.scenario("reap", |s| {
+        s.run(
+            "reap_kill",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; lktrace kprobe 'p:vfs_read' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; kill -9 $K; \
+             wait $K; echo $K; ls $T/instances; grep lkt_ $T/kprobe_events"
+            ),
+        );
+        // The next run of any tool removes what the dead one left.
+        s.run("reap_next", 60, "lktrace funccount --json -d 1 'vfs_read'");
+    });
+
     // A dead run's leftovers (pid 99999 does not exist) and a probe lktrace does not own.
     s.scenario("ctl_reset", |s| {
         s.raw(
@@ -161,7 +210,10 @@ fn suite(k: Kernel) -> &'static Run {
     // boot at the same time on their own test threads.
     static BOOTS: [OnceLock<Pending<Outcome>>; 2] = [OnceLock::new(), OnceLock::new()];
     let i = Kernel::ALL.iter().position(|x| *x == k).unwrap_or(0);
-    BOOTS[i].get_or_init(|| vm::spawn_boot(move || batch(k))).get().run()
+    BOOTS[i]
+        .get_or_init(|| vm::spawn_boot(move || batch(k)))
+        .get()
+        .run()
 }
 
 macro_rules! on_kernels {
@@ -471,6 +523,67 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
         run.fail("kp_format_json: `kprobe --json -v` gave no format record with the format text");
     }
     run.assert_tracefs_unchanged("kp_format");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Ending a run: Ctrl-C, a closed pipe, SIGKILL
+
+on_kernels!(kprobe_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_sigint", 130);
+    let ev = records(run, "kp_sigint", "event");
+    let n = ev.iter().filter(|e| e["event"] == "vfs_read" && e["comm"] == "dd").count();
+    if n < 20 {
+        run.fail(format!("kp_sigint: {n} vfs_read events from dd before Ctrl-C (dd made 20):\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("kp_sigint");
+});
+
+on_kernels!(funccount_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("fc_sigint", 130);
+    let c = records(run, "fc_sigint", "counts");
+    let [last] = c.as_slice() else {
+        run.fail(format!("fc_sigint: expected one counts record at Ctrl-C:\n{}", b.stdout))
+    };
+    let read = last["counts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == "vfs_read"))
+        .and_then(|c| c["count"].as_u64());
+    if !read.is_some_and(|n| n >= 100) {
+        run.fail(format!("fc_sigint: vfs_read {read:?}, expected >= 100:\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("fc_sigint");
+});
+
+on_kernels!(kprobe_closed_pipe: debian => Debian, profiler => Profiler; |run| {
+    let b = run.expect_rc("kp_pipe", 0);
+    let lines: Vec<&str> = b.stdout.lines().collect();
+    if lines.len() != 4 || !lines[..3].iter().all(|l| l.contains(": vfs_read: (vfs_read+")) {
+        run.fail(format!("kp_pipe: expected 3 event lines then the rc:\n{}", b.stdout));
+    }
+    if lines.last() != Some(&"lktrace rc=0") {
+        run.fail(format!("kp_pipe: a closed pipe must exit 0:\n{}\nstderr:\n{}", b.stdout, b.stderr));
+    }
+    if b.stderr.contains("error") {
+        run.fail(format!("kp_pipe: a closed pipe is not an error:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("kp_pipe");
+});
+
+on_kernels!(sigkill_leftovers_reaped_by_next_run: debian => Debian, profiler => Profiler; |run| {
+    let k = run.expect_rc("reap_kill", 0);
+    let mut lines = k.stdout.lines();
+    let pid = lines.next().unwrap_or("").trim().to_string();
+    // What SIGKILL left: the instance and the probe.
+    if !k.stdout.contains(&format!("lktrace_{pid}")) || !k.stdout.contains(&format!("lkt_{pid}/vfs_read")) {
+        run.fail(format!("reap_kill: expected instance lktrace_{pid} and probe lkt_{pid}/vfs_read left behind:\n{}", k.stdout));
+    }
+    run.expect_rc("reap_next", 0);
+    let notices = records(run, "reap_next", "notice");
+    let said = |what: &str| notices.iter().any(|n| n["message"].as_str().is_some_and(|m| m.contains(what)));
+    if !said(&format!("instance lktrace_{pid}")) || !said(&format!("group lkt_{pid}")) {
+        run.fail(format!("reap_next: the next run did not report removing run {pid}'s leftovers:\n{}", run.block("reap_next").stdout));
+    }
+    run.assert_tracefs_unchanged("reap");
 });
 
 // ---------------------------------------------------------------------------------------------
