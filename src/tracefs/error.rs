@@ -40,8 +40,13 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// A write the kernel rejected, with its error_log entry when it wrote one.
-    #[error("the kernel rejected `{written}` in {path}: {source}")]
+    /// A write the kernel rejected, with its error_log entry when it wrote one: its message
+    /// says more than the errno (`Invalid probed address or symbol` rather than ENOENT).
+    #[error(
+        "the kernel rejected `{written}` in {}: {}",
+        path.display(),
+        log.as_ref().map_or_else(|| source.to_string(), |l| l.message.clone())
+    )]
     Rejected {
         path: PathBuf,
         written: String,
