@@ -35,6 +35,8 @@ struct InFlight {
     sent: Instant,
     rto: Duration,
     tries: u32,
+    /// Later chunks were acked and this one not: resend without waiting for the RTO.
+    fast: bool,
 }
 
 /// RFC 6298 style smoothed RTT.
@@ -154,6 +156,16 @@ impl Sender {
     pub fn on_ack(&mut self, ack: &Ack, now: Instant) {
         // Only chunks we sent can be acked; ids beyond are ignored (a confused peer).
         let acked: Vec<u64> = self.inflight.keys().copied().filter(|id| ack.has(*id)).collect();
+        // Fast retransmit: a chunk three or more below the highest acked one, not resent
+        // within about a round trip, is most likely lost rather than late.
+        if let Some(&highest) = acked.last() {
+            let patience = self.rtt.srtt.map_or(RTO_MIN, |s| (s * 2).max(Duration::from_millis(2)));
+            for (id, c) in self.inflight.range_mut(..highest.saturating_sub(2)) {
+                if !ack.has(*id) && now.saturating_duration_since(c.sent) >= patience {
+                    c.fast = true;
+                }
+            }
+        }
         for id in acked {
             if let Some(c) = self.inflight.remove(&id) {
                 // Karn: only chunks sent once give an unambiguous sample.
@@ -181,17 +193,22 @@ impl Sender {
         let due = self
             .inflight
             .iter()
-            .find(|(_, c)| now.saturating_duration_since(c.sent) >= c.rto)
+            .find(|(_, c)| c.fast || now.saturating_duration_since(c.sent) >= c.rto)
             .map(|(id, _)| *id);
         if let Some(id) = due {
             let (base_chunk, base_seq) = (self.base_chunk(), self.base_seq());
             let c = self.inflight.get_mut(&id)?;
             c.tries += 1;
             c.sent = now;
-            c.rto = (c.rto * 2).min(RTO_MAX);
+            // A fast resend keeps its timer; a timeout backs off.
+            if !std::mem::take(&mut c.fast) {
+                c.rto = (c.rto * 2).min(RTO_MAX);
+            }
             return Some((id, base_chunk, base_seq, c.frags.clone()));
         }
-        if self.queue.is_empty() || self.inflight.len() >= WINDOW {
+        // The window is in chunk ids, as the receiver's bitmap is: a chunk beyond
+        // base + WINDOW would be dropped by the receiver however few are in flight.
+        if self.queue.is_empty() || self.next_chunk >= self.base_chunk() + WINDOW as u64 {
             return None;
         }
         let aged = self.oldest_queued.is_some_and(|t| now.saturating_duration_since(t) >= NAGLE);
@@ -247,6 +264,7 @@ impl Sender {
                 sent: now,
                 rto,
                 tries: 1,
+                fast: false,
             },
         );
         Some((id, self.base_chunk(), self.base_seq(), frags))

@@ -238,6 +238,10 @@ pub fn run_remote(targets: &[RemoteTarget], key: &Path, spec: &Spec) -> (Vec<Str
 /// A UDP relay that drops, duplicates and delays (so reorders) datagrams, with a seeded RNG.
 pub struct LossyProxy {
     pub addr: SocketAddr,
+    back: Arc<UdpSocket>,
+    agent: SocketAddr,
+    /// Every datagram the client sent, before impairment.
+    pub captured: Arc<Mutex<Vec<Vec<u8>>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     pub forwarded: Arc<std::sync::atomic::AtomicU64>,
@@ -271,12 +275,14 @@ impl LossyProxy {
         let client: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let forwarded = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let captured: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let mut threads = Vec::new();
         for dir in 0..2 {
             let (from, to) = if dir == 0 { (front.clone(), back.clone()) } else { (back.clone(), front.clone()) };
             let client = client.clone();
             let stop = stop.clone();
             let fwd = forwarded.clone();
+            let cap = captured.clone();
             threads.push(std::thread::spawn(move || {
                 let mut rng = Rng(seed.wrapping_mul(2654435761).wrapping_add(dir as u64 + 1) | 1);
                 let mut held: Vec<(Instant, Vec<u8>)> = Vec::new();
@@ -285,6 +291,7 @@ impl LossyProxy {
                     if let Ok((n, src)) = from.recv_from(&mut buf) {
                         if dir == 0 {
                             *client.lock().unwrap() = Some(src);
+                            cap.lock().unwrap().push(buf[..n].to_vec());
                         }
                         if rng.next() >= imp.drop {
                             let copies = if rng.next() < imp.dup { 2 } else { 1 };
@@ -307,7 +314,13 @@ impl LossyProxy {
                 }
             }));
         }
-        LossyProxy { addr, stop, threads, forwarded }
+        LossyProxy { addr, back, agent, captured, stop, threads, forwarded }
+    }
+
+    /// Sends a datagram to the agent from the proxy's own address (where the client's
+    /// session lives): what an attacker on the path could replay.
+    pub fn inject_to_agent(&self, d: &[u8]) {
+        let _ = self.back.send_to(d, self.agent);
     }
 }
 
@@ -317,5 +330,19 @@ impl Drop for LossyProxy {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// Like assert_eq, but says where two long runs first differ instead of printing both.
+pub fn assert_same(got: &(Vec<String>, Option<String>), want: &(Vec<String>, Option<String>), ctx: &str) {
+    assert_eq!(got.1, want.1, "{ctx}: errors differ");
+    if let Some(i) = (0..got.0.len().max(want.0.len())).find(|&i| got.0.get(i) != want.0.get(i)) {
+        panic!(
+            "{ctx}: {} records, expected {}; first difference at {i}:\n got  {:?}\n want {:?}",
+            got.0.len(),
+            want.0.len(),
+            got.0.get(i),
+            want.0.get(i)
+        );
     }
 }
