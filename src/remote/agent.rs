@@ -607,8 +607,9 @@ impl Sink for StreamSink {
 
 fn tool_name(spec: &Spec) -> String {
     match spec {
-        Spec::Funccount(s) => format!("funccount {}", s.pattern),
-        Spec::Kprobe(s) => format!("kprobe {}", s.definition),
+        // Debug-quoted: a client's text must not forge log lines.
+        Spec::Funccount(s) => format!("funccount {:?}", s.pattern),
+        Spec::Kprobe(s) => format!("kprobe {:?}", s.definition),
         Spec::Ctl(c) => format!("ctl {c:?}").to_lowercase(),
     }
 }

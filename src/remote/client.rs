@@ -217,6 +217,18 @@ impl Connection {
         Ok(self.incoming.pop_front())
     }
 
+    /// Keeps the session alive without reading: our own output is blocked (a paused pager),
+    /// so we stop acking (the agent's tool then blocks too) but still send heartbeats, and the
+    /// agent's silence while we do not listen is not held against it.
+    pub fn keepalive(&mut self) {
+        let now = Instant::now();
+        if now >= self.next_tick {
+            self.next_tick = now + TICK;
+            self.drive(true);
+        }
+        self.conn.last_heard = now;
+    }
+
     /// One authenticated round trip: Ping → Pong, timed from first send to answer.
     pub fn ping(&mut self) -> Result<(Duration, AgentInfo), Error> {
         let t0 = Instant::now();
@@ -319,7 +331,18 @@ pub fn run_remote_with(
             let tx = tx.clone();
             let abort = &abort;
             scope.spawn(move || {
-                let r = run_one(t, key, spec, stop, abort, opts, &mut |rec| tx.send((i, Event::Record(rec))).is_ok());
+                let mut out = |mut rec: Record, c: &mut Connection| loop {
+                    match tx.try_send((i, Event::Record(rec))) {
+                        Ok(()) => return true,
+                        Err(mpsc::TrySendError::Full((_, Event::Record(r)))) if !abort.is_set() => {
+                            rec = r;
+                            c.keepalive();
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        Err(_) => return false,
+                    }
+                };
+                let r = run_one(t, key, spec, stop, abort, opts, &mut out);
                 let _ = tx.send((i, Event::Finished(r)));
             });
         }
@@ -361,7 +384,7 @@ fn run_one(
     stop: &StopFlag,
     abort: &StopFlag,
     opts: &ClientOptions,
-    out: &mut dyn FnMut(Record) -> bool,
+    out: &mut dyn FnMut(Record, &mut Connection) -> bool,
 ) -> crate::Result<()> {
     let host = t.label.as_str();
     let fail = |e: Error| e.into_crate(host);
@@ -396,13 +419,13 @@ fn run_one(
                     count: Some(n),
                     host: None,
                 });
-                if !out(lost) {
+                if !out(lost, &mut c) {
                     c.close();
                     return Ok(());
                 }
             }
             Some(Incoming::Message(ToClient::Record(r))) => {
-                if !out(*r) {
+                if !out(*r, &mut c) {
                     c.close();
                     return Ok(());
                 }

@@ -26,6 +26,8 @@ const NAGLE: Duration = Duration::from_millis(2);
 /// Acks are delayed until this many chunks arrived, or the next tick.
 const ACK_EVERY: u32 = 4;
 const FRAG_ROOM: usize = CHUNK_ROOM - FRAG_HEAD_LEN;
+/// Resends are looked for at most this often (and at once after an ack showed a gap).
+const SCAN_EVERY: Duration = Duration::from_millis(1);
 
 #[derive(Debug)]
 struct InFlight {
@@ -81,6 +83,9 @@ pub struct Sender {
     inflight: BTreeMap<u64, InFlight>,
     rtt: Rtt,
     flush: bool,
+    /// Next time the in-flight list is worth scanning for resends (a scan per record would
+    /// cost O(window) on the hot path).
+    scan_at: Option<Instant>,
     /// Give up on a chunk the peer has not acked for this long (the lease: a peer that is
     /// alive but never acks one chunk should not stall the stream forever).
     abandon_after: Duration,
@@ -107,6 +112,7 @@ impl Sender {
                 rttvar: Duration::ZERO,
             },
             flush: false,
+            scan_at: None,
             abandon_after,
             abandoned_chunks: 0,
         }
@@ -163,6 +169,7 @@ impl Sender {
             for (id, c) in self.inflight.range_mut(..highest.saturating_sub(2)) {
                 if !ack.has(*id) && now.saturating_duration_since(c.sent) >= patience {
                     c.fast = true;
+                    self.scan_at = None;
                 }
             }
         }
@@ -179,6 +186,16 @@ impl Sender {
     /// The next chunk to put on the wire, if any: a retransmission due, or a new chunk.
     /// Returns (id, base_chunk, base_seq, fragment bytes).
     fn next_chunk_to_send(&mut self, now: Instant) -> Option<(u64, u64, u64, Vec<u8>)> {
+        if self.scan_at.is_none_or(|t| now >= t) {
+            if let Some(r) = self.resend(now) {
+                return Some(r);
+            }
+            self.scan_at = Some(now + SCAN_EVERY);
+        }
+        self.new_chunk(now)
+    }
+
+    fn resend(&mut self, now: Instant) -> Option<(u64, u64, u64, Vec<u8>)> {
         // Abandon what the peer ignored for too long.
         let stale: Vec<u64> = self
             .inflight
@@ -206,6 +223,10 @@ impl Sender {
             }
             return Some((id, base_chunk, base_seq, c.frags.clone()));
         }
+        None
+    }
+
+    fn new_chunk(&mut self, now: Instant) -> Option<(u64, u64, u64, Vec<u8>)> {
         // The window is in chunk ids, as the receiver's bitmap is: a chunk beyond
         // base + WINDOW would be dropped by the receiver however few are in flight.
         if self.queue.is_empty() || self.next_chunk >= self.base_chunk() + WINDOW as u64 {
