@@ -30,7 +30,10 @@ fn event(i: u64) -> Record {
         probe: Some("do_sys_openat2+0x0/0x170".into()),
         fields: Fields(vec![
             ("dfd".into(), FieldValue::UInt(4294967196)),
-            ("filename".into(), FieldValue::Str("/etc/ld.so.cache".into())),
+            (
+                "filename".into(),
+                FieldValue::Str("/etc/ld.so.cache".into()),
+            ),
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
         payload: None,
@@ -104,12 +107,25 @@ fn bench(c: &mut Criterion) {
         skip_check: false,
     });
     let mut g = c.benchmark_group("stream");
-    g.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(EVENTS));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(EVENTS));
     g.bench_function("kprobe events streamed, zero loss", |b| {
         b.iter(|| {
             let mut sink = Counting { events: 0, lost: 0 };
-            client::run_remote(std::slice::from_ref(&target), Some(&kp), &spec, &mut sink, &StopFlag::new()).unwrap();
-            assert_eq!((sink.events, sink.lost), (EVENTS, 0), "every event, none lost");
+            client::run_remote(
+                std::slice::from_ref(&target),
+                Some(&kp),
+                &spec,
+                &mut sink,
+                &StopFlag::new(),
+            )
+            .unwrap();
+            assert_eq!(
+                (sink.events, sink.lost),
+                (EVENTS, 0),
+                "every event, none lost"
+            );
         })
     });
     g.finish();

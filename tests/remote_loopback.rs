@@ -62,7 +62,13 @@ fn streamed_events_and_large_records_arrive_complete_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
     let runner = synthetic_runner();
-    let agent = TestAgent::start(key, AgentOptions { runner: runner.clone(), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
     let spec = kprobe_spec("p:synth-big 3000");
     let local = run_local(&runner, &spec, None);
     assert_eq!(local.0.len(), 3030);
@@ -74,11 +80,30 @@ fn several_hosts_at_once_tag_their_records() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
     let runner = synthetic_runner();
-    let a = TestAgent::start(key.clone(), AgentOptions { runner: runner.clone(), ..AgentOptions::default() });
-    let b = TestAgent::start(key, AgentOptions { runner: runner.clone(), ..AgentOptions::default() });
+    let a = TestAgent::start(
+        key.clone(),
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
+    let b = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
     let spec = kprobe_spec("p:synth 500");
     let mut sink = VecSink::default();
-    client::run_remote(&[a.target(), b.target()], Some(&kp), &spec, &mut sink, &StopFlag::new()).unwrap();
+    client::run_remote(
+        &[a.target(), b.target()],
+        Some(&kp),
+        &spec,
+        &mut sink,
+        &StopFlag::new(),
+    )
+    .unwrap();
     let local = run_local(&runner, &spec, None).0;
     for t in [a.target(), b.target()] {
         let mine: Vec<Record> = sink
@@ -111,19 +136,33 @@ fn ping_reports_rtt_version_and_kernel() {
     let (kp, key) = key_file(dir.path(), "key");
     let agent = TestAgent::start(key, AgentOptions::default());
     let recs = client::ping(&[agent.target()], Some(&kp), &StopFlag::new()).unwrap();
-    let [Record::Ping(p)] = recs.as_slice() else { panic!("{recs:?}") };
+    let [Record::Ping(p)] = recs.as_slice() else {
+        panic!("{recs:?}")
+    };
     assert!(p.rtt_us > 0.0 && p.rtt_us < 100_000.0, "{}", p.rtt_us);
     assert_eq!(p.agent_version, env!("CARGO_PKG_VERSION"));
     assert!(!p.kernel_release.is_empty());
     assert_eq!(p.host.as_deref(), Some(agent.target().label.as_str()));
-    assert_eq!(agent.stats.runs_started.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(
+        agent
+            .stats
+            .runs_started
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
 }
 
 #[test]
 fn ctrl_c_stops_the_remote_run_and_keeps_its_last_records() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
     let stop = StopFlag::new();
     let s2 = stop.clone();
     let t0 = Instant::now();
@@ -132,13 +171,31 @@ fn ctrl_c_stops_the_remote_run_and_keeps_its_last_records() {
         s2.request();
     });
     let mut sink = VecSink::default();
-    client::run_remote(&[agent.target()], Some(&kp), &kprobe_spec("p:synth-until-stop"), &mut sink, &stop).unwrap();
+    client::run_remote(
+        &[agent.target()],
+        Some(&kp),
+        &kprobe_spec("p:synth-until-stop"),
+        &mut sink,
+        &stop,
+    )
+    .unwrap();
     stopper.join().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(3), "stopped at once");
     let last = sink.0.last().unwrap();
-    let Record::Notice(n) = last else { panic!("{last:?}") };
-    assert_eq!(n.message, format!("stopped after {} events", sink.0.len() - 1));
-    wait_until(Duration::from_secs(2), || agent.stats.runs_active.load(std::sync::atomic::Ordering::SeqCst) == 0);
+    let Record::Notice(n) = last else {
+        panic!("{last:?}")
+    };
+    assert_eq!(
+        n.message,
+        format!("stopped after {} events", sink.0.len() - 1)
+    );
+    wait_until(Duration::from_secs(2), || {
+        agent
+            .stats
+            .runs_active
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 0
+    });
 }
 
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
@@ -174,7 +231,8 @@ fn lease_expiry_stops_the_run_and_cleans_tracefs() {
         },
     );
     let mut c = Connection::open(agent.addr, &key, &ClientOptions::default()).unwrap();
-    c.send(&ToAgent::Start(Box::new(kprobe_spec("p:synth-session")))).unwrap();
+    c.send(&ToAgent::Start(Box::new(kprobe_spec("p:synth-session"))))
+        .unwrap();
     let mut got = 0;
     while got < 5 {
         if let Some(Incoming::Message(ToClient::Record(_))) = c.poll().unwrap() {
@@ -186,9 +244,20 @@ fn lease_expiry_stops_the_run_and_cleans_tracefs() {
     assert!(during[0].starts_with("lktrace_"));
     let killed = Instant::now();
     drop(c); // as if the client were killed: not a word to the agent
-    wait_until(lease + Duration::from_secs(2), || instances(&tree).is_empty());
-    wait_until(Duration::from_secs(1), || agent.stats.runs_active.load(std::sync::atomic::Ordering::SeqCst) == 0);
-    assert!(killed.elapsed() >= lease - Duration::from_millis(100), "not before the lease");
+    wait_until(lease + Duration::from_secs(2), || {
+        instances(&tree).is_empty()
+    });
+    wait_until(Duration::from_secs(1), || {
+        agent
+            .stats
+            .runs_active
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 0
+    });
+    assert!(
+        killed.elapsed() >= lease - Duration::from_millis(100),
+        "not before the lease"
+    );
 }
 
 /// SIGTERM on the agent: every run is stopped and torn down before serve returns.
@@ -208,14 +277,23 @@ fn agent_shutdown_tears_down_every_run() {
     let target = agent.target();
     let client = std::thread::spawn(move || {
         let mut sink = VecSink::default();
-        let r = client::run_remote(&[target], Some(&kp), &kprobe_spec("p:synth-session"), &mut sink, &StopFlag::new());
+        let r = client::run_remote(
+            &[target],
+            Some(&kp),
+            &kprobe_spec("p:synth-session"),
+            &mut sink,
+            &StopFlag::new(),
+        );
         (r, sink.0.len())
     });
     wait_until(Duration::from_secs(5), || instances(&tree).len() == 1);
     let stats = agent.stats.clone();
     agent.shutdown();
     assert!(instances(&tree).is_empty());
-    assert_eq!(stats.runs_active.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(
+        stats.runs_active.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
     let (r, n) = client.join().unwrap();
     r.unwrap();
     assert!(n > 0);
@@ -225,17 +303,71 @@ fn agent_shutdown_tears_down_every_run() {
 fn runs_beyond_the_cap_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), max_runs: 1, ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            max_runs: 1,
+            ..AgentOptions::default()
+        },
+    );
     let stop = StopFlag::new();
     let (t, k, s) = (agent.target(), kp.clone(), stop.clone());
     let first = std::thread::spawn(move || {
         let mut sink = VecSink::default();
-        client::run_remote(&[t], Some(&k), &kprobe_spec("p:synth-until-stop"), &mut sink, &s)
+        client::run_remote(
+            &[t],
+            Some(&k),
+            &kprobe_spec("p:synth-until-stop"),
+            &mut sink,
+            &s,
+        )
     });
-    wait_until(Duration::from_secs(5), || agent.stats.runs_active.load(std::sync::atomic::Ordering::SeqCst) == 1);
+    wait_until(Duration::from_secs(5), || {
+        agent
+            .stats
+            .runs_active
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 1
+    });
     let mut sink = VecSink::default();
-    let e = client::run_remote(&[agent.target()], Some(&kp), &kprobe_spec("p:synth 1"), &mut sink, &StopFlag::new()).unwrap_err();
+    let e = client::run_remote(
+        &[agent.target()],
+        Some(&kp),
+        &kprobe_spec("p:synth 1"),
+        &mut sink,
+        &StopFlag::new(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("busy"), "{e}");
     stop.request();
     first.join().unwrap().unwrap();
+}
+
+#[test]
+fn ipv6_loopback_and_bracketed_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let Ok(agent) = lktrace::remote::Agent::bind(
+        "[::1]:0".parse().unwrap(),
+        key,
+        AgentOptions {
+            log: false,
+            ..AgentOptions::default()
+        },
+    ) else {
+        eprintln!("no IPv6 loopback here: skipped");
+        return;
+    };
+    let port = agent.local_addr().port();
+    let stop = StopFlag::new();
+    let s = stop.clone();
+    let h = std::thread::spawn(move || agent.run(s));
+    let cfg = lktrace::remote::Config::default();
+    let targets =
+        lktrace::remote::RemoteTarget::parse_list(&format!("[::1]:{port}"), &cfg).unwrap();
+    let recs = client::ping(&targets, Some(&kp), &StopFlag::new()).unwrap();
+    assert_eq!(recs.len(), 1);
+    stop.request();
+    h.join().unwrap().unwrap();
 }

@@ -28,13 +28,22 @@ fn streamed_run_through_a_lossy_network_equals_the_local_run() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
     let runner = synthetic_runner();
-    let agent = TestAgent::start(key, AgentOptions { runner: runner.clone(), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
     for seed in [1, 2, 3] {
         let proxy = LossyProxy::start(agent.addr, BAD_NETWORK, seed);
         let spec = kprobe_spec("p:synth-big 2000");
         let local = run_local(&runner, &spec, None);
         let remote = run_remote(&[via(&proxy)], &kp, &spec);
-        assert!(!remote.0.iter().any(|l| l.contains("\"lost\"")), "seed {seed}: reported a loss");
+        assert!(
+            !remote.0.iter().any(|l| l.contains("\"lost\"")),
+            "seed {seed}: reported a loss"
+        );
         assert_eq!(remote.0.len(), local.0.len(), "seed {seed}");
         assert_same(&remote, &local, &format!("seed {seed}"));
     }
@@ -46,14 +55,23 @@ fn real_tools_and_ping_through_a_lossy_network() {
     let (kp, key) = key_file(dir.path(), "key");
     let local_tree = fake_tracefs(&dir.path().join("local"));
     let remote_tree = fake_tracefs(&dir.path().join("remote"));
-    let agent = TestAgent::start(key, AgentOptions { tracefs: Some(remote_tree), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            tracefs: Some(remote_tree),
+            ..AgentOptions::default()
+        },
+    );
     let proxy = LossyProxy::start(agent.addr, BAD_NETWORK, 7);
     let runner = AgentOptions::default().runner;
     for spec in [Spec::Ctl(CtlSpec::Status), Spec::Ctl(CtlSpec::Check)] {
         let local = run_local(&runner, &spec, Some(local_tree.clone()));
         assert_eq!(run_remote(&[via(&proxy)], &kp, &spec), local, "{spec:?}");
     }
-    let opts = ClientOptions { connect_timeout: Duration::from_secs(10), ..ClientOptions::default() };
+    let opts = ClientOptions {
+        connect_timeout: Duration::from_secs(10),
+        ..ClientOptions::default()
+    };
     let p = client::ping_with(&[via(&proxy)], Some(&kp), &StopFlag::new(), &opts).unwrap();
     assert_eq!(p.len(), 1);
 }
@@ -65,14 +83,34 @@ fn replayed_datagrams_run_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
     let runner = synthetic_runner();
-    let agent = TestAgent::start(key, AgentOptions { runner: runner.clone(), ..AgentOptions::default() });
-    let clean = Impair { drop: 0.0, dup: 0.0, max_delay: Duration::ZERO };
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
+    let clean = Impair {
+        drop: 0.0,
+        dup: 0.0,
+        max_delay: Duration::ZERO,
+    };
     let proxy = LossyProxy::start(agent.addr, clean, 1);
     let spec = kprobe_spec("p:synth 300");
     let local = run_local(&runner, &spec, None);
     assert_eq!(run_remote(&[via(&proxy)], &kp, &spec), local);
-    let runs = || agent.stats.runs_started.load(std::sync::atomic::Ordering::SeqCst);
-    let sessions = || agent.stats.sessions_opened.load(std::sync::atomic::Ordering::SeqCst);
+    let runs = || {
+        agent
+            .stats
+            .runs_started
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let sessions = || {
+        agent
+            .stats
+            .sessions_opened
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
     assert_eq!((runs(), sessions()), (1, 1));
     let captured = proxy.captured.lock().unwrap().clone();
     assert!(captured.len() >= 4);
@@ -82,7 +120,11 @@ fn replayed_datagrams_run_nothing() {
         }
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!((runs(), sessions()), (1, 1), "a replay opened a session or ran something");
+    assert_eq!(
+        (runs(), sessions()),
+        (1, 1),
+        "a replay opened a session or ran something"
+    );
 
     // Mid-run: a second client's datagrams are replayed while its run streams.
     let proxy2 = LossyProxy::start(agent.addr, clean, 2);
@@ -95,6 +137,10 @@ fn replayed_datagrams_run_nothing() {
         proxy2.inject_to_agent(&d);
     }
     let remote = h.join().unwrap();
-    assert_same(&remote, &run_local(&runner, &kprobe_spec("p:synth 20000"), None), "mid-run replay");
+    assert_same(
+        &remote,
+        &run_local(&runner, &kprobe_spec("p:synth 20000"), None),
+        "mid-run replay",
+    );
     assert_eq!((runs(), sessions()), (2, 2));
 }

@@ -60,7 +60,13 @@ impl BadSender {
                 }
             }
         });
-        BadSender { sock, sent: 0, received, done, reader: Some(reader) }
+        BadSender {
+            sock,
+            sent: 0,
+            received,
+            done,
+            reader: Some(reader),
+        }
     }
 
     fn send(&mut self, d: &[u8]) {
@@ -79,7 +85,14 @@ impl BadSender {
 }
 
 fn header(kind: u8, session: u64, counter: u64) -> Vec<u8> {
-    let mut h = Header { version: wire::VERSION, kind: Kind::Hello, session, counter }.to_bytes().to_vec();
+    let mut h = Header {
+        version: wire::VERSION,
+        kind: Kind::Hello,
+        session,
+        counter,
+    }
+    .to_bytes()
+    .to_vec();
     h[5] = kind;
     h
 }
@@ -89,10 +102,27 @@ fn wrong_key_runs_nothing_and_the_agent_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "good");
     let (bad_kp, _) = key_file(dir.path(), "bad");
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
-    let opts = ClientOptions { connect_timeout: Duration::from_millis(800), ..ClientOptions::default() };
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let opts = ClientOptions {
+        connect_timeout: Duration::from_millis(800),
+        ..ClientOptions::default()
+    };
     let mut sink = VecSink::default();
-    let e = client::run_remote_with(&[agent.target()], Some(&bad_kp), &kprobe_spec("p:synth 5"), &mut sink, &StopFlag::new(), &opts).unwrap_err();
+    let e = client::run_remote_with(
+        &[agent.target()],
+        Some(&bad_kp),
+        &kprobe_spec("p:synth 5"),
+        &mut sink,
+        &StopFlag::new(),
+        &opts,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("did not accept our key"), "{e}");
     assert!(e.hint().unwrap().contains("same key"));
     assert!(sink.0.is_empty());
@@ -108,7 +138,13 @@ fn wrong_key_runs_nothing_and_the_agent_keeps_serving() {
 fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "good");
-    let agent = TestAgent::start(key.clone(), AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key.clone(),
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
 
     // A live good session the attacker tries to inject into.
     let mut good = client::Connection::open(agent.addr, &key, &ClientOptions::default()).unwrap();
@@ -121,7 +157,9 @@ fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
     let hello = handshake::hello(&nonce);
     let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
     probe.connect(agent.addr).unwrap();
-    probe.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
     probe.send(&hello).unwrap();
     let mut buf = [0u8; 2048];
     let n = probe.recv(&mut buf).unwrap();
@@ -164,7 +202,9 @@ fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
             8 => {
                 // Auth with our real cookie but the wrong key, or a random sealed part.
                 let mut d = wrong_auth.clone();
-                let j = HEADER_LEN + wire::AUTH_CLEAR_LEN + rng.below(d.len() - HEADER_LEN - wire::AUTH_CLEAR_LEN);
+                let j = HEADER_LEN
+                    + wire::AUTH_CLEAR_LEN
+                    + rng.below(d.len() - HEADER_LEN - wire::AUTH_CLEAR_LEN);
                 d[j] ^= 0xff;
                 d
             }
@@ -192,9 +232,16 @@ fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
     }
     let (sent, received) = bad.finish();
     eprintln!("bad sender: sent {sent} bytes in {total} datagrams, got back {received} bytes");
-    assert!(received <= sent, "amplification: sent {sent} bytes, got back {received}");
+    assert!(
+        received <= sent,
+        "amplification: sent {sent} bytes, got back {received}"
+    );
     assert!(sent > 10_000_000);
-    assert_eq!(agent.stats.sessions_opened.load(Ordering::SeqCst), 1, "only the good client");
+    assert_eq!(
+        agent.stats.sessions_opened.load(Ordering::SeqCst),
+        1,
+        "only the good client"
+    );
     assert_eq!(agent.stats.runs_started.load(Ordering::SeqCst), 0);
     assert!(agent.stats.datagrams_in.load(Ordering::SeqCst) > 50_000);
 
@@ -211,8 +258,18 @@ fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
 fn forged_data_for_a_live_session_is_dropped_silently() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "good");
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
-    let clean = Impair { drop: 0.0, dup: 0.0, max_delay: Duration::ZERO };
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let clean = Impair {
+        drop: 0.0,
+        dup: 0.0,
+        max_delay: Duration::ZERO,
+    };
     let proxy = LossyProxy::start(agent.addr, clean, 3);
     let t = target(proxy.addr);
     let k2 = kp.clone();
@@ -250,5 +307,37 @@ fn forged_data_for_a_live_session_is_dropped_silently() {
     let (recs, err) = h.join().unwrap();
     assert_eq!((recs.len(), err), (20000, None));
     assert_eq!(agent.stats.runs_started.load(Ordering::SeqCst), 1);
-    assert!(agent.stats.dropped.load(Ordering::SeqCst) >= 500, "{:?}", agent.stats);
+    assert!(
+        agent.stats.dropped.load(Ordering::SeqCst) >= 500,
+        "{:?}",
+        agent.stats
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn client_and_agent_refuse_a_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "good");
+    let agent = TestAgent::start(key, AgentOptions::default());
+    std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = client::ping(&[agent.target()], Some(&kp), &StopFlag::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("can be read by group or others"),
+        "{e}"
+    );
+    assert_eq!(e.hint().unwrap(), format!("chmod 600 {}", kp.display()));
+    let args = lktrace::remote::AgentArgs {
+        listen: "127.0.0.1:34099".into(),
+        key_file: kp.clone(),
+        max_runs: 1,
+        lease_secs: 10,
+        tracefs: None,
+    };
+    let e = lktrace::remote::agent::serve(&args, StopFlag::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("can be read by group or others"),
+        "{e}"
+    );
 }

@@ -79,7 +79,9 @@ impl Default for AgentOptions {
             hello_rate: 2000.0,
             auth_rate: 500.0,
             grace: Duration::from_secs(3),
-            runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| crate::tools::run(spec, env, sink)),
+            runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
+                crate::tools::run(spec, env, sink)
+            }),
             log: true,
         }
     }
@@ -215,7 +217,9 @@ impl Agent {
     pub fn bind(addr: SocketAddr, key: Key, opts: AgentOptions) -> crate::Result<Agent> {
         let sock = |op, source| super::Error::Socket { op, source }.into_crate("agent");
         let socket = UdpSocket::bind(addr).map_err(|e| sock("bind", e))?;
-        socket.set_read_timeout(Some(TICK)).map_err(|e| sock("set timeout", e))?;
+        socket
+            .set_read_timeout(Some(TICK))
+            .map_err(|e| sock("set timeout", e))?;
         Ok(Agent {
             socket: Arc::new(socket),
             key,
@@ -236,7 +240,9 @@ impl Agent {
 
     pub fn local_addr(&self) -> SocketAddr {
         // The socket is bound; local_addr fails only on a closed socket, which this is not.
-        self.socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.socket
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     pub fn stats(&self) -> Arc<Stats> {
@@ -256,7 +262,10 @@ impl Agent {
             }
             if let Some(deadline) = shutdown {
                 let quiet = self.stats.runs_active.load(Ordering::SeqCst) == 0
-                    && self.sessions.values().all(|s| lock(&s.state).conn.tx.idle());
+                    && self
+                        .sessions
+                        .values()
+                        .all(|s| lock(&s.state).conn.tx.idle());
                 if quiet || Instant::now() >= deadline {
                     break;
                 }
@@ -266,7 +275,11 @@ impl Agent {
             }
             match self.socket.recv_from(&mut buf) {
                 Ok((n, from)) => self.handle(&buf[..n], from, shutdown.is_some()),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 // ICMP errors surface here on some systems (ConnectionReset on Windows): they
                 // concern one peer, never the socket.
                 Err(_) => {}
@@ -335,7 +348,8 @@ impl Agent {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let Some(acc) = handshake::accept_auth(&self.jar, &self.key, &from, h, d, unix_secs()) else {
+        let Some(acc) = handshake::accept_auth(&self.jar, &self.key, &from, h, d, unix_secs())
+        else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
@@ -350,7 +364,11 @@ impl Agent {
             }
             return;
         }
-        let per_ip = self.sessions.values().filter(|s| s.peer.ip() == from.ip()).count();
+        let per_ip = self
+            .sessions
+            .values()
+            .filter(|s| s.peer.ip() == from.ip())
+            .count();
         if self.sessions.len() >= self.opts.max_sessions
             || per_ip >= self.opts.max_sessions_per_ip
             || self.recent_nonces.len() >= 4096
@@ -387,7 +405,14 @@ impl Agent {
         self.sessions.insert(acc.keys.session, s);
     }
 
-    fn on_data(&mut self, h: &Header, d: &[u8], from: SocketAddr, now: Instant, shutting_down: bool) {
+    fn on_data(
+        &mut self,
+        h: &Header,
+        d: &[u8],
+        from: SocketAddr,
+        now: Instant,
+        shutting_down: bool,
+    ) {
         let Some(s) = self.sessions.get(&h.session).cloned() else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
@@ -424,7 +449,10 @@ impl Agent {
                     let refuse = if shutting_down {
                         Some("the agent is shutting down".to_string())
                     } else if self.stats.runs_active.load(Ordering::SeqCst) >= self.opts.max_runs {
-                        Some(format!("the agent is busy: {} runs already (--max-runs)", self.opts.max_runs))
+                        Some(format!(
+                            "the agent is busy: {} runs already (--max-runs)",
+                            self.opts.max_runs
+                        ))
                     } else {
                         None
                     };
@@ -449,7 +477,10 @@ impl Agent {
                     st.run_stop.request();
                 }
                 Some(ToAgent::Ping) => {
-                    let _ = st.conn.tx.push(ToClient::Pong(self.info.clone()).encode(), true, now);
+                    let _ = st
+                        .conn
+                        .tx
+                        .push(ToClient::Pong(self.info.clone()).encode(), true, now);
                 }
                 None => {
                     self.log(&format!("{from}: ending session: undecodable message"));
@@ -491,14 +522,24 @@ impl Agent {
                 let f = sink.flush().map_err(crate::Error::from);
                 r.and(f)
             }))
-            .unwrap_or_else(|_| Err(crate::Error::Other("the run failed on the agent (a bug: it panicked)".into())));
+            .unwrap_or_else(|_| {
+                Err(crate::Error::Other(
+                    "the run failed on the agent (a bug: it panicked)".into(),
+                ))
+            });
             let outcome = Outcome::from_result(&result);
             let mut st = lock(&s.state);
-            let _ = st.conn.tx.push(ToClient::Done(outcome.clone()).encode(), true, Instant::now());
+            let _ = st.conn.tx.push(
+                ToClient::Done(outcome.clone()).encode(),
+                true,
+                Instant::now(),
+            );
             st.conn.drive(Instant::now(), false, &mut s.sender());
             st.run = RunState::Finished;
             let how = match (&outcome, st.ended, st.stops) {
-                (_, Some(EndReason::LeaseExpired), _) => "lease expired: stopped and cleaned up".to_string(),
+                (_, Some(EndReason::LeaseExpired), _) => {
+                    "lease expired: stopped and cleaned up".to_string()
+                }
                 (_, Some(EndReason::Shutdown), _) => "agent shutting down: stopped".to_string(),
                 (_, Some(EndReason::ClientClosed), _) => "client left: stopped".to_string(),
                 (Outcome::Ok, _, n) if n > 0 => "stopped by client".to_string(),
@@ -545,7 +586,8 @@ impl Agent {
             self.sessions.remove(&id);
         }
         let keep = Duration::from_secs(COOKIE_LIFETIME_S + 5);
-        self.recent_nonces.retain(|_, t| now.saturating_duration_since(*t) < keep);
+        self.recent_nonces
+            .retain(|_, t| now.saturating_duration_since(*t) < keep);
         // Reap finished run threads so the list stays bounded.
         let (done, running): (Vec<_>, Vec<_>) = self.runs.drain(..).partition(|h| h.is_finished());
         self.runs = running;
@@ -580,13 +622,22 @@ impl Sink for StreamSink {
                 break;
             }
             // The client is slow: wait for acks rather than drop or buffer without bound.
-            st = s.cv.wait_timeout(st, Duration::from_millis(50)).map(|r| r.0).unwrap_or_else(|e| e.into_inner().0);
+            st =
+                s.cv.wait_timeout(st, Duration::from_millis(50))
+                    .map(|r| r.0)
+                    .unwrap_or_else(|e| e.into_inner().0);
         }
         let now = Instant::now();
         if st.conn.tx.push(bytes, false, now).is_err() {
             // A record over 70 MB: say so rather than fail the run.
-            let note = Record::notice(crate::record::NoticeLevel::Warning, "a record too large to send was left out");
-            let _ = st.conn.tx.push(ToClient::Record(Box::new(note)).encode(), false, now);
+            let note = Record::notice(
+                crate::record::NoticeLevel::Warning,
+                "a record too large to send was left out",
+            );
+            let _ = st
+                .conn
+                .tx
+                .push(ToClient::Record(Box::new(note)).encode(), false, now);
         }
         self.records += 1;
         st.conn.drive(now, false, &mut s.sender());
@@ -615,7 +666,10 @@ fn tool_name(spec: &Spec) -> String {
 }
 
 fn unix_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn kernel_release() -> String {

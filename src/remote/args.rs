@@ -42,8 +42,8 @@ impl AgentArgs {
 
 /// `ADDR[:PORT]`: an IP address (or `localhost`), port 34023 by default.
 pub fn parse_listen(s: &str) -> Result<SocketAddr, Error> {
-    let bad = |reason: String| Error::Target {
-        target: s.to_string(),
+    let bad = |reason: String| Error::Listen {
+        addr: s.to_string(),
         reason,
     };
     let (host, port) = split_host_port(s).map_err(bad)?;
@@ -64,8 +64,14 @@ mod tests {
 
     #[test]
     fn listen_forms() {
-        assert_eq!(parse_listen("127.0.0.1").unwrap(), "127.0.0.1:34023".parse().unwrap());
-        assert_eq!(parse_listen("0.0.0.0:9").unwrap(), "0.0.0.0:9".parse().unwrap());
+        assert_eq!(
+            parse_listen("127.0.0.1").unwrap(),
+            "127.0.0.1:34023".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("0.0.0.0:9").unwrap(),
+            "0.0.0.0:9".parse().unwrap()
+        );
         assert_eq!(parse_listen("[::]:9").unwrap(), "[::]:9".parse().unwrap());
         assert!(parse_listen("1.2.3.4:0").is_err());
     }
@@ -85,7 +91,8 @@ mod tests {
             Agent(AgentArgs),
         }
         Cli::command().debug_assert();
-        let c = Cli::try_parse_from(["x", "agent", "--listen", "0.0.0.0", "--lease-secs", "3"]).unwrap();
+        let c = Cli::try_parse_from(["x", "agent", "--listen", "0.0.0.0", "--lease-secs", "3"])
+            .unwrap();
         let Cmd::Agent(a) = c.cmd;
         assert_eq!(a.lease_secs, 3);
         assert_eq!(a.max_runs, 4);

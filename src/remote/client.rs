@@ -70,7 +70,9 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("conn", &self.conn).finish()
+        f.debug_struct("Connection")
+            .field("conn", &self.conn)
+            .finish()
     }
 }
 
@@ -92,7 +94,9 @@ impl Connection {
         let deadline = Instant::now() + opts.connect_timeout;
         let nonce = crypto::random_nonce()?;
         let hello = handshake::hello(&nonce);
-        let noanswer = || Error::NoAnswer { addr: addr.to_string() };
+        let noanswer = || Error::NoAnswer {
+            addr: addr.to_string(),
+        };
 
         // Phase 1: Hello until a Cookie comes back.
         let mut wait = Duration::from_millis(100);
@@ -103,7 +107,9 @@ impl Connection {
             let _ = socket.send(&hello);
             let until = (Instant::now() + wait).min(deadline);
             while let Some(n) = recv_until(&socket, &mut buf, until)? {
-                let Ok((h, body)) = Header::decode(&buf[..n]) else { continue };
+                let Ok((h, body)) = Header::decode(&buf[..n]) else {
+                    continue;
+                };
                 match h.kind {
                     Kind::Version => {
                         return Err(Error::Version {
@@ -134,15 +140,24 @@ impl Connection {
         let mut wait = Duration::from_millis(100);
         loop {
             if Instant::now() >= deadline {
-                return Err(Error::AuthFailed { addr: addr.to_string() });
+                return Err(Error::AuthFailed {
+                    addr: addr.to_string(),
+                });
             }
             let _ = socket.send(&auth);
             let until = (Instant::now() + wait).min(deadline);
             while let Some(n) = recv_until(&socket, &mut buf, until)? {
                 let d = &buf[..n];
-                let Ok((h, _)) = Header::decode(d) else { continue };
-                if h.kind == Kind::Data && h.session == keys.session && conn.receive(&h, d, Instant::now()).is_ok() {
-                    socket.set_read_timeout(Some(TICK)).map_err(sock("set timeout"))?;
+                let Ok((h, _)) = Header::decode(d) else {
+                    continue;
+                };
+                if h.kind == Kind::Data
+                    && h.session == keys.session
+                    && conn.receive(&h, d, Instant::now()).is_ok()
+                {
+                    socket
+                        .set_read_timeout(Some(TICK))
+                        .map_err(sock("set timeout"))?;
                     return Ok(Connection {
                         socket,
                         conn,
@@ -185,21 +200,27 @@ impl Connection {
                 let d = &self.buf[..n];
                 if let Ok((h, _)) = Header::decode(d) {
                     if h.kind == Kind::Data && h.session == self.conn.session {
-                        match self.conn.receive(&h, d, now) {
-                            Err(Dropped::Violation(why)) => return Err(Error::Protocol(why.into())),
-                            Err(_) | Ok(()) => {}
+                        // Forged, replayed or late datagrams are dropped; only a key holder
+                        // breaking the protocol ends the session.
+                        if let Err(Dropped::Violation(why)) = self.conn.receive(&h, d, now) {
+                            return Err(Error::Protocol(why.into()));
                         }
                     }
                 }
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             // ICMP unreachable and the like: the agent may come back; silence decides.
             Err(_) => {}
         }
         while let Some(d) = self.conn.rx.pop() {
             match d {
                 Delivery::Message(m) => {
-                    let msg = ToClient::decode(&m).ok_or_else(|| Error::Protocol("undecodable message".into()))?;
+                    let msg = ToClient::decode(&m)
+                        .ok_or_else(|| Error::Protocol("undecodable message".into()))?;
                     self.incoming.push_back(Incoming::Message(msg));
                 }
                 Delivery::Lost(n) => self.incoming.push_back(Incoming::Lost(n)),
@@ -264,9 +285,15 @@ fn recv_until(socket: &UdpSocket, buf: &mut [u8], until: Instant) -> Result<Opti
             .map_err(sock("set timeout"))?;
         match socket.recv(buf) {
             Ok(n) => return Ok(Some(n)),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             // Connection refused (ICMP) while the agent is not up: keep trying until the deadline.
-            Err(_) => std::thread::sleep(Duration::from_millis(10).min(until.saturating_duration_since(now))),
+            Err(_) => std::thread::sleep(
+                Duration::from_millis(10).min(until.saturating_duration_since(now)),
+            ),
         }
     }
 }
@@ -304,8 +331,21 @@ enum Event {
 /// run would. Ctrl-C (`stop`) stops the remote runs and still prints their last records.
 /// With several targets, records carry their host. The first host error is returned after
 /// every host has finished.
-pub fn run_remote(targets: &[RemoteTarget], key_file: Option<&Path>, spec: &Spec, sink: &mut dyn Sink, stop: &StopFlag) -> crate::Result<()> {
-    run_remote_with(targets, key_file, spec, sink, stop, &ClientOptions::default())
+pub fn run_remote(
+    targets: &[RemoteTarget],
+    key_file: Option<&Path>,
+    spec: &Spec,
+    sink: &mut dyn Sink,
+    stop: &StopFlag,
+) -> crate::Result<()> {
+    run_remote_with(
+        targets,
+        key_file,
+        spec,
+        sink,
+        stop,
+        &ClientOptions::default(),
+    )
 }
 
 pub fn run_remote_with(
@@ -390,7 +430,8 @@ fn run_one(
     let fail = |e: Error| e.into_crate(host);
     let addr = resolve(t).map_err(fail)?;
     let mut c = Connection::open(addr, key, opts).map_err(fail)?;
-    c.send(&ToAgent::Start(Box::new(spec.clone()))).map_err(fail)?;
+    c.send(&ToAgent::Start(Box::new(spec.clone())))
+        .map_err(fail)?;
     let mut stops_sent = 0;
     let mut hurried_at: Option<Instant> = None;
     loop {
@@ -399,7 +440,11 @@ fn run_one(
             return Ok(());
         }
         // First Ctrl-C: stop gracefully (the tool still emits its last table); second: hurry.
-        let wanted = if stop.hurry() { 2 } else { usize::from(stop.is_set()) };
+        let wanted = if stop.hurry() {
+            2
+        } else {
+            usize::from(stop.is_set())
+        };
         while stops_sent < wanted {
             c.send(&ToAgent::Stop).map_err(fail)?;
             stops_sent += 1;
@@ -411,32 +456,25 @@ fn run_one(
                 return Ok(());
             }
         }
-        match c.poll().map_err(fail)? {
-            None => {}
-            Some(Incoming::Lost(n)) => {
-                let lost = Record::Lost(Lost {
-                    cpu: None,
-                    count: Some(n),
-                    host: None,
-                });
-                if !out(lost, &mut c) {
-                    c.close();
-                    return Ok(());
-                }
-            }
-            Some(Incoming::Message(ToClient::Record(r))) => {
-                if !out(*r, &mut c) {
-                    c.close();
-                    return Ok(());
-                }
-            }
+        let record = match c.poll().map_err(fail)? {
+            None | Some(Incoming::Message(ToClient::Pong(_))) => None,
+            Some(Incoming::Lost(n)) => Some(Record::Lost(Lost {
+                cpu: None,
+                count: Some(n),
+                host: None,
+            })),
+            Some(Incoming::Message(ToClient::Record(r))) => Some(*r),
             Some(Incoming::Message(ToClient::Done(outcome))) => {
                 // Let our ack of the last chunk out, then leave.
                 c.drive(true);
                 c.close();
                 return match outcome {
                     Outcome::Ok => Ok(()),
-                    Outcome::Error { message, hint, detail } => Err(crate::Error::Remote {
+                    Outcome::Error {
+                        message,
+                        hint,
+                        detail,
+                    } => Err(crate::Error::Remote {
                         host: host.to_string(),
                         message,
                         hint,
@@ -444,18 +482,32 @@ fn run_one(
                     }),
                 };
             }
-            Some(Incoming::Message(ToClient::Pong(_))) => {}
+        };
+        if let Some(r) = record {
+            if !out(r, &mut c) {
+                c.close();
+                return Ok(());
+            }
         }
     }
 }
 
 /// `lktrace ctl ping --remote ...`: one `ping` record per host: the median of a few
 /// authenticated round trips on an open session, the agent's version and kernel.
-pub fn ping(targets: &[RemoteTarget], key_file: Option<&Path>, stop: &StopFlag) -> crate::Result<Vec<Record>> {
+pub fn ping(
+    targets: &[RemoteTarget],
+    key_file: Option<&Path>,
+    stop: &StopFlag,
+) -> crate::Result<Vec<Record>> {
     ping_with(targets, key_file, stop, &ClientOptions::default())
 }
 
-pub fn ping_with(targets: &[RemoteTarget], key_file: Option<&Path>, stop: &StopFlag, opts: &ClientOptions) -> crate::Result<Vec<Record>> {
+pub fn ping_with(
+    targets: &[RemoteTarget],
+    key_file: Option<&Path>,
+    stop: &StopFlag,
+    opts: &ClientOptions,
+) -> crate::Result<Vec<Record>> {
     let mut keys = Vec::with_capacity(targets.len());
     for t in targets {
         keys.push(key_for(t, key_file).map_err(|e| e.into_crate(&t.label))?);
@@ -468,13 +520,21 @@ pub fn ping_with(targets: &[RemoteTarget], key_file: Option<&Path>, stop: &StopF
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(crate::Error::Other("ping thread panicked".into()))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(crate::Error::Other("ping thread panicked".into())))
+            })
             .collect()
     });
     results.into_iter().collect()
 }
 
-fn ping_one(t: &RemoteTarget, key: &Key, stop: &StopFlag, opts: &ClientOptions) -> crate::Result<Record> {
+fn ping_one(
+    t: &RemoteTarget,
+    key: &Key,
+    stop: &StopFlag,
+    opts: &ClientOptions,
+) -> crate::Result<Record> {
     let fail = |e: Error| e.into_crate(&t.label);
     let addr = resolve(t).map_err(fail)?;
     let mut c = Connection::open(addr, key, opts).map_err(fail)?;

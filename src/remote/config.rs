@@ -37,7 +37,9 @@ pub struct RemoteEntry {
 /// lktrace's own config directory (`~/.config/lktrace`, `%APPDATA%\lktrace`).
 pub fn config_dir() -> Option<PathBuf> {
     if cfg!(windows) {
-        return std::env::var_os("APPDATA").filter(|v| !v.is_empty()).map(|d| PathBuf::from(d).join("lktrace"));
+        return std::env::var_os("APPDATA")
+            .filter(|v| !v.is_empty())
+            .map(|d| PathBuf::from(d).join("lktrace"));
     }
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(x).join("lktrace"));
@@ -47,7 +49,9 @@ pub fn config_dir() -> Option<PathBuf> {
 
 fn home() -> Option<PathBuf> {
     let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Where the key is looked for when neither `--key-file` nor the config names one.
@@ -188,10 +192,17 @@ pub fn split_host_port(s: &str) -> Result<(String, Option<u16>), String> {
         }
     };
     let (host, p) = if let Some(rest) = s.strip_prefix('[') {
-        let (h, after) = rest.split_once(']').ok_or("missing ']' after an IPv6 address")?;
+        let (h, after) = rest
+            .split_once(']')
+            .ok_or("missing ']' after an IPv6 address")?;
         match after {
             "" => (h, None),
-            a => (h, Some(port(a.strip_prefix(':').ok_or("expected ':PORT' after ']'")?)?)),
+            a => (
+                h,
+                Some(port(
+                    a.strip_prefix(':').ok_or("expected ':PORT' after ']'")?,
+                )?),
+            ),
         }
     } else if s.matches(':').count() > 1 {
         (s, None)
@@ -206,7 +217,10 @@ pub fn split_host_port(s: &str) -> Result<(String, Option<u16>), String> {
     if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
         return Err(format!("{host:?} is not an IPv6 address"));
     }
-    if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '[' || c == ']') {
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c == '/' || c == '[' || c == ']')
+    {
         return Err(format!("{host:?} is not a host name"));
     }
     Ok((host.to_string(), p))
@@ -225,7 +239,17 @@ mod tests {
         assert_eq!(ok("[::1]:5"), ("::1".into(), Some(5)));
         assert_eq!(ok("[fe80::1]"), ("fe80::1".into(), None));
         assert_eq!(ok("fe80::1"), ("fe80::1".into(), None));
-        for bad in ["", ":5", "h:0", "h:x", "h:70000", "[::1", "[::1]5", "[zz::q]:1", "a b"] {
+        for bad in [
+            "",
+            ":5",
+            "h:0",
+            "h:x",
+            "h:70000",
+            "[::1",
+            "[::1]5",
+            "[zz::q]:1",
+            "a b",
+        ] {
             assert!(split_host_port(bad).is_err(), "{bad}");
         }
     }
@@ -240,12 +264,19 @@ mod tests {
         let t = RemoteTarget::parse_list("board, v6 ,h:9", &cfg).unwrap();
         assert_eq!(t[0].host, "10.0.0.2");
         assert_eq!(t[0].port, DEFAULT_PORT);
-        assert_eq!(t[0].key_file.as_deref(), Some(Path::new("/etc/x/board.key")));
+        assert_eq!(
+            t[0].key_file.as_deref(),
+            Some(Path::new("/etc/x/board.key"))
+        );
         assert_eq!((t[1].host.as_str(), t[1].port), ("::1", 7));
         assert_eq!(t[1].addr_string(), "[::1]:7");
         assert_eq!((t[2].label.as_str(), t[2].port), ("h:9", 9));
         assert!(RemoteTarget::parse_list("a,,b", &cfg).is_err());
         assert!(RemoteTarget::parse_list("a,a", &cfg).is_err());
-        assert!(Config::parse("[remotes.x]\naddress = \"h\"\nkee_file = \"k\"\n", Path::new("c")).is_err());
+        assert!(Config::parse(
+            "[remotes.x]\naddress = \"h\"\nkee_file = \"k\"\n",
+            Path::new("c")
+        )
+        .is_err());
     }
 }

@@ -77,7 +77,10 @@ impl Key {
             });
         }
         let mut text = String::new();
-        f.by_ref().take(4096).read_to_string(&mut text).map_err(io)?;
+        f.by_ref()
+            .take(4096)
+            .read_to_string(&mut text)
+            .map_err(io)?;
         Key::parse(&text).ok_or_else(|| Error::KeyFormat {
             path: path.to_path_buf(),
         })
@@ -164,7 +167,11 @@ pub struct SessionKeys {
 
 /// HKDF-SHA256: salt = client nonce ‖ agent nonce, ikm = PSK. Fresh nonces from both sides
 /// make every session's keys new even when one side's randomness were to repeat.
-pub fn derive(psk: &Key, client_nonce: &[u8; NONCE_LEN], agent_nonce: &[u8; NONCE_LEN]) -> SessionKeys {
+pub fn derive(
+    psk: &Key,
+    client_nonce: &[u8; NONCE_LEN],
+    agent_nonce: &[u8; NONCE_LEN],
+) -> SessionKeys {
     let mut salt = [0u8; NONCE_LEN * 2];
     salt[..NONCE_LEN].copy_from_slice(client_nonce);
     salt[NONCE_LEN..].copy_from_slice(agent_nonce);
@@ -309,7 +316,11 @@ impl ReplayWindow {
         let words = (n / 64) as usize;
         let bits = (n % 64) as u32;
         for i in (0..Self::WORDS).rev() {
-            let mut v = if i >= words { self.bits[i - words] << bits } else { 0 };
+            let mut v = if i >= words {
+                self.bits[i - words] << bits
+            } else {
+                0
+            };
             if bits > 0 && i > words {
                 v |= self.bits[i - words - 1] >> (64 - bits);
             }
@@ -333,7 +344,12 @@ impl CookieJar {
         })
     }
 
-    pub fn make(&self, addr: &std::net::SocketAddr, client_nonce: &[u8; NONCE_LEN], time: u64) -> [u8; NONCE_LEN] {
+    pub fn make(
+        &self,
+        addr: &std::net::SocketAddr,
+        client_nonce: &[u8; NONCE_LEN],
+        time: u64,
+    ) -> [u8; NONCE_LEN] {
         let m = self.mac(addr, client_nonce, time);
         let mut out = [0u8; NONCE_LEN];
         out.copy_from_slice(&m.finalize().into_bytes());
@@ -341,12 +357,26 @@ impl CookieJar {
     }
 
     /// Constant-time check of an echoed cookie.
-    pub fn verify(&self, addr: &std::net::SocketAddr, client_nonce: &[u8; NONCE_LEN], time: u64, cookie: &[u8; NONCE_LEN]) -> bool {
-        self.mac(addr, client_nonce, time).verify_slice(cookie).is_ok()
+    pub fn verify(
+        &self,
+        addr: &std::net::SocketAddr,
+        client_nonce: &[u8; NONCE_LEN],
+        time: u64,
+        cookie: &[u8; NONCE_LEN],
+    ) -> bool {
+        self.mac(addr, client_nonce, time)
+            .verify_slice(cookie)
+            .is_ok()
     }
 
-    fn mac(&self, addr: &std::net::SocketAddr, client_nonce: &[u8; NONCE_LEN], time: u64) -> Hmac<Sha256> {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+    fn mac(
+        &self,
+        addr: &std::net::SocketAddr,
+        client_nonce: &[u8; NONCE_LEN],
+        time: u64,
+    ) -> Hmac<Sha256> {
+        let mut m =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes any key length");
         match addr.ip() {
             std::net::IpAddr::V4(ip) => m.update(&ip.to_ipv6_mapped().octets()),
             std::net::IpAddr::V6(ip) => m.update(&ip.octets()),
@@ -423,7 +453,10 @@ mod tests {
         Key::load(&p).unwrap();
         assert!(keygen(&p).is_err(), "never overwrites");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(matches!(Key::load(&p), Err(Error::KeyPermissions { mode: 0o640, .. })));
+        assert!(matches!(
+            Key::load(&p),
+            Err(Error::KeyPermissions { mode: 0o640, .. })
+        ));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o604)).unwrap();
         assert!(matches!(Key::load(&p), Err(Error::KeyPermissions { .. })));
     }

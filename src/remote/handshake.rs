@@ -16,7 +16,9 @@
 use std::net::SocketAddr;
 
 use super::crypto::{self, CookieJar, Key, Opener, Sealer, SessionKeys};
-use super::wire::{self, AuthClear, Header, Kind, AUTH_CLEAR_LEN, HEADER_LEN, HELLO_LEN, NONCE_LEN, VERSION};
+use super::wire::{
+    self, AuthClear, Header, Kind, AUTH_CLEAR_LEN, HEADER_LEN, HELLO_LEN, NONCE_LEN, VERSION,
+};
 
 /// A cookie is honoured this many seconds after the agent made it.
 pub const COOKIE_LIFETIME_S: u64 = 30;
@@ -38,7 +40,13 @@ pub fn hello(client_nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
 }
 
 /// The agent's answer to a Hello, or `None` (no answer at all). Never longer than `datagram`.
-pub fn answer_hello(jar: &CookieJar, from: &SocketAddr, h: &Header, datagram: &[u8], now_s: u64) -> Option<Vec<u8>> {
+pub fn answer_hello(
+    jar: &CookieJar,
+    from: &SocketAddr,
+    h: &Header,
+    datagram: &[u8],
+    now_s: u64,
+) -> Option<Vec<u8>> {
     if h.kind != Kind::Hello || datagram.len() != HELLO_LEN {
         return None;
     }
@@ -69,7 +77,12 @@ pub fn answer_hello(jar: &CookieJar, from: &SocketAddr, h: &Header, datagram: &[
 }
 
 /// The client's Auth for a Cookie it received, and the session keys it implies.
-pub fn auth(psk: &Key, client_nonce: &[u8; NONCE_LEN], cookie_time: u64, agent_nonce: &[u8; NONCE_LEN]) -> (Vec<u8>, SessionKeys) {
+pub fn auth(
+    psk: &Key,
+    client_nonce: &[u8; NONCE_LEN],
+    cookie_time: u64,
+    agent_nonce: &[u8; NONCE_LEN],
+) -> (Vec<u8>, SessionKeys) {
     let keys = crypto::derive(psk, client_nonce, agent_nonce);
     let h = Header {
         version: VERSION,
@@ -100,7 +113,14 @@ pub struct Accepted {
 
 /// Checks an Auth: a cookie we made for this address lately, and proof of the key. Cheap
 /// checks first (sizes, cookie MAC) so a flood of junk costs one HMAC each, not an AEAD.
-pub fn accept_auth(jar: &CookieJar, psk: &Key, from: &SocketAddr, h: &Header, datagram: &[u8], now_s: u64) -> Option<Accepted> {
+pub fn accept_auth(
+    jar: &CookieJar,
+    psk: &Key,
+    from: &SocketAddr,
+    h: &Header,
+    datagram: &[u8],
+    now_s: u64,
+) -> Option<Accepted> {
     if h.kind != Kind::Auth || h.version != VERSION || h.counter != 1 {
         return None;
     }
@@ -108,7 +128,12 @@ pub fn accept_auth(jar: &CookieJar, psk: &Key, from: &SocketAddr, h: &Header, da
     if now_s < clear.cookie_time || now_s - clear.cookie_time > COOKIE_LIFETIME_S {
         return None;
     }
-    if !jar.verify(from, &clear.client_nonce, clear.cookie_time, &clear.agent_nonce) {
+    if !jar.verify(
+        from,
+        &clear.client_nonce,
+        clear.cookie_time,
+        &clear.agent_nonce,
+    ) {
         return None;
     }
     let keys = crypto::derive(psk, &clear.client_nonce, &clear.agent_nonce);
@@ -117,7 +142,9 @@ pub fn accept_auth(jar: &CookieJar, psk: &Key, from: &SocketAddr, h: &Header, da
     }
     let aad = &datagram[..HEADER_LEN + AUTH_CLEAR_LEN];
     let mut plain = Vec::new();
-    if !Opener::new(&keys.client_to_agent).open(1, aad, sealed, &mut plain) || plain != AUTH_PLAINTEXT {
+    if !Opener::new(&keys.client_to_agent).open(1, aad, sealed, &mut plain)
+        || plain != AUTH_PLAINTEXT
+    {
         return None;
     }
     Some(Accepted {
@@ -153,7 +180,15 @@ mod tests {
         assert!(accept_auth(&jar, &psk, &from, &parse(&bad), &bad, 1005).is_none());
         let other: SocketAddr = "10.0.0.2:4000".parse().unwrap();
         assert!(accept_auth(&jar, &psk, &other, &parse(&au), &au, 1005).is_none());
-        assert!(accept_auth(&jar, &psk, &from, &parse(&au), &au, 1000 + COOKIE_LIFETIME_S + 1).is_none());
+        assert!(accept_auth(
+            &jar,
+            &psk,
+            &from,
+            &parse(&au),
+            &au,
+            1000 + COOKIE_LIFETIME_S + 1
+        )
+        .is_none());
         let mut t = au.clone();
         let n = t.len();
         t[n - 1] ^= 1;

@@ -11,6 +11,10 @@
 //! - [`config`]: `config.toml` and `HOST[:PORT]` targets.
 //! - [`args`]: the clap arguments the CLI flattens in.
 
+// The crate error is large (tracefs::Error carries paths and kernel logs); boxing it is a
+// crate-wide decision for error.rs, not one to take here.
+#![allow(clippy::result_large_err)]
+
 pub mod agent;
 pub mod args;
 pub mod client;
@@ -30,7 +34,10 @@ pub const DEFAULT_PORT: u16 = 34023;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read key file {path}: {source}")]
-    KeyIo { path: PathBuf, source: std::io::Error },
+    KeyIo {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("key file {path} can be read by group or others (mode {mode:03o})")]
     KeyPermissions { path: PathBuf, mode: u32 },
     #[error("{path} is not a key file (64 hex digits, as `lktrace ctl keygen` writes)")]
@@ -45,10 +52,18 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("bad remote {target:?}: {reason}")]
     Target { target: String, reason: String },
+    #[error("bad --listen address {addr:?}: {reason}")]
+    Listen { addr: String, reason: String },
     #[error("cannot resolve {target}: {source}")]
-    Resolve { target: String, source: std::io::Error },
+    Resolve {
+        target: String,
+        source: std::io::Error,
+    },
     #[error("{op}: {source}")]
-    Socket { op: &'static str, source: std::io::Error },
+    Socket {
+        op: &'static str,
+        source: std::io::Error,
+    },
     #[error("no answer from {addr}")]
     NoAnswer { addr: String },
     #[error("the agent at {addr} did not accept our key")]

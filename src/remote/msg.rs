@@ -72,7 +72,9 @@ impl ToAgent {
     pub fn decode(b: &[u8]) -> Option<ToAgent> {
         let (&tag, body) = b.split_first()?;
         match tag {
-            START => serde_json::from_slice(body).ok().map(|s| ToAgent::Start(Box::new(s))),
+            START => serde_json::from_slice(body)
+                .ok()
+                .map(|s| ToAgent::Start(Box::new(s))),
             STOP if body.is_empty() => Some(ToAgent::Stop),
             PING if body.is_empty() => Some(ToAgent::Ping),
             _ => None,
@@ -92,7 +94,9 @@ impl ToClient {
     pub fn decode(b: &[u8]) -> Option<ToClient> {
         let (&tag, body) = b.split_first()?;
         match tag {
-            RECORD => serde_json::from_slice(body).ok().map(|r| ToClient::Record(Box::new(r))),
+            RECORD => serde_json::from_slice(body)
+                .ok()
+                .map(|r| ToClient::Record(Box::new(r))),
             DONE => serde_json::from_slice(body).ok().map(ToClient::Done),
             PONG => serde_json::from_slice(body).ok().map(ToClient::Pong),
             _ => None,
@@ -123,14 +127,25 @@ mod tests {
 
     #[test]
     fn messages_round_trip() {
-        for m in [ToAgent::Start(Box::new(Spec::Ctl(CtlSpec::Status))), ToAgent::Stop, ToAgent::Ping] {
+        for m in [
+            ToAgent::Start(Box::new(Spec::Ctl(CtlSpec::Status))),
+            ToAgent::Stop,
+            ToAgent::Ping,
+        ] {
             assert_eq!(ToAgent::decode(&m.encode()), Some(m));
         }
         for m in [
             ToClient::Record(Box::new(Record::notice(NoticeLevel::Info, "hi"))),
             ToClient::Done(Outcome::Ok),
-            ToClient::Done(Outcome::Error { message: "m".into(), hint: Some("h".into()), detail: None }),
-            ToClient::Pong(AgentInfo { version: "1".into(), kernel: "6.1".into() }),
+            ToClient::Done(Outcome::Error {
+                message: "m".into(),
+                hint: Some("h".into()),
+                detail: None,
+            }),
+            ToClient::Pong(AgentInfo {
+                version: "1".into(),
+                kernel: "6.1".into(),
+            }),
         ] {
             assert_eq!(ToClient::decode(&m.encode()), Some(m));
         }

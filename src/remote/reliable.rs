@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::crypto::{Opener, ReplayWindow, Sealer};
-use super::wire::{self, Ack, Frag, Header, Kind, Payload, PayloadBuilder, ACK_BITS, CHUNK_ROOM, FRAG_HEAD_LEN, HEADER_LEN, VERSION};
+use super::wire::{
+    self, Ack, Frag, Header, Kind, Payload, PayloadBuilder, ACK_BITS, CHUNK_ROOM, FRAG_HEAD_LEN,
+    HEADER_LEN, VERSION,
+};
 
 /// Chunks in flight per direction: the window the ack bitmap covers.
 pub const WINDOW: usize = ACK_BITS;
@@ -56,7 +59,7 @@ impl Rtt {
                 self.rttvar = r / 2;
             }
             Some(s) => {
-                let diff = if s > r { s - r } else { r - s };
+                let diff = s.abs_diff(r);
                 self.rttvar = (self.rttvar * 3 + diff) / 4;
                 self.srtt = Some((s * 7 + r) / 8);
             }
@@ -151,21 +154,38 @@ impl Sender {
     }
 
     fn base_chunk(&self) -> u64 {
-        self.inflight.keys().next().copied().unwrap_or(self.next_chunk)
+        self.inflight
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(self.next_chunk)
     }
 
     fn base_seq(&self) -> u64 {
         let q = self.queue.front().map(|m| m.0).unwrap_or(self.next_seq);
-        self.inflight.values().map(|c| c.min_seq).min().unwrap_or(q).min(q)
+        self.inflight
+            .values()
+            .map(|c| c.min_seq)
+            .min()
+            .unwrap_or(q)
+            .min(q)
     }
 
     pub fn on_ack(&mut self, ack: &Ack, now: Instant) {
         // Only chunks we sent can be acked; ids beyond are ignored (a confused peer).
-        let acked: Vec<u64> = self.inflight.keys().copied().filter(|id| ack.has(*id)).collect();
+        let acked: Vec<u64> = self
+            .inflight
+            .keys()
+            .copied()
+            .filter(|id| ack.has(*id))
+            .collect();
         // Fast retransmit: a chunk three or more below the highest acked one, not resent
         // within about a round trip, is most likely lost rather than late.
         if let Some(&highest) = acked.last() {
-            let patience = self.rtt.srtt.map_or(RTO_MIN, |s| (s * 2).max(Duration::from_millis(2)));
+            let patience = self
+                .rtt
+                .srtt
+                .map_or(RTO_MIN, |s| (s * 2).max(Duration::from_millis(2)));
             for (id, c) in self.inflight.range_mut(..highest.saturating_sub(2)) {
                 if !ack.has(*id) && now.saturating_duration_since(c.sent) >= patience {
                     c.fast = true;
@@ -232,7 +252,9 @@ impl Sender {
         if self.queue.is_empty() || self.next_chunk >= self.base_chunk() + WINDOW as u64 {
             return None;
         }
-        let aged = self.oldest_queued.is_some_and(|t| now.saturating_duration_since(t) >= NAGLE);
+        let aged = self
+            .oldest_queued
+            .is_some_and(|t| now.saturating_duration_since(t) >= NAGLE);
         if !(self.flush || aged || self.queued_bytes >= CHUNK_ROOM) {
             return None;
         }
@@ -362,7 +384,9 @@ impl Receiver {
             self.advance();
         }
         self.forget_below = self.forget_below.max(c.base_seq);
-        let fresh = c.id >= self.next_chunk && !self.above.contains(&c.id) && c.id <= self.next_chunk + ACK_BITS as u64;
+        let fresh = c.id >= self.next_chunk
+            && !self.above.contains(&c.id)
+            && c.id <= self.next_chunk + ACK_BITS as u64;
         if !fresh {
             // A duplicate (our ack was lost) or beyond the window: say what we have, now.
             self.ack_now = true;
@@ -486,7 +510,9 @@ pub struct Conn {
 
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn").field("session", &self.session).finish()
+        f.debug_struct("Conn")
+            .field("session", &self.session)
+            .finish()
     }
 }
 
@@ -499,7 +525,12 @@ pub struct ConnLimits {
 }
 
 impl Conn {
-    pub fn new(role: Role, keys: &super::crypto::SessionKeys, limits: ConnLimits, now: Instant) -> Conn {
+    pub fn new(
+        role: Role,
+        keys: &super::crypto::SessionKeys,
+        limits: ConnLimits,
+        now: Instant,
+    ) -> Conn {
         let (send, recv) = match role {
             Role::Client => (&keys.client_to_agent, &keys.agent_to_client),
             Role::Agent => (&keys.agent_to_client, &keys.client_to_agent),
@@ -578,7 +609,10 @@ impl Conn {
             self.seal_and_send(send);
             sent_any = true;
         }
-        if !sent_any && (self.rx.take_ack_due(tick) || now.saturating_duration_since(self.last_sent) >= self.heartbeat) {
+        if !sent_any
+            && (self.rx.take_ack_due(tick)
+                || now.saturating_duration_since(self.last_sent) >= self.heartbeat)
+        {
             let ack = self.rx.ack();
             self.build(Some(&ack), None, false);
             self.seal_and_send(send);
@@ -648,7 +682,10 @@ mod tests {
             abandon_after: Duration::from_secs(10),
         };
         let now = Instant::now();
-        (Conn::new(Role::Client, &k, lim, now), Conn::new(Role::Agent, &k, lim, now))
+        (
+            Conn::new(Role::Client, &k, lim, now),
+            Conn::new(Role::Agent, &k, lim, now),
+        )
     }
 
     fn deliver(to: &mut Conn, wire: Vec<Vec<u8>>) {
@@ -682,11 +719,16 @@ mod tests {
         b.drive(now, true, &mut |d| acks.push(d.to_vec()));
         deliver(&mut a, acks);
         let mut again = Vec::new();
-        a.drive(now + Duration::from_millis(300), false, &mut |d| again.push(d.to_vec()));
+        a.drive(now + Duration::from_millis(300), false, &mut |d| {
+            again.push(d.to_vec())
+        });
         assert_eq!(again.len(), 1, "only the lost chunk is resent");
         assert_ne!(again[0], lost, "a resend is a new datagram");
         deliver(&mut b, again.clone());
-        assert_eq!(drain(&mut b), vec![Delivery::Message(big), Delivery::Message(b"three".to_vec())]);
+        assert_eq!(
+            drain(&mut b),
+            vec![Delivery::Message(big), Delivery::Message(b"three".to_vec())]
+        );
         // A replayed datagram is refused.
         let (h, _) = Header::decode(&again[0]).unwrap();
         assert_eq!(b.receive(&h, &again[0], now), Err(Dropped::Replayed));
@@ -711,7 +753,10 @@ mod tests {
         let mut more = Vec::new();
         a.drive(later, false, &mut |d| more.push(d.to_vec()));
         deliver(&mut b, more);
-        assert_eq!(drain(&mut b), vec![Delivery::Lost(3), Delivery::Message(b"after".to_vec())]);
+        assert_eq!(
+            drain(&mut b),
+            vec![Delivery::Lost(3), Delivery::Message(b"after".to_vec())]
+        );
     }
 
     #[test]
@@ -720,7 +765,12 @@ mod tests {
         let mut buf = Vec::new();
         let mut b = PayloadBuilder::new(&mut buf, None, false);
         b.chunk(0, 0, 0);
-        b.frag(&Frag { seq: 5, idx: 0, count: 9, data: &[1; 200] });
+        b.frag(&Frag {
+            seq: 5,
+            idx: 0,
+            count: 9,
+            data: &[1; 200],
+        });
         let p = Payload::decode(&buf).unwrap();
         assert!(r.on_chunk(&p.chunk.unwrap()).is_err());
     }

@@ -454,7 +454,10 @@ mod tests {
         let mut bad = b;
         bad[7] = 1;
         assert_eq!(Header::decode(&bad), Err(DecodeError::Reserved));
-        assert_eq!(Header::decode(&[0u8; MAX_DATAGRAM + 1]), Err(DecodeError::Long));
+        assert_eq!(
+            Header::decode(&[0u8; MAX_DATAGRAM + 1]),
+            Err(DecodeError::Long)
+        );
     }
 
     #[test]
@@ -468,8 +471,18 @@ mod tests {
         let mut buf = Vec::new();
         let mut b = PayloadBuilder::new(&mut buf, Some(&ack), false);
         b.chunk(7, 3, 100);
-        b.frag(&Frag { seq: 100, idx: 0, count: 1, data: b"hello" });
-        b.frag(&Frag { seq: 101, idx: 1, count: 3, data: b"x" });
+        b.frag(&Frag {
+            seq: 100,
+            idx: 0,
+            count: 1,
+            data: b"hello",
+        });
+        b.frag(&Frag {
+            seq: 101,
+            idx: 1,
+            count: 3,
+            data: b"x",
+        });
         let p = Payload::decode(&buf).unwrap();
         assert_eq!(p.ack, Some(ack));
         let c = p.chunk.unwrap();
@@ -480,12 +493,69 @@ mod tests {
         assert_eq!((frags[1].seq, frags[1].idx, frags[1].count), (101, 1, 3));
     }
 
+    /// What the fuzz target does, as a plain test: random and mutated datagrams never panic.
+    #[test]
+    fn decoder_survives_random_and_mutated_input() {
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut valid = Vec::new();
+        let mut b = PayloadBuilder::new(
+            &mut valid,
+            Some(&Ack {
+                next: 1,
+                bitmap: [0xff; 32],
+            }),
+            true,
+        );
+        b.chunk(1, 0, 0);
+        b.frag(&Frag {
+            seq: 1,
+            idx: 0,
+            count: 2,
+            data: &[9; 100],
+        });
+        for i in 0..20_000 {
+            let mut d: Vec<u8> = if i % 2 == 0 {
+                (0..next() % 1400).map(|_| next() as u8).collect()
+            } else {
+                let mut d = valid.clone();
+                d.truncate((next() % (d.len() as u64 + 1)) as usize);
+                d
+            };
+            if !d.is_empty() {
+                let j = (next() % d.len() as u64) as usize;
+                d[j] ^= next() as u8;
+            }
+            fuzz_decode(&d);
+            let mut h = Header {
+                version: VERSION,
+                kind: Kind::Data,
+                session: 1,
+                counter: 1,
+            }
+            .to_bytes()
+            .to_vec();
+            h.extend_from_slice(&d);
+            fuzz_decode(&h);
+        }
+    }
+
     #[test]
     fn payload_rejects_lying_lengths() {
         let mut buf = Vec::new();
         let mut b = PayloadBuilder::new(&mut buf, None, false);
         b.chunk(1, 0, 0);
-        b.frag(&Frag { seq: 1, idx: 0, count: 1, data: b"abc" });
+        b.frag(&Frag {
+            seq: 1,
+            idx: 0,
+            count: 1,
+            data: b"abc",
+        });
         // Claim 60000 bytes of data where 3 are present.
         let n = buf.len();
         buf[n - 5] = 0xea;
@@ -494,7 +564,12 @@ mod tests {
         let mut buf = Vec::new();
         let mut b = PayloadBuilder::new(&mut buf, None, false);
         b.chunk(1, 0, 0);
-        b.frag(&Frag { seq: 1, idx: 2, count: 2, data: b"abc" });
+        b.frag(&Frag {
+            seq: 1,
+            idx: 2,
+            count: 2,
+            data: b"abc",
+        });
         assert_eq!(Payload::decode(&buf), Err(DecodeError::Body));
         assert_eq!(Payload::decode(&[0x80]), Err(DecodeError::Reserved));
         assert_eq!(Payload::decode(&[FLAG_ACK, 1, 2]), Err(DecodeError::Body));

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lktrace::record::{Count, Counts, Event, FieldValue, Fields, NoticeLevel, Record, Sink, VecSink};
+use lktrace::record::{
+    Count, Counts, Event, FieldValue, Fields, NoticeLevel, Record, Sink, VecSink,
+};
 use lktrace::remote::agent::{Agent, AgentOptions, Runner, Stats};
 use lktrace::remote::crypto::{self, Key};
 use lktrace::remote::RemoteTarget;
@@ -44,13 +46,23 @@ pub struct TestAgent {
 impl TestAgent {
     pub fn start(key: Key, opts: AgentOptions) -> TestAgent {
         init();
-        let agent = Agent::bind("127.0.0.1:0".parse().unwrap(), key, AgentOptions { log: false, ..opts }).unwrap();
+        let agent = Agent::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            key,
+            AgentOptions { log: false, ..opts },
+        )
+        .unwrap();
         let addr = agent.local_addr();
         let stats = agent.stats();
         let stop = StopFlag::new();
         let s2 = stop.clone();
         let handle = std::thread::spawn(move || agent.run(s2));
-        TestAgent { addr, stop, stats, handle: Some(handle) }
+        TestAgent {
+            addr,
+            stop,
+            stats,
+            handle: Some(handle),
+        }
     }
 
     pub fn target(&self) -> RemoteTarget {
@@ -85,7 +97,13 @@ pub fn target(addr: SocketAddr) -> RemoteTarget {
 /// A tracefs tree in a directory: enough for Session::open and for tools to read.
 pub fn fake_tracefs(dir: &Path) -> PathBuf {
     let t = dir.join("tracing");
-    for d in ["instances", "events", "options", "per_cpu/cpu0", "trace_stat"] {
+    for d in [
+        "instances",
+        "events",
+        "options",
+        "per_cpu/cpu0",
+        "trace_stat",
+    ] {
         std::fs::create_dir_all(t.join(d)).unwrap();
     }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian");
@@ -96,7 +114,10 @@ pub fn fake_tracefs(dir: &Path) -> PathBuf {
         ("current_tracer", "nop\n".into()),
         ("tracing_on", "1\n".into()),
         ("available_tracers", fx("available_tracers.txt")),
-        ("available_filter_functions", fx("available_filter_functions.head.txt")),
+        (
+            "available_filter_functions",
+            fx("available_filter_functions.head.txt"),
+        ),
         ("set_ftrace_filter", String::new()),
         ("kprobe_events", String::new()),
         ("uprobe_events", String::new()),
@@ -118,7 +139,9 @@ pub fn fake_tracefs(dir: &Path) -> PathBuf {
 /// the real tool.
 pub fn synthetic_runner() -> Runner {
     Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
-        let Spec::Kprobe(k) = spec else { return lktrace::tools::run(spec, env, sink) };
+        let Spec::Kprobe(k) = spec else {
+            return lktrace::tools::run(spec, env, sink);
+        };
         let mut it = k.definition.split_whitespace();
         let kind = it.next().unwrap_or("");
         let n: u64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -142,7 +165,10 @@ pub fn synthetic_runner() -> Runner {
                         std::thread::sleep(Duration::from_millis(2));
                     }
                 }
-                sink.emit(Record::notice(NoticeLevel::Info, format!("stopped after {i} events")))?;
+                sink.emit(Record::notice(
+                    NoticeLevel::Info,
+                    format!("stopped after {i} events"),
+                ))?;
                 Ok(())
             }
             "p:synth-session" => {
@@ -177,7 +203,10 @@ pub fn event(i: u64) -> Record {
         event: "myopen".into(),
         probe: Some("do_sys_openat2+0x0/0x170".into()),
         fields: Fields(vec![
-            ("filename".into(), FieldValue::Str(format!("/usr/lib/x86_64-linux-gnu/lib{i}.so.6"))),
+            (
+                "filename".into(),
+                FieldValue::Str(format!("/usr/lib/x86_64-linux-gnu/lib{i}.so.6")),
+            ),
             ("dfd".into(), FieldValue::UInt(4294967196)),
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
@@ -191,7 +220,12 @@ pub fn big_counts(i: u64) -> Record {
         backend: "profiler".into(),
         duration_s: 1.0,
         time: 1_700_000_000.0 + i as f64,
-        counts: (0..400).map(|j| Count { name: format!("vfs_function_number_{j}"), count: j * i }).collect(),
+        counts: (0..400)
+            .map(|j| Count {
+                name: format!("vfs_function_number_{j}"),
+                count: j * i,
+            })
+            .collect(),
         host: None,
     })
 }
@@ -213,21 +247,39 @@ pub fn kprobe_spec(def: &str) -> Spec {
 /// (which differ between two runs in one process) masked.
 pub fn normalise(records: &[Record], err: Option<String>) -> (Vec<String>, Option<String>) {
     let re = regex::Regex::new(r"(lktrace_|lkt_|session-)\d+(_\d+)?").unwrap();
-    let lines = records.iter().map(|r| re.replace_all(&serde_json::to_string(r).unwrap(), "${1}N").into_owned()).collect();
+    let lines = records
+        .iter()
+        .map(|r| {
+            re.replace_all(&serde_json::to_string(r).unwrap(), "${1}N")
+                .into_owned()
+        })
+        .collect();
     (lines, err.map(|e| re.replace_all(&e, "${1}N").into_owned()))
 }
 
-pub fn run_local(runner: &Runner, spec: &Spec, tracefs: Option<PathBuf>) -> (Vec<String>, Option<String>) {
+pub fn run_local(
+    runner: &Runner,
+    spec: &Spec,
+    tracefs: Option<PathBuf>,
+) -> (Vec<String>, Option<String>) {
     let mut sink = VecSink::default();
-    let env = RunEnv { tracefs, stop: StopFlag::new() };
+    let env = RunEnv {
+        tracefs,
+        stop: StopFlag::new(),
+    };
     let r = runner(spec, &env, &mut sink);
     normalise(&sink.0, r.err().map(|e| e.to_string()))
 }
 
 /// The remote error is `HOST: message`; the local one is `message`.
-pub fn run_remote(targets: &[RemoteTarget], key: &Path, spec: &Spec) -> (Vec<String>, Option<String>) {
+pub fn run_remote(
+    targets: &[RemoteTarget],
+    key: &Path,
+    spec: &Spec,
+) -> (Vec<String>, Option<String>) {
     let mut sink = VecSink::default();
-    let r = lktrace::remote::client::run_remote(targets, Some(key), spec, &mut sink, &StopFlag::new());
+    let r =
+        lktrace::remote::client::run_remote(targets, Some(key), spec, &mut sink, &StopFlag::new());
     let err = r.err().map(|e| match e {
         lktrace::Error::Remote { message, .. } => message,
         other => panic!("not an agent's error: {other}"),
@@ -269,8 +321,11 @@ impl LossyProxy {
     pub fn start(agent: SocketAddr, imp: Impair, seed: u64) -> LossyProxy {
         let front = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
         let back = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
-        front.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
-        back.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
+        front
+            .set_read_timeout(Some(Duration::from_millis(1)))
+            .unwrap();
+        back.set_read_timeout(Some(Duration::from_millis(1)))
+            .unwrap();
         let addr = front.local_addr().unwrap();
         let client: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -278,7 +333,11 @@ impl LossyProxy {
         let captured: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let mut threads = Vec::new();
         for dir in 0..2 {
-            let (from, to) = if dir == 0 { (front.clone(), back.clone()) } else { (back.clone(), front.clone()) };
+            let (from, to) = if dir == 0 {
+                (front.clone(), back.clone())
+            } else {
+                (back.clone(), front.clone())
+            };
             let client = client.clone();
             let stop = stop.clone();
             let fwd = forwarded.clone();
@@ -302,8 +361,13 @@ impl LossyProxy {
                         }
                     }
                     let now = Instant::now();
-                    let dest = if dir == 0 { Some(agent) } else { *client.lock().unwrap() };
-                    let (due, later): (Vec<_>, Vec<_>) = held.drain(..).partition(|(t, _)| *t <= now);
+                    let dest = if dir == 0 {
+                        Some(agent)
+                    } else {
+                        *client.lock().unwrap()
+                    };
+                    let (due, later): (Vec<_>, Vec<_>) =
+                        held.drain(..).partition(|(t, _)| *t <= now);
                     held = later;
                     if let Some(dest) = dest {
                         for (_, d) in due {
@@ -314,7 +378,15 @@ impl LossyProxy {
                 }
             }));
         }
-        LossyProxy { addr, back, agent, captured, stop, threads, forwarded }
+        LossyProxy {
+            addr,
+            back,
+            agent,
+            captured,
+            stop,
+            threads,
+            forwarded,
+        }
     }
 
     /// Sends a datagram to the agent from the proxy's own address (where the client's
@@ -334,7 +406,11 @@ impl Drop for LossyProxy {
 }
 
 /// Like assert_eq, but says where two long runs first differ instead of printing both.
-pub fn assert_same(got: &(Vec<String>, Option<String>), want: &(Vec<String>, Option<String>), ctx: &str) {
+pub fn assert_same(
+    got: &(Vec<String>, Option<String>),
+    want: &(Vec<String>, Option<String>),
+    ctx: &str,
+) {
     assert_eq!(got.1, want.1, "{ctx}: errors differ");
     if let Some(i) = (0..got.0.len().max(want.0.len())).find(|&i| got.0.get(i) != want.0.get(i)) {
         panic!(
