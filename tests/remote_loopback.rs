@@ -371,3 +371,58 @@ fn ipv6_loopback_and_bracketed_targets() {
     stop.request();
     h.join().unwrap().unwrap();
 }
+
+/// A sink that stalls (a paused pager) for longer than the lease: the client keeps the session
+/// alive, the agent's tool waits (backpressure), and nothing is lost.
+#[test]
+fn a_stalled_output_backpressures_the_agent_without_loss_or_lease_expiry() {
+    use lktrace::record::{Sink, SinkError};
+    struct Stalling {
+        n: u64,
+        stall: Duration,
+    }
+    impl Sink for Stalling {
+        fn emit(&mut self, r: Record) -> Result<(), SinkError> {
+            assert!(!matches!(r, Record::Lost(_)), "lost records");
+            if self.n == 10 {
+                std::thread::sleep(self.stall);
+            }
+            if std::env::var_os("STALL_DEBUG").is_some() && self.n % 2000 == 0 {
+                eprintln!("{:?} record {}", std::time::SystemTime::now(), self.n);
+            }
+            self.n += 1;
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let lease = Duration::from_secs(2);
+    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), lease, ..AgentOptions::default() });
+    let stall = if std::env::var_os("NO_STALL").is_some() { Duration::ZERO } else { lease + Duration::from_secs(1) };
+    let mut sink = Stalling { n: 0, stall };
+    client::run_remote(&[agent.target()], Some(&kp), &kprobe_spec("p:synth 30000"), &mut sink, &StopFlag::new()).unwrap();
+    assert_eq!(sink.n, 30000);
+}
+
+/// One host of two is down: the other's records are all printed, then the error is returned.
+#[test]
+fn one_host_down_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let down = target(dead.local_addr().unwrap());
+    let opts = ClientOptions { connect_timeout: Duration::from_millis(500), ..ClientOptions::default() };
+    let mut sink = VecSink::default();
+    let e = client::run_remote_with(&[agent.target(), down.clone()], Some(&kp), &kprobe_spec("p:synth 100"), &mut sink, &StopFlag::new(), &opts)
+        .unwrap_err();
+    assert_eq!(sink.0.len(), 100);
+    match e {
+        lktrace::Error::Remote { host, message, hint, .. } => {
+            assert_eq!(host, down.label);
+            assert!(message.contains("no answer"), "{message}");
+            assert!(hint.is_some());
+        }
+        other => panic!("{other}"),
+    }
+}

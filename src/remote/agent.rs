@@ -536,6 +536,14 @@ impl Agent {
             );
             st.conn.drive(Instant::now(), false, &mut s.sender());
             st.run = RunState::Finished;
+            let net = format!(
+                "{} datagrams of records, {} resent ({} on timeout), {} abandoned, srtt {:?}",
+                st.conn.tx.sent_chunks,
+                st.conn.tx.resent_chunks,
+                st.conn.tx.timeouts,
+                st.conn.tx.abandoned_chunks,
+                st.conn.tx.srtt().unwrap_or_default()
+            );
             let how = match (&outcome, st.ended, st.stops) {
                 (_, Some(EndReason::LeaseExpired), _) => {
                     "lease expired: stopped and cleaned up".to_string()
@@ -549,7 +557,7 @@ impl Agent {
             drop(st);
             if log {
                 eprintln!(
-                    "lktrace agent: {} {}: {:.1} s, {} records, {how}",
+                    "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
                     s.peer,
                     tool_name(&spec),
                     started.elapsed().as_secs_f64(),

@@ -40,6 +40,32 @@ impl AgentArgs {
     }
 }
 
+/// `--remote` and `--key-file` for the tools' side. Flatten it into each tool's subcommand (or
+/// into the global flags *without* `global = true`: `lktrace agent` has its own `--key-file`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteArgs {
+    /// Run on these agents instead of here: config names or HOST[:PORT], comma-separated
+    #[arg(long, value_name = "HOST[:PORT],...", env = "LKTRACE_REMOTE")]
+    pub remote: Option<String>,
+    /// The key shared with the agent(s) (default: the config's key_file, then ~/.config/lktrace/key)
+    #[arg(long, value_name = "PATH", requires = "remote")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl RemoteArgs {
+    /// The targets named by `--remote`, with the config file's remotes resolved; `None` when
+    /// the run is local.
+    pub fn targets(&self) -> crate::Result<Option<Vec<super::RemoteTarget>>> {
+        let Some(list) = &self.remote else {
+            return Ok(None);
+        };
+        let cfg = super::Config::load_default().map_err(|e| crate::Error::Usage(e.to_string()))?;
+        super::RemoteTarget::parse_list(list, &cfg)
+            .map(Some)
+            .map_err(|e| crate::Error::Usage(e.to_string()))
+    }
+}
+
 /// `ADDR[:PORT]`: an IP address (or `localhost`), port 34023 by default.
 pub fn parse_listen(s: &str) -> Result<SocketAddr, Error> {
     let bad = |reason: String| Error::Listen {

@@ -250,6 +250,24 @@ impl Connection {
         self.conn.last_heard = now;
     }
 
+    /// Stops waiting for what is missing: returns what is complete, with a loss count for
+    /// every gap, so nothing the agent sent disappears without a `lost` record.
+    pub fn give_up(&mut self) -> Vec<Incoming> {
+        self.conn.rx.give_up();
+        let mut out: Vec<Incoming> = self.incoming.drain(..).collect();
+        while let Some(d) = self.conn.rx.pop() {
+            match d {
+                Delivery::Message(m) => {
+                    if let Some(msg) = ToClient::decode(&m) {
+                        out.push(Incoming::Message(msg));
+                    }
+                }
+                Delivery::Lost(n) => out.push(Incoming::Lost(n)),
+            }
+        }
+        out
+    }
+
     /// One authenticated round trip: Ping → Pong, timed from first send to answer.
     pub fn ping(&mut self) -> Result<(Duration, AgentInfo), Error> {
         let t0 = Instant::now();
@@ -452,11 +470,19 @@ fn run_one(
         if stop.hurry() {
             let t0 = *hurried_at.get_or_insert_with(Instant::now);
             if t0.elapsed() > opts.hurry_timeout {
+                flush_given_up(&mut c, out);
                 c.close();
                 return Ok(());
             }
         }
-        let record = match c.poll().map_err(fail)? {
+        let polled = match c.poll() {
+            Ok(p) => p,
+            Err(e) => {
+                flush_given_up(&mut c, out);
+                return Err(fail(e));
+            }
+        };
+        let record = match polled {
             None | Some(Incoming::Message(ToClient::Pong(_))) => None,
             Some(Incoming::Lost(n)) => Some(Record::Lost(Lost {
                 cpu: None,
@@ -488,6 +514,24 @@ fn run_one(
                 c.close();
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Emits what arrived before we stopped waiting, and a `lost` record for each gap.
+fn flush_given_up(c: &mut Connection, out: &mut dyn FnMut(Record, &mut Connection) -> bool) {
+    for i in c.give_up() {
+        let r = match i {
+            Incoming::Message(ToClient::Record(r)) => *r,
+            Incoming::Lost(n) => Record::Lost(Lost {
+                cpu: None,
+                count: Some(n),
+                host: None,
+            }),
+            Incoming::Message(_) => continue,
+        };
+        if !out(r, c) {
+            return;
         }
     }
 }

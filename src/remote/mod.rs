@@ -109,5 +109,5 @@ impl Error {
 }
 
 pub use agent::{Agent, AgentOptions};
-pub use args::AgentArgs;
+pub use args::{AgentArgs, RemoteArgs};
 pub use config::{Config, RemoteTarget};

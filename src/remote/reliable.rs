@@ -22,13 +22,19 @@ use super::wire::{
 /// Chunks in flight per direction: the window the ack bitmap covers.
 pub const WINDOW: usize = ACK_BITS;
 const RTO_INITIAL: Duration = Duration::from_millis(200);
-const RTO_MIN: Duration = Duration::from_millis(15);
+const RTO_MIN: Duration = Duration::from_millis(40);
 const RTO_MAX: Duration = Duration::from_secs(2);
 /// A partial chunk waits this long for more messages before it goes out anyway.
 const NAGLE: Duration = Duration::from_millis(2);
 /// Acks are delayed until this many chunks arrived, or the next tick.
 const ACK_EVERY: u32 = 4;
 const FRAG_ROOM: usize = CHUNK_ROOM - FRAG_HEAD_LEN;
+const CWND_INITIAL: f64 = 32.0;
+const CWND_MIN: f64 = 8.0;
+/// Copies of one chunk that must be overtaken by acked later chunks before it is abandoned.
+const ABANDON_OVERTAKEN: u32 = 8;
+/// No ack progress for this long counts as a silence (see `on_ack`).
+const STALL: Duration = Duration::from_millis(500);
 /// Resends are looked for at most this often (and at once after an ack showed a gap).
 const SCAN_EVERY: Duration = Duration::from_millis(1);
 
@@ -42,6 +48,10 @@ struct InFlight {
     tries: u32,
     /// Later chunks were acked and this one not: resend without waiting for the RTO.
     fast: bool,
+    /// The copy now on the wire was overtaken: a chunk sent after it was acked, it was not.
+    copy_overtaken: bool,
+    /// How many copies were overtaken: evidence that this chunk, not the peer, is the problem.
+    overtaken: u32,
 }
 
 /// RFC 6298 style smoothed RTT.
@@ -89,10 +99,22 @@ pub struct Sender {
     /// Next time the in-flight list is worth scanning for resends (a scan per record would
     /// cost O(window) on the hot path).
     scan_at: Option<Instant>,
+    /// When an ack last acked something new: the peer is reading.
+    last_progress: Option<Instant>,
+    /// Congestion window in chunks (AIMD): grows as acks come, halves on loss, so a burst never
+    /// overruns a socket buffer or a slow link for long.
+    cwnd: f64,
+    last_decrease: Option<Instant>,
+    /// When the peer came back from a silence: chunks sent before it say nothing of the RTT.
+    resumed_at: Option<Instant>,
     /// Give up on a chunk the peer has not acked for this long (the lease: a peer that is
     /// alive but never acks one chunk should not stall the stream forever).
     abandon_after: Duration,
     pub abandoned_chunks: u64,
+    pub resent_chunks: u64,
+    /// Resends after a timeout (the rest were detected lost by later acks).
+    pub timeouts: u64,
+    pub sent_chunks: u64,
 }
 
 /// Why a message could not be queued.
@@ -116,8 +138,15 @@ impl Sender {
             },
             flush: false,
             scan_at: None,
+            last_progress: None,
+            resumed_at: None,
+            cwnd: CWND_INITIAL,
+            last_decrease: None,
             abandon_after,
             abandoned_chunks: 0,
+            resent_chunks: 0,
+            timeouts: 0,
+            sent_chunks: 0,
         }
     }
 
@@ -142,6 +171,11 @@ impl Sender {
     /// Bytes queued but not yet in flight: what a writer waits on (backpressure).
     pub fn queued_bytes(&self) -> usize {
         self.queued_bytes
+    }
+
+    /// Smoothed round-trip time, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.rtt.srtt
     }
 
     pub fn in_flight(&self) -> usize {
@@ -179,26 +213,90 @@ impl Sender {
             .copied()
             .filter(|id| ack.has(*id))
             .collect();
-        // Fast retransmit: a chunk three or more below the highest acked one, not resent
-        // within about a round trip, is most likely lost rather than late.
-        if let Some(&highest) = acked.last() {
-            let patience = self
-                .rtt
-                .srtt
-                .map_or(RTO_MIN, |s| (s * 2).max(Duration::from_millis(2)));
-            for (id, c) in self.inflight.range_mut(..highest.saturating_sub(2)) {
-                if !ack.has(*id) && now.saturating_duration_since(c.sent) >= patience {
-                    c.fast = true;
-                    self.scan_at = None;
+        if !acked.is_empty() {
+            if self
+                .last_progress
+                .is_some_and(|p| now.saturating_duration_since(p) > STALL)
+            {
+                // The peer is back after a silence (its output was paused, the path was down).
+                // What it has not acked yet may be sitting in its socket buffer: restart every
+                // timer from now instead of resending the whole window at once, and take no
+                // RTT sample from chunks that waited out the silence.
+                let rto = self.rtt.rto();
+                for c in self.inflight.values_mut() {
+                    c.sent = now;
+                    c.rto = rto;
+                    c.copy_overtaken = false;
+                    c.fast = false;
                 }
+                self.resumed_at = Some(now);
+            } else {
+                self.detect_losses(ack, &acked, now);
             }
+            self.last_progress = Some(now);
+        }
+        for _ in &acked {
+            // Slow start below half the window, then one chunk per window's worth of acks.
+            let inc = if self.cwnd < (WINDOW / 2) as f64 {
+                1.0
+            } else {
+                1.0 / self.cwnd
+            };
+            self.cwnd = (self.cwnd + inc).min(WINDOW as f64);
         }
         for id in acked {
             if let Some(c) = self.inflight.remove(&id) {
-                // Karn: only chunks sent once give an unambiguous sample.
-                if c.tries == 1 {
+                // Karn: only chunks sent once give an unambiguous sample; and none that waited
+                // out a silence of the peer (a paused reader is not a slow network).
+                if c.tries == 1 && self.resumed_at.is_none_or(|r| c.sent >= r) {
                     self.rtt.sample(now.saturating_duration_since(c.sent));
                 }
+            }
+        }
+    }
+
+    /// Halves the window, at most once per round trip (one loss event, not one per chunk).
+    fn on_loss(&mut self, now: Instant) {
+        let rtt = self.rtt.srtt.unwrap_or(RTO_INITIAL);
+        if self
+            .last_decrease
+            .is_none_or(|t| now.saturating_duration_since(t) > rtt)
+        {
+            self.cwnd = (self.cwnd / 2.0).max(CWND_MIN);
+            self.last_decrease = Some(now);
+        }
+    }
+
+    /// Time-based loss detection (in the spirit of TCP RACK): a chunk whose copy on the wire
+    /// was sent before a chunk the peer has now acked, and that is still unacked a round trip
+    /// plus a reordering allowance after it was sent, is lost: resend it without waiting for
+    /// the RTO. Judging by send time, not by id, keeps resent copies from looking lost just
+    /// because higher ids were acked first.
+    fn detect_losses(&mut self, ack: &Ack, acked: &[u64], now: Instant) {
+        // Only chunks sent once say when the acked copy left: a resent chunk's ack may be for
+        // its first copy, and taking its last send time would call everything before it lost.
+        let Some(newest) = acked
+            .iter()
+            .filter_map(|id| self.inflight.get(id))
+            .filter(|c| c.tries == 1)
+            .map(|c| c.sent)
+            .max()
+        else {
+            return;
+        };
+        let srtt = self.rtt.srtt.unwrap_or(RTO_INITIAL);
+        let allowance = srtt + (srtt / 4).max(Duration::from_millis(1));
+        for (id, c) in self.inflight.iter_mut() {
+            if ack.has(*id) || newest <= c.sent {
+                continue;
+            }
+            if !c.copy_overtaken {
+                c.copy_overtaken = true;
+                c.overtaken += 1;
+            }
+            if !c.fast && now.saturating_duration_since(c.sent) >= allowance {
+                c.fast = true;
+                self.scan_at = None;
             }
         }
     }
@@ -216,11 +314,18 @@ impl Sender {
     }
 
     fn resend(&mut self, now: Instant) -> Option<(u64, u64, u64, Vec<u8>)> {
-        // Abandon what the peer ignored for too long.
+        // Abandon a chunk only on strong evidence that it, not the peer, is the problem: tried
+        // for longer than abandon_after, and copy after copy overtaken by later chunks that
+        // the peer did ack. A peer that reads nothing (its output is paused) overtakes nothing:
+        // that is backpressure, never loss.
         let stale: Vec<u64> = self
             .inflight
             .iter()
-            .filter(|(_, c)| now.saturating_duration_since(c.first_sent) > self.abandon_after)
+            .filter(|(_, c)| {
+                now.saturating_duration_since(c.first_sent) > self.abandon_after
+                    && c.copy_overtaken
+                    && c.overtaken >= ABANDON_OVERTAKEN
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in stale {
@@ -233,13 +338,17 @@ impl Sender {
             .find(|(_, c)| c.fast || now.saturating_duration_since(c.sent) >= c.rto)
             .map(|(id, _)| *id);
         if let Some(id) = due {
+            self.on_loss(now);
             let (base_chunk, base_seq) = (self.base_chunk(), self.base_seq());
             let c = self.inflight.get_mut(&id)?;
             c.tries += 1;
+            self.resent_chunks += 1;
             c.sent = now;
+            c.copy_overtaken = false;
             // A fast resend keeps its timer; a timeout backs off.
             if !std::mem::take(&mut c.fast) {
                 c.rto = (c.rto * 2).min(RTO_MAX);
+                self.timeouts += 1;
             }
             return Some((id, base_chunk, base_seq, c.frags.clone()));
         }
@@ -249,7 +358,10 @@ impl Sender {
     fn new_chunk(&mut self, now: Instant) -> Option<(u64, u64, u64, Vec<u8>)> {
         // The window is in chunk ids, as the receiver's bitmap is: a chunk beyond
         // base + WINDOW would be dropped by the receiver however few are in flight.
-        if self.queue.is_empty() || self.next_chunk >= self.base_chunk() + WINDOW as u64 {
+        if self.queue.is_empty()
+            || self.next_chunk >= self.base_chunk() + WINDOW as u64
+            || self.inflight.len() as f64 >= self.cwnd
+        {
             return None;
         }
         let aged = self
@@ -297,6 +409,7 @@ impl Sender {
         }
         let id = self.next_chunk;
         self.next_chunk += 1;
+        self.sent_chunks += 1;
         let rto = self.rtt.rto();
         self.inflight.insert(
             id,
@@ -308,6 +421,8 @@ impl Sender {
                 rto,
                 tries: 1,
                 fast: false,
+                copy_overtaken: false,
+                overtaken: 0,
             },
         );
         Some((id, self.base_chunk(), self.base_seq(), frags))
@@ -335,6 +450,8 @@ pub struct Receiver {
     above: BTreeSet<u64>,
     next_seq: u64,
     forget_below: u64,
+    /// One past the highest message seq seen in any fragment.
+    seen_below: u64,
     partial: BTreeMap<u64, Partial>,
     buffered: usize,
     max_buffered: usize,
@@ -354,6 +471,7 @@ impl Receiver {
             above: BTreeSet::new(),
             next_seq: 0,
             forget_below: 0,
+            seen_below: 0,
             partial: BTreeMap::new(),
             buffered: 0,
             max_buffered,
@@ -403,6 +521,7 @@ impl Receiver {
             if f.seq - self.next_seq > 1 << 32 {
                 return Err(Violation("message sequence jumps too far"));
             }
+            self.seen_below = self.seen_below.max(f.seq + 1);
             let p = self.partial.entry(f.seq).or_insert_with(|| Partial {
                 count: f.count,
                 frags: BTreeMap::new(),
@@ -464,6 +583,12 @@ impl Receiver {
             }
             return (lost > 0).then_some(Delivery::Lost(lost));
         }
+    }
+
+    /// We stop waiting (the user hurried, the peer went silent): every message not complete
+    /// below the highest one seen becomes a loss, and what is complete is still delivered.
+    pub fn give_up(&mut self) {
+        self.forget_below = self.forget_below.max(self.seen_below);
     }
 
     fn take_ack_due(&mut self, tick: bool) -> bool {
@@ -743,20 +868,44 @@ mod tests {
         }
         let mut out = Vec::new();
         a.drive(t0, false, &mut |d| out.push(d.to_vec()));
-        // Drop everything of message 0 and 1 (they share chunks); deliver the rest later.
-        let later = Instant::now() + Duration::from_secs(11);
-        let mut resent = Vec::new();
-        a.drive(later, false, &mut |d| resent.push(d.to_vec()));
+        // Nothing of messages 0..3 arrives. A peer that acks nothing is only slow (its
+        // output is paused): no abandonment however long it takes.
+        let later = t0 + Duration::from_secs(30);
+        a.drive(later, false, &mut |_| {});
+        assert_eq!(a.tx.abandoned_chunks, 0);
+        // The peer acks newer chunks, copy after copy of the old ones is lost: given up.
+        let mut t = later;
+        let mut probes = 0;
+        for _ in 0..200 {
+            t += Duration::from_millis(300);
+            a.drive(t, false, &mut |_| {});
+            if a.tx.abandoned_chunks > 0 {
+                break;
+            }
+            let t1 = t + Duration::from_millis(1);
+            a.tx.push(b"probe".to_vec(), true, t1).unwrap();
+            let mut sent = Vec::new();
+            a.drive(t1, false, &mut |d| sent.push(d.to_vec()));
+            probes += 1;
+            deliver(&mut b, vec![sent.last().unwrap().clone()]);
+            let mut acks = Vec::new();
+            b.drive(t1, true, &mut |d| acks.push(d.to_vec()));
+            for d in acks {
+                let (h, _) = Header::decode(&d).unwrap();
+                a.receive(&h, &d, t1 + Duration::from_millis(1)).unwrap();
+            }
+        }
         assert!(a.tx.abandoned_chunks > 0);
-        // New message after abandonment carries the new base.
-        a.tx.push(b"after".to_vec(), true, later).unwrap();
+        assert!(probes >= ABANDON_OVERTAKEN, "{probes}");
+        // The next chunk carries the new base: the receiver learns the loss.
+        a.tx.push(b"after".to_vec(), true, t).unwrap();
         let mut more = Vec::new();
-        a.drive(later, false, &mut |d| more.push(d.to_vec()));
+        a.drive(t, false, &mut |d| more.push(d.to_vec()));
         deliver(&mut b, more);
-        assert_eq!(
-            drain(&mut b),
-            vec![Delivery::Lost(3), Delivery::Message(b"after".to_vec())]
-        );
+        let mut want = vec![Delivery::Lost(3)];
+        want.extend((0..probes).map(|_| Delivery::Message(b"probe".to_vec())));
+        want.push(Delivery::Message(b"after".to_vec()));
+        assert_eq!(drain(&mut b), want);
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl TestAgent {
         let agent = Agent::bind(
             "127.0.0.1:0".parse().unwrap(),
             key,
-            AgentOptions { log: false, ..opts },
+            AgentOptions { log: std::env::var_os("AGENT_LOG").is_some(), ..opts },
         )
         .unwrap();
         let addr = agent.local_addr();
