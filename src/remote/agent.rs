@@ -255,6 +255,7 @@ impl Agent {
         let mut buf = vec![0u8; MAX_DATAGRAM + 1];
         let mut next_tick = Instant::now();
         let mut shutdown: Option<Instant> = None;
+        let mut hurried = false;
         loop {
             if stop.is_set() && shutdown.is_none() {
                 shutdown = Some(Instant::now() + self.opts.grace);
@@ -269,7 +270,8 @@ impl Agent {
                 if quiet || Instant::now() >= deadline {
                     break;
                 }
-                if stop.hurry() {
+                if stop.hurry() && !hurried {
+                    hurried = true;
                     self.stop_all(&stop);
                 }
             }

@@ -31,6 +31,8 @@ const ACK_EVERY: u32 = 4;
 const FRAG_ROOM: usize = CHUNK_ROOM - FRAG_HEAD_LEN;
 const CWND_INITIAL: f64 = 32.0;
 const CWND_MIN: f64 = 8.0;
+/// Largest step a peer may make a counter jump ahead (chunk ids, message seqs).
+const MAX_JUMP: u64 = 1 << 32;
 /// Copies of one chunk that must be overtaken by acked later chunks before it is abandoned.
 const ABANDON_OVERTAKEN: u32 = 8;
 /// No ack progress for this long counts as a silence (see `on_ack`).
@@ -495,6 +497,14 @@ impl Receiver {
     }
 
     pub fn on_chunk(&mut self, c: &wire::ChunkRef<'_>) -> Result<(), Violation> {
+        // Sanity before arithmetic: a sender's bases never pass its own chunk, and nothing may
+        // jump so far that counting up to it would wrap or take forever.
+        if c.base_chunk > c.id || c.id.saturating_sub(self.next_chunk) > MAX_JUMP {
+            return Err(Violation("chunk ids jump too far"));
+        }
+        if c.base_seq.saturating_sub(self.next_seq) > MAX_JUMP {
+            return Err(Violation("message sequence jumps too far"));
+        }
         // The sender gave up on chunks below base_chunk: stop waiting for them.
         if c.base_chunk > self.next_chunk {
             self.next_chunk = c.base_chunk;
@@ -518,10 +528,10 @@ impl Receiver {
             if f.seq < self.next_seq {
                 continue;
             }
-            if f.seq - self.next_seq > 1 << 32 {
+            if f.seq - self.next_seq > MAX_JUMP {
                 return Err(Violation("message sequence jumps too far"));
             }
-            self.seen_below = self.seen_below.max(f.seq + 1);
+            self.seen_below = self.seen_below.max(f.seq.saturating_add(1));
             let p = self.partial.entry(f.seq).or_insert_with(|| Partial {
                 count: f.count,
                 frags: BTreeMap::new(),
@@ -576,9 +586,16 @@ impl Receiver {
             if self.next_seq < self.forget_below {
                 if let Some(p) = self.partial.remove(&self.next_seq) {
                     self.buffered -= p.frags.values().map(Vec::len).sum::<usize>();
+                    self.next_seq += 1;
+                    lost += 1;
+                    continue;
                 }
-                self.next_seq += 1;
-                lost += 1;
+                // Skip the whole run of absent messages at once (never one by one: the run
+                // may be long).
+                let next_present = self.partial.range(self.next_seq..).next().map(|(k, _)| *k);
+                let to = next_present.map_or(self.forget_below, |k| k.min(self.forget_below));
+                lost += to - self.next_seq;
+                self.next_seq = to;
                 continue;
             }
             return (lost > 0).then_some(Delivery::Lost(lost));
@@ -906,6 +923,35 @@ mod tests {
         want.extend((0..probes).map(|_| Delivery::Message(b"probe".to_vec())));
         want.push(Delivery::Message(b"after".to_vec()));
         assert_eq!(drain(&mut b), want);
+    }
+
+    #[test]
+    fn hostile_bases_are_violations_not_hangs() {
+        for (id, base_chunk, base_seq) in [
+            (5, 6, 0),
+            (u64::MAX, 0, 0),
+            (1, 0, u64::MAX),
+            (u64::MAX, u64::MAX, 0),
+        ] {
+            let mut r = Receiver::new(1000);
+            let mut buf = Vec::new();
+            let mut b = PayloadBuilder::new(&mut buf, None, false);
+            b.chunk(id, base_chunk, base_seq);
+            let p = Payload::decode(&buf).unwrap();
+            assert!(
+                r.on_chunk(&p.chunk.unwrap()).is_err(),
+                "{id} {base_chunk} {base_seq}"
+            );
+        }
+        // A large but legal skip is counted at once.
+        let mut r = Receiver::new(1000);
+        let mut buf = Vec::new();
+        let mut b = PayloadBuilder::new(&mut buf, None, false);
+        b.chunk(0, 0, 1 << 31);
+        let p = Payload::decode(&buf).unwrap();
+        r.on_chunk(&p.chunk.unwrap()).unwrap();
+        assert_eq!(r.pop(), Some(Delivery::Lost(1 << 31)));
+        assert_eq!(r.pop(), None);
     }
 
     #[test]
