@@ -397,10 +397,28 @@ fn a_stalled_output_backpressures_the_agent_without_loss_or_lease_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
     let lease = Duration::from_secs(2);
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), lease, ..AgentOptions::default() });
-    let stall = if std::env::var_os("NO_STALL").is_some() { Duration::ZERO } else { lease + Duration::from_secs(1) };
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            lease,
+            ..AgentOptions::default()
+        },
+    );
+    let stall = if std::env::var_os("NO_STALL").is_some() {
+        Duration::ZERO
+    } else {
+        lease + Duration::from_secs(1)
+    };
     let mut sink = Stalling { n: 0, stall };
-    client::run_remote(&[agent.target()], Some(&kp), &kprobe_spec("p:synth 30000"), &mut sink, &StopFlag::new()).unwrap();
+    client::run_remote(
+        &[agent.target()],
+        Some(&kp),
+        &kprobe_spec("p:synth 30000"),
+        &mut sink,
+        &StopFlag::new(),
+    )
+    .unwrap();
     assert_eq!(sink.n, 30000);
 }
 
@@ -409,16 +427,37 @@ fn a_stalled_output_backpressures_the_agent_without_loss_or_lease_expiry() {
 fn one_host_down_does_not_hide_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let (kp, key) = key_file(dir.path(), "key");
-    let agent = TestAgent::start(key, AgentOptions { runner: synthetic_runner(), ..AgentOptions::default() });
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
     let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let down = target(dead.local_addr().unwrap());
-    let opts = ClientOptions { connect_timeout: Duration::from_millis(500), ..ClientOptions::default() };
+    let opts = ClientOptions {
+        connect_timeout: Duration::from_millis(500),
+        ..ClientOptions::default()
+    };
     let mut sink = VecSink::default();
-    let e = client::run_remote_with(&[agent.target(), down.clone()], Some(&kp), &kprobe_spec("p:synth 100"), &mut sink, &StopFlag::new(), &opts)
-        .unwrap_err();
+    let e = client::run_remote_with(
+        &[agent.target(), down.clone()],
+        Some(&kp),
+        &kprobe_spec("p:synth 100"),
+        &mut sink,
+        &StopFlag::new(),
+        &opts,
+    )
+    .unwrap_err();
     assert_eq!(sink.0.len(), 100);
     match e {
-        lktrace::Error::Remote { host, message, hint, .. } => {
+        lktrace::Error::Remote {
+            host,
+            message,
+            hint,
+            ..
+        } => {
             assert_eq!(host, down.label);
             assert!(message.contains("no answer"), "{message}");
             assert!(hint.is_some());

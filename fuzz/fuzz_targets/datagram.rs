@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
         if let Some(r) = handshake::answer_hello(&jar, &from, &h, data, 1000) {
             assert!(r.len() <= data.len(), "amplification");
         }
-        assert!(handshake::accept_auth(&jar, &Key::from_bytes([0; 32]), &from, &h, data, 1000).is_none());
+        assert!(
+            handshake::accept_auth(&jar, &Key::from_bytes([0; 32]), &from, &h, data, 1000)
+                .is_none()
+        );
     }
 });

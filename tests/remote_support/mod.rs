@@ -49,7 +49,10 @@ impl TestAgent {
         let agent = Agent::bind(
             "127.0.0.1:0".parse().unwrap(),
             key,
-            AgentOptions { log: std::env::var_os("AGENT_LOG").is_some(), ..opts },
+            AgentOptions {
+                log: std::env::var_os("AGENT_LOG").is_some(),
+                ..opts
+            },
         )
         .unwrap();
         let addr = agent.local_addr();
@@ -243,15 +246,18 @@ pub fn kprobe_spec(def: &str) -> Spec {
     })
 }
 
-/// Records as JSON lines, and the error message, with our own pids and sequence numbers
-/// (which differ between two runs in one process) masked.
+/// Records as JSON lines, and the error message, with what legitimately differs between two
+/// runs of one spec masked: our session names (pid and sequence number) and the wall-clock
+/// `time`/`duration_s` of a counts table. Event timestamps are compared exactly.
 pub fn normalise(records: &[Record], err: Option<String>) -> (Vec<String>, Option<String>) {
     let re = regex::Regex::new(r"(lktrace_|lkt_|session-)\d+(_\d+)?").unwrap();
+    let clock = regex::Regex::new(r#""(time|duration_s)":[-+0-9.eE]+"#).unwrap();
     let lines = records
         .iter()
         .map(|r| {
-            re.replace_all(&serde_json::to_string(r).unwrap(), "${1}N")
-                .into_owned()
+            let j = serde_json::to_string(r).unwrap();
+            let j = re.replace_all(&j, "${1}N");
+            clock.replace_all(&j, "\"${1}\":T").into_owned()
         })
         .collect();
     (lines, err.map(|e| re.replace_all(&e, "${1}N").into_owned()))
