@@ -387,9 +387,6 @@ fn a_stalled_output_backpressures_the_agent_without_loss_or_lease_expiry() {
             if self.n == 10 {
                 std::thread::sleep(self.stall);
             }
-            if std::env::var_os("STALL_DEBUG").is_some() && self.n % 2000 == 0 {
-                eprintln!("{:?} record {}", std::time::SystemTime::now(), self.n);
-            }
             self.n += 1;
             Ok(())
         }
@@ -405,11 +402,7 @@ fn a_stalled_output_backpressures_the_agent_without_loss_or_lease_expiry() {
             ..AgentOptions::default()
         },
     );
-    let stall = if std::env::var_os("NO_STALL").is_some() {
-        Duration::ZERO
-    } else {
-        lease + Duration::from_secs(1)
-    };
+    let stall = lease + Duration::from_secs(1);
     let mut sink = Stalling { n: 0, stall };
     client::run_remote(
         &[agent.target()],
