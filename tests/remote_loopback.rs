@@ -458,3 +458,45 @@ fn one_host_down_does_not_hide_the_others() {
         other => panic!("{other}"),
     }
 }
+
+/// A second Ctrl-C reaches the agent as a second Stop (hurry), and the client returns promptly.
+#[test]
+fn a_second_ctrl_c_hurries_the_remote_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let stop = StopFlag::new();
+    let s2 = stop.clone();
+    let presser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        s2.request();
+        std::thread::sleep(Duration::from_millis(300));
+        s2.request();
+    });
+    let t0 = Instant::now();
+    let mut sink = VecSink::default();
+    client::run_remote(
+        &[agent.target()],
+        Some(&kp),
+        &kprobe_spec("p:synth-until-hurry"),
+        &mut sink,
+        &stop,
+    )
+    .unwrap();
+    presser.join().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert!(!sink.0.is_empty());
+    wait_until(Duration::from_secs(2), || {
+        agent
+            .stats
+            .runs_active
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 0
+    });
+}

@@ -479,10 +479,11 @@ impl Agent {
                     st.run_stop.request();
                 }
                 Some(ToAgent::Ping) => {
-                    let _ = st
-                        .conn
-                        .tx
-                        .push(ToClient::Pong(self.info.clone()).encode(), true, now);
+                    // A client that pings without reading the answers must not grow our queue.
+                    if st.conn.tx.queued_bytes() < SEND_QUEUE_LIMIT {
+                        let pong = ToClient::Pong(self.info.clone()).encode();
+                        let _ = st.conn.tx.push(pong, true, now);
+                    }
                 }
                 None => {
                     self.log(&format!("{from}: ending session: undecodable message"));

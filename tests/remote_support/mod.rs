@@ -174,6 +174,18 @@ pub fn synthetic_runner() -> Runner {
                 ))?;
                 Ok(())
             }
+            "p:synth-until-hurry" => {
+                // Ignores the first stop, like a teardown that takes long; only a second one
+                // (a second Ctrl-C) ends it.
+                let mut i = 0;
+                while !env.stop.hurry() {
+                    sink.emit(event(i))?;
+                    i += 1;
+                    sink.flush()?;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(())
+            }
             "p:synth-session" => {
                 // Holds a real Session (instance directory) on the fake tracefs until stopped.
                 let t = lktrace::tracefs::Tracefs::at(env.tracefs.clone().unwrap());
