@@ -500,3 +500,60 @@ fn a_second_ctrl_c_hurries_the_remote_run() {
             == 0
     });
 }
+
+/// Streamed output is flushed as it arrives (a terminal sees events live), not only at the end.
+#[test]
+fn streamed_output_is_flushed_as_it_arrives() {
+    use lktrace::record::{Sink, SinkError};
+    #[derive(Default)]
+    struct Flushes {
+        records: usize,
+        flushed_at: Vec<usize>,
+    }
+    impl Sink for Flushes {
+        fn emit(&mut self, _: Record) -> Result<(), SinkError> {
+            self.records += 1;
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), SinkError> {
+            self.flushed_at.push(self.records);
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let stop = StopFlag::new();
+    let s2 = stop.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        s2.request();
+    });
+    let mut sink = Flushes::default();
+    client::run_remote(
+        &[agent.target()],
+        Some(&kp),
+        &kprobe_spec("p:synth-until-stop"),
+        &mut sink,
+        &stop,
+    )
+    .unwrap();
+    t.join().unwrap();
+    let early = sink
+        .flushed_at
+        .iter()
+        .filter(|&&n| n > 0 && n < sink.records / 2)
+        .count();
+    assert!(
+        early > 0,
+        "no flush before the end: {:?} of {}",
+        sink.flushed_at,
+        sink.records
+    );
+}

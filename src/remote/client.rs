@@ -405,22 +405,25 @@ pub fn run_remote_with(
             });
         }
         drop(tx);
-        for (i, ev) in rx {
-            match ev {
-                Event::Record(mut r) => {
-                    if sink_error.is_some() {
-                        continue;
-                    }
-                    if multi {
-                        r.set_host(&targets[i].label);
-                    }
-                    if let Err(e) = sink.emit(r) {
-                        // `| head` closed: stop every host, quietly.
-                        sink_error = Some(e);
-                        abort.request();
-                    }
+        let mut merge = Merge {
+            targets,
+            multi,
+            abort: &abort,
+            sink_error: &mut sink_error,
+            results: &mut results,
+        };
+        // Take what has arrived, then flush: output keeps up with the stream as a local run's
+        // does (tools flush after each read of the kernel's pipe).
+        while let Ok((i, ev)) = rx.recv() {
+            merge.take(i, ev, sink);
+            while let Ok((i, ev)) = rx.try_recv() {
+                merge.take(i, ev, sink);
+            }
+            if merge.sink_error.is_none() {
+                if let Err(e) = sink.flush() {
+                    *merge.sink_error = Some(e);
+                    abort.request();
                 }
-                Event::Finished(r) => results[i] = Some(r),
             }
         }
     });
@@ -432,6 +435,36 @@ pub fn run_remote_with(
         r?;
     }
     Ok(())
+}
+
+/// The caller's side of a multi-host run: records into the one sink, results per host.
+struct Merge<'a> {
+    targets: &'a [RemoteTarget],
+    multi: bool,
+    abort: &'a StopFlag,
+    sink_error: &'a mut Option<crate::record::SinkError>,
+    results: &'a mut Vec<Option<crate::Result<()>>>,
+}
+
+impl Merge<'_> {
+    fn take(&mut self, i: usize, ev: Event, sink: &mut dyn Sink) {
+        match ev {
+            Event::Record(mut r) => {
+                if self.sink_error.is_some() {
+                    return;
+                }
+                if self.multi {
+                    r.set_host(&self.targets[i].label);
+                }
+                if let Err(e) = sink.emit(r) {
+                    // `| head` closed: stop every host, quietly.
+                    *self.sink_error = Some(e);
+                    self.abort.request();
+                }
+            }
+            Event::Finished(r) => self.results[i] = Some(r),
+        }
+    }
 }
 
 /// One host: connect, Start, stream until Done; Stop on Ctrl-C.
