@@ -92,83 +92,65 @@ impl Connection {
         socket.connect(addr).map_err(sock("connect"))?;
         let mut buf = vec![0u8; MAX_DATAGRAM + 1];
         let deadline = Instant::now() + opts.connect_timeout;
-        let nonce = crypto::random_nonce()?;
-        let hello = handshake::hello(&nonce);
-        let noanswer = || Error::NoAnswer {
-            addr: addr.to_string(),
-        };
-
-        // Phase 1: Hello until a Cookie comes back.
-        let mut wait = Duration::from_millis(100);
-        let (time, agent_nonce) = 'cookie: loop {
-            if Instant::now() >= deadline {
-                return Err(noanswer());
-            }
-            let _ = socket.send(&hello);
-            let until = (Instant::now() + wait).min(deadline);
-            while let Some(n) = recv_until(&socket, &mut buf, until)? {
-                let Ok((h, body)) = Header::decode(&buf[..n]) else {
-                    continue;
-                };
-                match h.kind {
-                    Kind::Version => {
-                        return Err(Error::Version {
-                            theirs: h.version,
-                            ours: wire::VERSION,
-                        })
-                    }
-                    Kind::Cookie if h.version == wire::VERSION => {
-                        if let Ok(c) = wire::decode_cookie(body) {
-                            break 'cookie c;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            wait = (wait * 2).min(Duration::from_secs(1));
-        };
-
-        // Phase 2: Auth until the agent speaks in the session.
-        let (auth, keys) = handshake::auth(key, &nonce, time, &agent_nonce);
-        let limits = ConnLimits {
-            max_buffered: RECEIVE_BUFFER,
-            heartbeat: opts.heartbeat,
-            abandon_after: opts.silence_timeout,
-        };
-        let mut conn = Conn::new(Role::Client, &keys, limits, Instant::now());
-        conn.skip_counter();
-        let mut wait = Duration::from_millis(100);
+        let mut got_cookie = false;
+        // Each attempt starts from a fresh Hello: a cookie that was forged by someone who saw
+        // our port, or that expired, or a clock step on the agent, costs one attempt only.
         loop {
             if Instant::now() >= deadline {
-                return Err(Error::AuthFailed {
-                    addr: addr.to_string(),
+                return Err(if got_cookie {
+                    Error::AuthFailed {
+                        addr: addr.to_string(),
+                    }
+                } else {
+                    Error::NoAnswer {
+                        addr: addr.to_string(),
+                    }
                 });
             }
-            let _ = socket.send(&auth);
-            let until = (Instant::now() + wait).min(deadline);
-            while let Some(n) = recv_until(&socket, &mut buf, until)? {
-                let d = &buf[..n];
-                let Ok((h, _)) = Header::decode(d) else {
-                    continue;
-                };
-                if h.kind == Kind::Data
-                    && h.session == keys.session
-                    && conn.receive(&h, d, Instant::now()).is_ok()
-                {
-                    socket
-                        .set_read_timeout(Some(TICK))
-                        .map_err(sock("set timeout"))?;
-                    return Ok(Connection {
-                        socket,
-                        conn,
-                        buf,
-                        next_tick: Instant::now(),
-                        opts: *opts,
-                        incoming: VecDeque::new(),
-                    });
+            let nonce = crypto::random_nonce()?;
+            let Some((time, agent_nonce)) = get_cookie(&socket, &mut buf, &nonce, deadline)? else {
+                continue;
+            };
+            got_cookie = true;
+            let (auth, keys) = handshake::auth(key, &nonce, time, &agent_nonce);
+            let limits = ConnLimits {
+                max_buffered: RECEIVE_BUFFER,
+                heartbeat: opts.heartbeat,
+                abandon_after: opts.silence_timeout,
+            };
+            let mut conn = Conn::new(Role::Client, &keys, limits, Instant::now());
+            conn.skip_counter();
+            let mut wait = Duration::from_millis(100);
+            for _ in 0..4 {
+                if Instant::now() >= deadline {
+                    break;
                 }
+                let _ = socket.send(&auth);
+                let until = (Instant::now() + wait).min(deadline);
+                while let Some(n) = recv_until(&socket, &mut buf, until)? {
+                    let d = &buf[..n];
+                    let Ok((h, _)) = Header::decode(d) else {
+                        continue;
+                    };
+                    if h.kind == Kind::Data
+                        && h.session == keys.session
+                        && conn.receive(&h, d, Instant::now()).is_ok()
+                    {
+                        socket
+                            .set_read_timeout(Some(TICK))
+                            .map_err(sock("set timeout"))?;
+                        return Ok(Connection {
+                            socket,
+                            conn,
+                            buf,
+                            next_tick: Instant::now(),
+                            opts: *opts,
+                            incoming: VecDeque::new(),
+                        });
+                    }
+                }
+                wait *= 2;
             }
-            wait = (wait * 2).min(Duration::from_secs(1));
         }
     }
 
@@ -291,6 +273,42 @@ impl Connection {
     }
 }
 
+/// Sends Hello with backoff until a Cookie answers (`None` when the deadline passes first).
+fn get_cookie(
+    socket: &UdpSocket,
+    buf: &mut [u8],
+    nonce: &[u8; wire::NONCE_LEN],
+    deadline: Instant,
+) -> Result<Option<(u64, [u8; wire::NONCE_LEN])>, Error> {
+    let hello = handshake::hello(nonce);
+    let mut wait = Duration::from_millis(100);
+    while Instant::now() < deadline {
+        let _ = socket.send(&hello);
+        let until = (Instant::now() + wait).min(deadline);
+        while let Some(n) = recv_until(socket, buf, until)? {
+            let Ok((h, body)) = Header::decode(&buf[..n]) else {
+                continue;
+            };
+            match h.kind {
+                Kind::Version => {
+                    return Err(Error::Version {
+                        theirs: h.version,
+                        ours: wire::VERSION,
+                    })
+                }
+                Kind::Cookie if h.version == wire::VERSION => {
+                    if let Ok(c) = wire::decode_cookie(body) {
+                        return Ok(Some(c));
+                    }
+                }
+                _ => {}
+            }
+        }
+        wait = (wait * 2).min(Duration::from_secs(1));
+    }
+    Ok(None)
+}
+
 /// Waits for one datagram until `until`; `None` when the time is up.
 fn recv_until(socket: &UdpSocket, buf: &mut [u8], until: Instant) -> Result<Option<usize>, Error> {
     loop {
@@ -316,18 +334,22 @@ fn recv_until(socket: &UdpSocket, buf: &mut [u8], until: Instant) -> Result<Opti
     }
 }
 
+/// The target's address; IPv4 first when a name has both (the agent listens on 127.0.0.1 by
+/// default, and `localhost` often resolves to ::1 first).
 fn resolve(t: &RemoteTarget) -> Result<SocketAddr, Error> {
     let s = t.addr_string();
-    s.to_socket_addrs()
+    let mut addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
         .map_err(|source| Error::Resolve {
             target: s.clone(),
             source,
         })?
-        .next()
-        .ok_or_else(|| Error::Resolve {
-            target: s.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
-        })
+        .collect();
+    addrs.sort_by_key(|a| a.is_ipv6());
+    addrs.into_iter().next().ok_or_else(|| Error::Resolve {
+        target: s.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+    })
 }
 
 /// The key for a target: `--key-file`, else the config's `key_file`, else the default path.
