@@ -16,6 +16,9 @@ _lktrace() {
             ",$1")
                 cmd="lktrace"
                 ;;
+            lktrace,agent)
+                cmd="lktrace__subcmd__agent"
+                ;;
             lktrace,ctl)
                 cmd="lktrace__subcmd__ctl"
                 ;;
@@ -37,6 +40,12 @@ _lktrace() {
             lktrace__subcmd__ctl,help)
                 cmd="lktrace__subcmd__ctl__subcmd__help"
                 ;;
+            lktrace__subcmd__ctl,keygen)
+                cmd="lktrace__subcmd__ctl__subcmd__keygen"
+                ;;
+            lktrace__subcmd__ctl,ping)
+                cmd="lktrace__subcmd__ctl__subcmd__ping"
+                ;;
             lktrace__subcmd__ctl,reset)
                 cmd="lktrace__subcmd__ctl__subcmd__reset"
                 ;;
@@ -49,11 +58,20 @@ _lktrace() {
             lktrace__subcmd__ctl__subcmd__help,help)
                 cmd="lktrace__subcmd__ctl__subcmd__help__subcmd__help"
                 ;;
+            lktrace__subcmd__ctl__subcmd__help,keygen)
+                cmd="lktrace__subcmd__ctl__subcmd__help__subcmd__keygen"
+                ;;
+            lktrace__subcmd__ctl__subcmd__help,ping)
+                cmd="lktrace__subcmd__ctl__subcmd__help__subcmd__ping"
+                ;;
             lktrace__subcmd__ctl__subcmd__help,reset)
                 cmd="lktrace__subcmd__ctl__subcmd__help__subcmd__reset"
                 ;;
             lktrace__subcmd__ctl__subcmd__help,status)
                 cmd="lktrace__subcmd__ctl__subcmd__help__subcmd__status"
+                ;;
+            lktrace__subcmd__help,agent)
+                cmd="lktrace__subcmd__help__subcmd__agent"
                 ;;
             lktrace__subcmd__help,ctl)
                 cmd="lktrace__subcmd__help__subcmd__ctl"
@@ -73,6 +91,12 @@ _lktrace() {
             lktrace__subcmd__help__subcmd__ctl,check)
                 cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__check"
                 ;;
+            lktrace__subcmd__help__subcmd__ctl,keygen)
+                cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__keygen"
+                ;;
+            lktrace__subcmd__help__subcmd__ctl,ping)
+                cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__ping"
+                ;;
             lktrace__subcmd__help__subcmd__ctl,reset)
                 cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__reset"
                 ;;
@@ -86,7 +110,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --help --version funccount kprobe ctl parse help"
+            opts="-h -V --json --tracefs --help --version funccount kprobe ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,8 +127,42 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__agent)
+            opts="-h --listen --key-file --max-runs --lease-secs --json --tracefs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-runs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__ctl)
-            opts="-h --json --tracefs --help status check reset help"
+            opts="-h --json --tracefs --help status check reset ping keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,12 +180,20 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__check)
-            opts="-h --json --tracefs --help"
+            opts="-h --remote --key-file --json --tracefs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -140,7 +206,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__help)
-            opts="status check reset help"
+            opts="status check reset ping keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +234,34 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__ctl__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__ctl__subcmd__help__subcmd__ping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -209,25 +303,7 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        lktrace__subcmd__ctl__subcmd__reset)
-            opts="-h --all --json --tracefs --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        lktrace__subcmd__ctl__subcmd__status)
+        lktrace__subcmd__ctl__subcmd__keygen)
             opts="-h --json --tracefs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -245,8 +321,86 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__ctl__subcmd__ping)
+            opts="-h --remote --key-file --json --tracefs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__ctl__subcmd__reset)
+            opts="-h --all --remote --key-file --json --tracefs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__ctl__subcmd__status)
+            opts="-h --remote --key-file --json --tracefs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -h --backend --max-probes --json --tracefs --help"
+            opts="-T -i -d -t -h --backend --max-probes --remote --key-file --json --tracefs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +426,14 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -284,7 +446,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe ctl parse help"
+            opts="funccount kprobe ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,8 +459,22 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__ctl)
-            opts="status check reset"
+            opts="status check reset ping keygen"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +488,34 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help__subcmd__ctl__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__ctl__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__ctl__subcmd__ping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,7 +614,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -h --json --tracefs --help"
+            opts="-F -H -s -v -d -p -L -h --remote --key-file --json --tracefs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +629,14 @@ _lktrace() {
                     return 0
                     ;;
                 -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

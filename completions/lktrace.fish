@@ -32,6 +32,7 @@ complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Coun
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s i -d 'Print a table every SECS seconds' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s d -d 'Trace for SECS seconds, then print' -r
@@ -40,6 +41,8 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l backend -d
 kprobe-profile\t'One kprobe per function, hits read from kprobe_profile; nothing streamed'
 function-trace\t'The function tracer in a private instance; trace_pipe lines counted here'"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l max-probes -d 'Most kprobes the kprobe-profile backend may create' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
@@ -47,6 +50,8 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help 
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s L -d 'Trace this thread only' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s F -d 'Skip the available_filter_functions check'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s H -d 'Print column headers'
@@ -54,35 +59,63 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s s -d 'Print a
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s v -d 'Print the event\'s format and exit'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "ping" -d 'Round-trip time, version and kernel of agents (needs --remote)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l all -d 'Reset all of ftrace, like perf-tools\' reset-ftrace'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "ping" -d 'Round-trip time, version and kernel of agents (needs --remote)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse help" -f -a "ctl" -d 'Inspect and clean tracefs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l listen -d 'Address to listen on; 127.0.0.1 unless you say otherwise (e.g. 0.0.0.0:34023, [::]:34023)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l key-file -d 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'Most runs at once, over all clients' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l lease-secs -d 'Seconds without a heartbeat after which a client\'s run is stopped and cleaned up' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "ping" -d 'Round-trip time, version and kernel of agents (needs --remote)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'

@@ -39,6 +39,8 @@ _arguments "${_arguments_options[@]}" : \
 kprobe-profile\:"One kprobe per function, hits read from kprobe_profile; nothing streamed"
 function-trace\:"The function tracer in a private instance; trace_pipe lines counted here"))' \
 '--max-probes=[Most kprobes the kprobe-profile backend may create]:N:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-T[Print a timestamp with each table (-T)]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
@@ -52,6 +54,8 @@ _arguments "${_arguments_options[@]}" : \
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
 '(-L)-p+[Trace every thread of this process]:PID:_default' \
 '-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-F[Skip the available_filter_functions check]' \
 '-H[Print column headers]' \
@@ -82,6 +86,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (status)
 _arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
@@ -90,6 +96,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (check)
 _arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
@@ -98,11 +106,32 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (reset)
 _arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
+&& ret=0
+;;
+(ping)
+_arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(keygen)
+_arguments "${_arguments_options[@]}" : \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':path -- Where to write it:_files' \
 && ret=0
 ;;
 (help)
@@ -129,6 +158,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(ping)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(keygen)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -148,6 +185,18 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
+&& ret=0
+;;
+(agent)
+_arguments "${_arguments_options[@]}" : \
+'--listen=[Address to listen on; 127.0.0.1 unless you say otherwise (e.g. 0.0.0.0\:34023, \[\:\:\]\:34023)]:ADDR[:PORT]:_default' \
+'--key-file=[The pre-shared key (from \`lktrace ctl keygen\`); must not be readable by group or others]:PATH:_files' \
+'--max-runs=[Most runs at once, over all clients]:N:_default' \
+'--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
 && ret=0
 ;;
 (help)
@@ -194,11 +243,23 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(ping)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(keygen)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
         esac
     ;;
 esac
 ;;
 (parse)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(agent)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -222,9 +283,15 @@ _lktrace_commands() {
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
+'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__agent_commands] )) ||
+_lktrace__subcmd__agent_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace agent commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__ctl_commands] )) ||
 _lktrace__subcmd__ctl_commands() {
@@ -232,6 +299,8 @@ _lktrace__subcmd__ctl_commands() {
 'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
 'check:Which tools and backends this kernel can run, and why not' \
 'reset:Remove what dead lktrace runs left behind' \
+'ping:Round-trip time, version and kernel of agents (needs --remote)' \
+'keygen:Write a new random key for agent and clients (mode 0600; never overwrites)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace ctl commands' commands "$@"
@@ -247,6 +316,8 @@ _lktrace__subcmd__ctl__subcmd__help_commands() {
 'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
 'check:Which tools and backends this kernel can run, and why not' \
 'reset:Remove what dead lktrace runs left behind' \
+'ping:Round-trip time, version and kernel of agents (needs --remote)' \
+'keygen:Write a new random key for agent and clients (mode 0600; never overwrites)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace ctl help commands' commands "$@"
@@ -261,6 +332,16 @@ _lktrace__subcmd__ctl__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace ctl help help commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__keygen_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__keygen_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help keygen commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__ping_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__help__subcmd__ping_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl help ping commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__ctl__subcmd__help__subcmd__reset_commands] )) ||
 _lktrace__subcmd__ctl__subcmd__help__subcmd__reset_commands() {
     local commands; commands=()
@@ -270,6 +351,16 @@ _lktrace__subcmd__ctl__subcmd__help__subcmd__reset_commands() {
 _lktrace__subcmd__ctl__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace ctl help status commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__keygen_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__keygen_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl keygen commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__ctl__subcmd__ping_commands] )) ||
+_lktrace__subcmd__ctl__subcmd__ping_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace ctl ping commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__ctl__subcmd__reset_commands] )) ||
 _lktrace__subcmd__ctl__subcmd__reset_commands() {
@@ -293,9 +384,15 @@ _lktrace__subcmd__help_commands() {
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
+'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace help commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__agent_commands] )) ||
+_lktrace__subcmd__help__subcmd__agent_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help agent commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__ctl_commands] )) ||
 _lktrace__subcmd__help__subcmd__ctl_commands() {
@@ -303,6 +400,8 @@ _lktrace__subcmd__help__subcmd__ctl_commands() {
 'status:Tracers, enabled events, dynamic events and instances, and who owns them' \
 'check:Which tools and backends this kernel can run, and why not' \
 'reset:Remove what dead lktrace runs left behind' \
+'ping:Round-trip time, version and kernel of agents (needs --remote)' \
+'keygen:Write a new random key for agent and clients (mode 0600; never overwrites)' \
     )
     _describe -t commands 'lktrace help ctl commands' commands "$@"
 }
@@ -310,6 +409,16 @@ _lktrace__subcmd__help__subcmd__ctl_commands() {
 _lktrace__subcmd__help__subcmd__ctl__subcmd__check_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help ctl check commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__keygen_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl__subcmd__keygen_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help ctl keygen commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__ping_commands] )) ||
+_lktrace__subcmd__help__subcmd__ctl__subcmd__ping_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help ctl ping commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__ctl__subcmd__reset_commands] )) ||
 _lktrace__subcmd__help__subcmd__ctl__subcmd__reset_commands() {

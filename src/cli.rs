@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::exit_codes;
 use crate::output::{self, Mode};
+use crate::remote::{self, AgentArgs, RemoteArgs};
 use crate::tools::{
     self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, parse::ParseArgs, RunEnv,
     Spec,
@@ -49,19 +50,39 @@ pub enum Command {
     Ctl(CtlCommand),
     /// Parse saved ftrace text (trace or trace_pipe format) into records
     Parse(ParseArgs),
+    /// Serve --remote clients: tools run here for holders of the key (UDP, port 34023)
+    Agent(AgentArgs),
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CtlCommand {
     /// Tracers, enabled events, dynamic events and instances, and who owns them
-    Status,
+    Status {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
     /// Which tools and backends this kernel can run, and why not
-    Check,
+    Check {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
     /// Remove what dead lktrace runs left behind
     Reset {
         /// Reset all of ftrace, like perf-tools' reset-ftrace
         #[arg(long)]
         all: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Round-trip time, version and kernel of agents (needs --remote)
+    Ping {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Write a new random key for agent and clients (mode 0600; never overwrites)
+    Keygen {
+        /// Where to write it
+        path: PathBuf,
     },
 }
 
@@ -103,14 +124,16 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         }
     };
     // A closed pipe also raises the stop flag (SIGPIPE); only a real signal is an interruption.
-    if code == exit_codes::OK && env.stop.interrupted() {
+    // The agent's normal end is SIGTERM/SIGINT.
+    let agent = matches!(cli.command, Command::Agent(_));
+    if code == exit_codes::OK && env.stop.interrupted() && !agent {
         return exit_codes::INTERRUPTED;
     }
     code
 }
 
 fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
-    let opts = output::Options {
+    let mut opts = output::Options {
         mode: if cli.global.json {
             Mode::Json
         } else {
@@ -120,15 +143,56 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
         headers: matches!(&cli.command, Command::Kprobe(a) if a.headers),
         ..Default::default()
     };
+    let targets = match remote_args(&cli.command) {
+        Some(r) => r.targets()?,
+        None => None,
+    };
+    opts.multi_host = targets.as_ref().is_some_and(|t| t.len() > 1);
     let stdout = std::io::stdout();
     let mut sink = output::renderer(opts, Box::new(stdout.lock()), Box::new(std::io::stderr()));
-    let r = match &cli.command {
+    let r = match (&cli.command, &targets) {
+        (Command::Agent(a), _) => {
+            let mut a = a.clone();
+            a.tracefs = cli.global.tracefs.clone();
+            remote::agent::serve(&a, env.stop.clone())
+        }
+        (Command::Ctl(CtlCommand::Keygen { path }), _) => remote::crypto::keygen(path),
         // Reads a local file: never a Spec for an agent.
-        Command::Parse(a) => tools::parse::run_file(a, sink.as_mut()),
-        other => tools::run(&spec_of(other)?, env, sink.as_mut()),
+        (Command::Parse(a), _) => tools::parse::run_file(a, sink.as_mut()),
+        (Command::Ctl(CtlCommand::Ping { .. }), None) => Err(Error::Usage(
+            "ctl ping needs --remote HOST[:PORT] (or a name from the config file)".into(),
+        )),
+        (Command::Ctl(CtlCommand::Ping { remote: ra }), Some(t)) => {
+            remote::client::ping(t, ra.key_file.as_deref(), &env.stop).and_then(|records| {
+                for rec in records {
+                    sink.emit(rec)?;
+                }
+                Ok(())
+            })
+        }
+        (other, Some(t)) => {
+            let key = remote_args(other).and_then(|r| r.key_file.as_deref());
+            remote::client::run_remote(t, key, &spec_of(other)?, sink.as_mut(), &env.stop)
+        }
+        (other, None) => tools::run(&spec_of(other)?, env, sink.as_mut()),
     };
     let f = sink.flush().map_err(Error::from);
     r.and(f)
+}
+
+/// The `--remote` flags of a command that can run on an agent.
+fn remote_args(command: &Command) -> Option<&RemoteArgs> {
+    match command {
+        Command::Funccount(a) => Some(&a.remote),
+        Command::Kprobe(a) => Some(&a.remote),
+        Command::Ctl(
+            CtlCommand::Status { remote }
+            | CtlCommand::Check { remote }
+            | CtlCommand::Reset { remote, .. }
+            | CtlCommand::Ping { remote },
+        ) => Some(remote),
+        Command::Ctl(CtlCommand::Keygen { .. }) | Command::Parse(_) | Command::Agent(_) => None,
+    }
 }
 
 /// The Spec of a command that can run here or on an agent.
@@ -136,14 +200,12 @@ fn spec_of(command: &Command) -> Result<Spec> {
     Ok(match command {
         Command::Funccount(a) => Spec::Funccount(a.to_spec()?),
         Command::Kprobe(a) => Spec::Kprobe(a.to_spec()?),
-        Command::Ctl(CtlCommand::Status) => Spec::Ctl(CtlSpec::Status),
-        Command::Ctl(CtlCommand::Check) => Spec::Ctl(CtlSpec::Check),
-        Command::Ctl(CtlCommand::Reset { all }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
-        Command::Parse(_) => {
-            return Err(Error::Usage(
-                "parse reads local files and has no Spec".into(),
-            ))
-        }
+        Command::Ctl(CtlCommand::Status { .. }) => Spec::Ctl(CtlSpec::Status),
+        Command::Ctl(CtlCommand::Check { .. }) => Spec::Ctl(CtlSpec::Check),
+        Command::Ctl(CtlCommand::Reset { all, .. }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
+        Command::Ctl(CtlCommand::Ping { .. } | CtlCommand::Keygen { .. })
+        | Command::Parse(_)
+        | Command::Agent(_) => return Err(Error::Usage("this command has no Spec to run".into())),
     })
 }
 

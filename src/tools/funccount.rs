@@ -80,6 +80,8 @@ pub struct FunccountArgs {
     /// Most kprobes the kprobe-profile backend may create
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_probes: usize,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
     /// Function glob: vfs_*, *_read, tcp_*send*, vfs_[rw]*
     pub pattern: String,
 }

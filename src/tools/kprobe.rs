@@ -61,6 +61,8 @@ pub struct KprobeArgs {
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
     pub tid: Option<u32>,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
     /// p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS], e.g. 'p:myopen do_sys_openat2 filename=+0(%si):string'
     pub definition: String,
     /// Event filter, e.g. 'filename ~ "*.conf"'

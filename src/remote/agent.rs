@@ -1,0 +1,690 @@
+//! `lktrace agent`: one UDP socket, one thread reading it, one thread per run.
+//!
+//! The socket thread owns the session table and does everything an unauthenticated datagram
+//! can reach: header decode, Hello → Cookie (stateless, rate-limited, never larger than the
+//! Hello), Auth checks, and routing Data to its session. A run thread calls
+//! [`crate::tools::run`] with a sink that streams records back; when the client is slow the
+//! sink blocks (backpressure) instead of dropping. Leases, retransmission and heartbeats are
+//! driven from the socket thread's tick.
+//!
+//! Limits: sessions in total and per IP, runs at once, bytes buffered per session (receive
+//! buffer and send queue), Hello and Auth rates, remembered client nonces.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::args::AgentArgs;
+use super::crypto::{CookieJar, Key};
+use super::handshake::{self, COOKIE_LIFETIME_S};
+use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
+use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
+use super::wire::{Header, Kind, MAX_DATAGRAM, NONCE_LEN};
+use crate::record::{Record, Sink, SinkError};
+use crate::tools::{RunEnv, Spec};
+use crate::tracefs::stop::StopFlag;
+
+/// What runs a Spec. The CLI's agent uses [`crate::tools::run`]; tests and benchmarks give a
+/// synthetic one (the network path does not care what produces the records).
+pub type Runner = Arc<dyn Fn(&Spec, &RunEnv, &mut dyn Sink) -> crate::Result<()> + Send + Sync>;
+
+/// How often the socket thread wakes without traffic: retransmits, acks, leases.
+const TICK: Duration = Duration::from_millis(5);
+/// Bytes a run may queue before its sink blocks (plus the in-flight window).
+const SEND_QUEUE_LIMIT: usize = 256 * 1024;
+/// A client's messages are a Spec, Stops and Pings: small.
+const RECEIVE_BUFFER: usize = 64 * 1024;
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct AgentOptions {
+    pub max_runs: usize,
+    pub max_sessions: usize,
+    pub max_sessions_per_ip: usize,
+    pub lease: Duration,
+    pub tracefs: Option<PathBuf>,
+    /// Cookies answered per second (burst the same).
+    pub hello_rate: f64,
+    /// Auth attempts checked per second.
+    pub auth_rate: f64,
+    /// After SIGTERM, how long final records and Done may take to reach clients.
+    pub grace: Duration,
+    pub runner: Runner,
+    /// Log a line per run to stderr.
+    pub log: bool,
+}
+
+impl std::fmt::Debug for AgentOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentOptions")
+            .field("max_runs", &self.max_runs)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AgentOptions {
+    fn default() -> AgentOptions {
+        AgentOptions {
+            max_runs: 4,
+            max_sessions: 64,
+            max_sessions_per_ip: 16,
+            lease: Duration::from_secs(10),
+            tracefs: None,
+            hello_rate: 2000.0,
+            auth_rate: 500.0,
+            grace: Duration::from_secs(3),
+            runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
+                crate::tools::run(spec, env, sink)
+            }),
+            log: true,
+        }
+    }
+}
+
+/// Counters, for logs and tests.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub datagrams_in: AtomicU64,
+    pub dropped: AtomicU64,
+    pub sessions_opened: AtomicU64,
+    pub runs_started: AtomicU64,
+    pub runs_active: AtomicUsize,
+}
+
+/// `lktrace agent`: binds, logs a line, serves until `stop` (SIGINT/SIGTERM routed to it by the
+/// caller with [`StopFlag::install_signal_handlers`]), then stops every run and waits for their
+/// teardown.
+pub fn serve(args: &AgentArgs, stop: StopFlag) -> crate::Result<()> {
+    let addr = args.listen_addr().map_err(|e| e.into_crate("agent"))?;
+    let key = Key::load(&args.key_file).map_err(|e| e.into_crate("agent"))?;
+    let opts = AgentOptions {
+        max_runs: args.max_runs as usize,
+        lease: args.lease(),
+        tracefs: args.tracefs.clone(),
+        ..AgentOptions::default()
+    };
+    let agent = Agent::bind(addr, key, opts)?;
+    eprintln!(
+        "lktrace agent {}: listening on {} (key {}, lease {} s, at most {} runs)",
+        env!("CARGO_PKG_VERSION"),
+        agent.local_addr(),
+        args.key_file.display(),
+        args.lease_secs,
+        args.max_runs
+    );
+    if !agent.local_addr().ip().is_loopback() {
+        eprintln!("lktrace agent: reachable from the network: anyone holding the key can trace this kernel as root");
+    }
+    agent.run(stop)
+}
+
+struct TokenBucket {
+    tokens: f64,
+    rate: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: f64) -> TokenBucket {
+        TokenBucket {
+            tokens: rate,
+            rate,
+            last: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let dt = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + dt * self.rate).min(self.rate.max(1.0));
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunState {
+    None,
+    Running,
+    Finished,
+}
+
+/// Why a session ended, for the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndReason {
+    ClientClosed,
+    LeaseExpired,
+    Shutdown,
+    Violation,
+}
+
+struct SessionState {
+    conn: Conn,
+    run: RunState,
+    run_stop: StopFlag,
+    stops: u32,
+    /// Set when the session is over: a blocked sink returns Closed.
+    ended: Option<EndReason>,
+}
+
+struct Session {
+    peer: SocketAddr,
+    state: Mutex<SessionState>,
+    cv: Condvar,
+    socket: Arc<UdpSocket>,
+}
+
+fn lock(m: &Mutex<SessionState>) -> MutexGuard<'_, SessionState> {
+    // A panic while holding the lock (a bug) must not take the agent down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Session {
+    fn sender(&self) -> impl FnMut(&[u8]) + '_ {
+        move |d: &[u8]| {
+            // A send error (buffer full, network down) is a lost datagram: resent later.
+            let _ = self.socket.send_to(d, self.peer);
+        }
+    }
+}
+
+pub struct Agent {
+    socket: Arc<UdpSocket>,
+    key: Key,
+    opts: AgentOptions,
+    jar: CookieJar,
+    sessions: HashMap<u64, Arc<Session>>,
+    recent_nonces: HashMap<[u8; NONCE_LEN], Instant>,
+    hello_bucket: TokenBucket,
+    auth_bucket: TokenBucket,
+    runs: Vec<JoinHandle<()>>,
+    stats: Arc<Stats>,
+    info: AgentInfo,
+}
+
+impl Agent {
+    /// Binds the socket. Port 0 picks a free one: see [`Agent::local_addr`].
+    pub fn bind(addr: SocketAddr, key: Key, opts: AgentOptions) -> crate::Result<Agent> {
+        let sock = |op, source| super::Error::Socket { op, source }.into_crate("agent");
+        let socket = UdpSocket::bind(addr).map_err(|e| sock("bind", e))?;
+        socket
+            .set_read_timeout(Some(TICK))
+            .map_err(|e| sock("set timeout", e))?;
+        Ok(Agent {
+            socket: Arc::new(socket),
+            key,
+            jar: CookieJar::new().map_err(|e| e.into_crate("agent"))?,
+            hello_bucket: TokenBucket::new(opts.hello_rate),
+            auth_bucket: TokenBucket::new(opts.auth_rate),
+            opts,
+            sessions: HashMap::new(),
+            recent_nonces: HashMap::new(),
+            runs: Vec::new(),
+            stats: Arc::new(Stats::default()),
+            info: AgentInfo {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                kernel: kernel_release(),
+            },
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        // The socket is bound; local_addr fails only on a closed socket, which this is not.
+        self.socket
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn stats(&self) -> Arc<Stats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Serves until `stop` is set; then stops every run, gives their final records a grace
+    /// period to reach the clients, and waits for every run's teardown.
+    pub fn run(mut self, stop: StopFlag) -> crate::Result<()> {
+        let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+        let mut next_tick = Instant::now();
+        let mut shutdown: Option<Instant> = None;
+        let mut hurried = false;
+        loop {
+            if stop.is_set() && shutdown.is_none() {
+                shutdown = Some(Instant::now() + self.opts.grace);
+                self.stop_all(&stop);
+            }
+            if let Some(deadline) = shutdown {
+                let quiet = self.stats.runs_active.load(Ordering::SeqCst) == 0
+                    && self
+                        .sessions
+                        .values()
+                        .all(|s| lock(&s.state).conn.tx.idle());
+                if quiet || Instant::now() >= deadline {
+                    break;
+                }
+                if stop.hurry() && !hurried {
+                    hurried = true;
+                    self.stop_all(&stop);
+                }
+            }
+            match self.socket.recv_from(&mut buf) {
+                Ok((n, from)) => self.handle(&buf[..n], from, shutdown.is_some()),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                // ICMP errors surface here on some systems (ConnectionReset on Windows): they
+                // concern one peer, never the socket.
+                Err(_) => {}
+            }
+            let now = Instant::now();
+            if now >= next_tick {
+                self.tick(now);
+                next_tick = now + TICK;
+            }
+        }
+        // End every session so blocked sinks return, then wait for every run's teardown.
+        for s in self.sessions.values() {
+            let mut st = lock(&s.state);
+            st.ended.get_or_insert(EndReason::Shutdown);
+            st.run_stop.request();
+            st.conn.send_close(&mut s.sender());
+            s.cv.notify_all();
+        }
+        for h in self.runs.drain(..) {
+            let _ = h.join();
+        }
+        Ok(())
+    }
+
+    fn stop_all(&self, stop: &StopFlag) {
+        for s in self.sessions.values() {
+            let st = lock(&s.state);
+            st.run_stop.request();
+            if stop.hurry() {
+                st.run_stop.request();
+            }
+        }
+    }
+
+    fn handle(&mut self, d: &[u8], from: SocketAddr, shutting_down: bool) {
+        self.stats.datagrams_in.fetch_add(1, Ordering::Relaxed);
+        // One decode attempt; anything malformed is dropped without an answer.
+        let Ok((h, _)) = Header::decode(d) else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let now = Instant::now();
+        match h.kind {
+            Kind::Hello if !shutting_down => {
+                if !self.hello_bucket.take(now) {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                if let Some(r) = handshake::answer_hello(&self.jar, &from, &h, d, unix_secs()) {
+                    debug_assert!(r.len() <= d.len());
+                    let _ = self.socket.send_to(&r, from);
+                } else {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Kind::Auth if !shutting_down => self.on_auth(&h, d, from, now),
+            Kind::Data => self.on_data(&h, d, from, now, shutting_down),
+            _ => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn on_auth(&mut self, h: &Header, d: &[u8], from: SocketAddr, now: Instant) {
+        if !self.auth_bucket.take(now) {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let Some(acc) = handshake::accept_auth(&self.jar, &self.key, &from, h, d, unix_secs())
+        else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        if self.recent_nonces.contains_key(&acc.client_nonce) {
+            // A resent Auth (our answer was lost) or a replay. Either way no new session; if
+            // the session is there for this very address, confirm it again.
+            if let Some(s) = self.sessions.get(&acc.keys.session) {
+                if s.peer == from {
+                    let mut st = lock(&s.state);
+                    st.conn.send_ack(&mut s.sender());
+                }
+            }
+            return;
+        }
+        let per_ip = self
+            .sessions
+            .values()
+            .filter(|s| s.peer.ip() == from.ip())
+            .count();
+        if self.sessions.len() >= self.opts.max_sessions
+            || per_ip >= self.opts.max_sessions_per_ip
+            || self.recent_nonces.len() >= 4096
+            || self.sessions.contains_key(&acc.keys.session)
+        {
+            self.log(&format!("{from}: refused a session: too many sessions"));
+            return;
+        }
+        self.recent_nonces.insert(acc.client_nonce, now);
+        let limits = ConnLimits {
+            max_buffered: RECEIVE_BUFFER,
+            heartbeat: HEARTBEAT,
+            abandon_after: self.opts.lease,
+        };
+        let mut conn = Conn::new(Role::Agent, &acc.keys, limits, now);
+        conn.mark_seen(1);
+        let s = Arc::new(Session {
+            peer: from,
+            state: Mutex::new(SessionState {
+                conn,
+                run: RunState::None,
+                run_stop: StopFlag::new(),
+                stops: 0,
+                ended: None,
+            }),
+            cv: Condvar::new(),
+            socket: Arc::clone(&self.socket),
+        });
+        {
+            let mut st = lock(&s.state);
+            st.conn.send_ack(&mut s.sender());
+        }
+        self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+        self.sessions.insert(acc.keys.session, s);
+    }
+
+    fn on_data(
+        &mut self,
+        h: &Header,
+        d: &[u8],
+        from: SocketAddr,
+        now: Instant,
+        shutting_down: bool,
+    ) {
+        let Some(s) = self.sessions.get(&h.session).cloned() else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        if s.peer != from {
+            // Sessions are bound to the address that authenticated: no answer elsewhere.
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut st = lock(&s.state);
+        match st.conn.receive(h, d, now) {
+            Ok(()) => {}
+            Err(Dropped::Violation(why)) => {
+                self.log(&format!("{from}: ending session: {why}"));
+                st.ended.get_or_insert(EndReason::Violation);
+                st.run_stop.request();
+                s.cv.notify_all();
+                return;
+            }
+            Err(_) => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        while let Some(del) = st.conn.rx.pop() {
+            let Delivery::Message(m) = del else { continue };
+            match ToAgent::decode(&m) {
+                Some(ToAgent::Start(spec)) => {
+                    // Only the first Start of a session runs: a repeated request is a no-op.
+                    if st.run != RunState::None {
+                        continue;
+                    }
+                    st.run = RunState::Finished;
+                    let refuse = if shutting_down {
+                        Some("the agent is shutting down".to_string())
+                    } else if self.stats.runs_active.load(Ordering::SeqCst) >= self.opts.max_runs {
+                        Some(format!(
+                            "the agent is busy: {} runs already (--max-runs)",
+                            self.opts.max_runs
+                        ))
+                    } else {
+                        None
+                    };
+                    match refuse {
+                        Some(message) => {
+                            self.log(&format!("{from}: refused {}: {message}", tool_name(&spec)));
+                            let done = ToClient::Done(Outcome::Error {
+                                message,
+                                hint: Some("try again later".into()),
+                                detail: None,
+                            });
+                            let _ = st.conn.tx.push(done.encode(), true, now);
+                        }
+                        None => {
+                            st.run = RunState::Running;
+                            self.spawn_run(&s, *spec, st.run_stop.clone());
+                        }
+                    }
+                }
+                Some(ToAgent::Stop) => {
+                    st.stops += 1;
+                    st.run_stop.request();
+                }
+                Some(ToAgent::Ping) => {
+                    // A client that pings without reading the answers must not grow our queue.
+                    if st.conn.tx.queued_bytes() < SEND_QUEUE_LIMIT {
+                        let pong = ToClient::Pong(self.info.clone()).encode();
+                        let _ = st.conn.tx.push(pong, true, now);
+                    }
+                }
+                None => {
+                    self.log(&format!("{from}: ending session: undecodable message"));
+                    st.ended.get_or_insert(EndReason::Violation);
+                    st.run_stop.request();
+                    s.cv.notify_all();
+                    return;
+                }
+            }
+        }
+        if st.conn.peer_closed {
+            st.ended.get_or_insert(EndReason::ClientClosed);
+            st.run_stop.request();
+        }
+        st.conn.drive(now, false, &mut s.sender());
+        // Acks may have opened the window for a blocked sink.
+        s.cv.notify_all();
+    }
+
+    fn spawn_run(&mut self, s: &Arc<Session>, spec: Spec, stop: StopFlag) {
+        self.stats.runs_active.fetch_add(1, Ordering::SeqCst);
+        self.stats.runs_started.fetch_add(1, Ordering::Relaxed);
+        let s = Arc::clone(s);
+        let runner = Arc::clone(&self.opts.runner);
+        let stats = Arc::clone(&self.stats);
+        let env = RunEnv {
+            tracefs: self.opts.tracefs.clone(),
+            stop,
+        };
+        let log = self.opts.log;
+        let h = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut sink = StreamSink {
+                session: Arc::clone(&s),
+                records: 0,
+            };
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let r = runner(&spec, &env, &mut sink);
+                let f = sink.flush().map_err(crate::Error::from);
+                r.and(f)
+            }))
+            .unwrap_or_else(|_| {
+                Err(crate::Error::Other(
+                    "the run failed on the agent (a bug: it panicked)".into(),
+                ))
+            });
+            let outcome = Outcome::from_result(&result);
+            let mut st = lock(&s.state);
+            let _ = st.conn.tx.push(
+                ToClient::Done(outcome.clone()).encode(),
+                true,
+                Instant::now(),
+            );
+            st.conn.drive(Instant::now(), false, &mut s.sender());
+            st.run = RunState::Finished;
+            let net = format!(
+                "{} datagrams of records, {} resent ({} on timeout), {} abandoned, srtt {:?}",
+                st.conn.tx.sent_chunks,
+                st.conn.tx.resent_chunks,
+                st.conn.tx.timeouts,
+                st.conn.tx.abandoned_chunks,
+                st.conn.tx.srtt().unwrap_or_default()
+            );
+            let how = match (&outcome, st.ended, st.stops) {
+                (_, Some(EndReason::LeaseExpired), _) => {
+                    "lease expired: stopped and cleaned up".to_string()
+                }
+                (_, Some(EndReason::Shutdown), _) => "agent shutting down: stopped".to_string(),
+                (_, Some(EndReason::ClientClosed), _) => "client left: stopped".to_string(),
+                (Outcome::Ok, _, n) if n > 0 => "stopped by client".to_string(),
+                (Outcome::Ok, _, _) => "ok".to_string(),
+                (Outcome::Error { message, .. }, _, _) => format!("error: {message}"),
+            };
+            drop(st);
+            if log {
+                eprintln!(
+                    "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
+                    s.peer,
+                    tool_name(&spec),
+                    started.elapsed().as_secs_f64(),
+                    sink.records
+                );
+            }
+            stats.runs_active.fetch_sub(1, Ordering::SeqCst);
+        });
+        self.runs.push(h);
+    }
+
+    fn tick(&mut self, now: Instant) {
+        let lease = self.opts.lease;
+        let mut remove = Vec::new();
+        for (id, s) in &self.sessions {
+            let mut st = lock(&s.state);
+            if st.ended.is_none() && now.saturating_duration_since(st.conn.last_heard) > lease {
+                st.ended = Some(EndReason::LeaseExpired);
+                st.run_stop.request();
+                // A second request: nobody is waiting for a graceful end.
+                st.run_stop.request();
+                s.cv.notify_all();
+            }
+            if st.ended.is_some() {
+                if st.run != RunState::Running {
+                    remove.push(*id);
+                }
+                continue;
+            }
+            st.conn.drive(now, true, &mut s.sender());
+            s.cv.notify_all();
+        }
+        for id in remove {
+            self.sessions.remove(&id);
+        }
+        let keep = Duration::from_secs(COOKIE_LIFETIME_S + 5);
+        self.recent_nonces
+            .retain(|_, t| now.saturating_duration_since(*t) < keep);
+        // Reap finished run threads so the list stays bounded.
+        let (done, running): (Vec<_>, Vec<_>) = self.runs.drain(..).partition(|h| h.is_finished());
+        self.runs = running;
+        for h in done {
+            let _ = h.join();
+        }
+    }
+
+    fn log(&self, line: &str) {
+        if self.opts.log {
+            eprintln!("lktrace agent: {line}");
+        }
+    }
+}
+
+/// Streams a run's records to its client: sequence numbers, bounded queue, backpressure.
+struct StreamSink {
+    session: Arc<Session>,
+    records: u64,
+}
+
+impl Sink for StreamSink {
+    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+        let bytes = ToClient::Record(Box::new(record)).encode();
+        let s = &self.session;
+        let mut st = lock(&s.state);
+        loop {
+            if st.ended.is_some() {
+                return Err(SinkError::Closed);
+            }
+            if st.conn.tx.queued_bytes() < SEND_QUEUE_LIMIT {
+                break;
+            }
+            // The client is slow: wait for acks rather than drop or buffer without bound.
+            st =
+                s.cv.wait_timeout(st, Duration::from_millis(50))
+                    .map(|r| r.0)
+                    .unwrap_or_else(|e| e.into_inner().0);
+        }
+        let now = Instant::now();
+        if st.conn.tx.push(bytes, false, now).is_err() {
+            // A record over 70 MB: say so rather than fail the run.
+            let note = Record::notice(
+                crate::record::NoticeLevel::Warning,
+                "a record too large to send was left out",
+            );
+            let _ = st
+                .conn
+                .tx
+                .push(ToClient::Record(Box::new(note)).encode(), false, now);
+        }
+        self.records += 1;
+        st.conn.drive(now, false, &mut s.sender());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        let s = &self.session;
+        let mut st = lock(&s.state);
+        if st.ended.is_some() {
+            return Err(SinkError::Closed);
+        }
+        st.conn.tx.request_flush();
+        st.conn.drive(Instant::now(), false, &mut s.sender());
+        Ok(())
+    }
+}
+
+fn tool_name(spec: &Spec) -> String {
+    match spec {
+        // Debug-quoted: a client's text must not forge log lines.
+        Spec::Funccount(s) => format!("funccount {:?}", s.pattern),
+        Spec::Kprobe(s) => format!("kprobe {:?}", s.definition),
+        Spec::Ctl(c) => format!("ctl {c:?}").to_lowercase(),
+    }
+}
+
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| std::env::consts::OS.to_string())
+}

@@ -1,0 +1,343 @@
+//! Hostile senders: wrong key, garbage, truncations, oversized datagrams, forged sessions.
+//! Nothing runs, the agent stays up and keeps serving a good client, and a bad sender never
+//! gets back more bytes than it sent (no reflection amplification).
+
+mod remote_support;
+
+use std::net::UdpSocket;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lktrace::record::VecSink;
+use lktrace::remote::agent::AgentOptions;
+use lktrace::remote::client::{self, ClientOptions};
+use lktrace::remote::crypto::Key;
+use lktrace::remote::handshake;
+use lktrace::remote::wire::{self, Header, Kind, HEADER_LEN};
+use lktrace::tracefs::stop::StopFlag;
+use remote_support::*;
+
+struct Rng(u64);
+impl Rng {
+    fn u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.u64() % n as u64) as usize
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.u64() as u8).collect()
+    }
+}
+
+/// A socket that counts what it sends and what comes back.
+struct BadSender {
+    sock: UdpSocket,
+    sent: u64,
+    received: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BadSender {
+    fn new(agent: std::net::SocketAddr) -> BadSender {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.connect(agent).unwrap();
+        let r = sock.try_clone().unwrap();
+        r.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let received = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let (rc, dn) = (received.clone(), done.clone());
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 70000];
+            while !dn.load(Ordering::SeqCst) {
+                if let Ok(n) = r.recv(&mut buf) {
+                    rc.fetch_add(n as u64, Ordering::SeqCst);
+                }
+            }
+        });
+        BadSender {
+            sock,
+            sent: 0,
+            received,
+            done,
+            reader: Some(reader),
+        }
+    }
+
+    fn send(&mut self, d: &[u8]) {
+        if self.sock.send(d).is_ok() {
+            self.sent += d.len() as u64;
+        }
+    }
+
+    /// Bytes received back, after a moment for the last answers.
+    fn finish(mut self) -> (u64, u64) {
+        std::thread::sleep(Duration::from_millis(300));
+        self.done.store(true, Ordering::SeqCst);
+        self.reader.take().unwrap().join().unwrap();
+        (self.sent, self.received.load(Ordering::SeqCst))
+    }
+}
+
+fn header(kind: u8, session: u64, counter: u64) -> Vec<u8> {
+    let mut h = Header {
+        version: wire::VERSION,
+        kind: Kind::Hello,
+        session,
+        counter,
+    }
+    .to_bytes()
+    .to_vec();
+    h[5] = kind;
+    h
+}
+
+#[test]
+fn wrong_key_runs_nothing_and_the_agent_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "good");
+    let (bad_kp, _) = key_file(dir.path(), "bad");
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let opts = ClientOptions {
+        connect_timeout: Duration::from_millis(800),
+        ..ClientOptions::default()
+    };
+    let mut sink = VecSink::default();
+    let e = client::run_remote_with(
+        &[agent.target()],
+        Some(&bad_kp),
+        &kprobe_spec("p:synth 5"),
+        &mut sink,
+        &StopFlag::new(),
+        &opts,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("did not accept our key"), "{e}");
+    assert!(e.hint().unwrap().contains("same key"));
+    assert!(sink.0.is_empty());
+    assert_eq!(agent.stats.sessions_opened.load(Ordering::SeqCst), 0);
+    assert_eq!(agent.stats.runs_started.load(Ordering::SeqCst), 0);
+    let (recs, err) = run_remote(&[agent.target()], &kp, &kprobe_spec("p:synth 5"));
+    assert_eq!((recs.len(), err), (5, None));
+}
+
+/// 100k hostile datagrams of every kind: random, truncated, oversized, forged handshakes and
+/// sessions. The counters prove nothing authenticated; the byte counts prove no amplification.
+#[test]
+fn a_hundred_thousand_bad_datagrams_run_nothing_and_are_never_amplified() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "good");
+    let agent = TestAgent::start(
+        key.clone(),
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+
+    // A live good session the attacker tries to inject into.
+    let mut good = client::Connection::open(agent.addr, &key, &ClientOptions::default()).unwrap();
+    good.ping().unwrap();
+
+    let mut bad = BadSender::new(agent.addr);
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    // Valid handshake pieces to mutate: a Hello, a real cookie for us, an Auth with a wrong key.
+    let nonce = [7u8; 32];
+    let hello = handshake::hello(&nonce);
+    let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.connect(agent.addr).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    probe.send(&hello).unwrap();
+    let mut buf = [0u8; 2048];
+    let n = probe.recv(&mut buf).unwrap();
+    assert!(n <= hello.len());
+    let (time, agent_nonce) = wire::decode_cookie(&buf[HEADER_LEN..n]).unwrap();
+    let (wrong_auth, _) = handshake::auth(&Key::from_bytes([1; 32]), &nonce, time, &agent_nonce);
+    let samples = [hello.clone(), wrong_auth.clone()];
+
+    let total = 100_000;
+    for i in 0..total {
+        let d: Vec<u8> = match i % 10 {
+            0..=3 => {
+                let n = rng.below(1500);
+                rng.bytes(n)
+            }
+            4 | 5 => {
+                let mut d = header(rng.below(8) as u8, rng.u64(), rng.u64());
+                let n = rng.below(1300);
+                d.extend(rng.bytes(n));
+                d
+            }
+            6 => {
+                // Fresh Hellos (answered, 64 B for 256 B) and Hellos of the wrong size.
+                let mut d = handshake::hello(&[rng.u64() as u8; 32]);
+                if rng.below(2) == 0 {
+                    d.truncate(rng.below(256));
+                }
+                d
+            }
+            7 => {
+                // Truncations and bit flips of real handshake datagrams.
+                let s = &samples[rng.below(2)];
+                let mut d = s[..rng.below(s.len() + 1)].to_vec();
+                if !d.is_empty() {
+                    let j = rng.below(d.len());
+                    d[j] ^= 1 << rng.below(8);
+                }
+                d
+            }
+            8 => {
+                // Auth with our real cookie but the wrong key, or a random sealed part.
+                let mut d = wrong_auth.clone();
+                let j = HEADER_LEN
+                    + wire::AUTH_CLEAR_LEN
+                    + rng.below(d.len() - HEADER_LEN - wire::AUTH_CLEAR_LEN);
+                d[j] ^= 0xff;
+                d
+            }
+            _ => {
+                if i % 1000 == 9 {
+                    // Oversized.
+                    let mut d = header(4, rng.u64(), 1);
+                    let n = 1400 + rng.below(60000);
+                    d.extend(rng.bytes(n));
+                    d
+                } else {
+                    // Data for made-up sessions.
+                    let mut d = header(4, rng.u64(), rng.u64());
+                    let n = 17 + rng.below(1200);
+                    d.extend(rng.bytes(n));
+                    d
+                }
+            }
+        };
+        bad.send(&d);
+        if i % 2000 == 0 {
+            // Let the agent keep up rather than measure the kernel's socket buffer.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let (sent, received) = bad.finish();
+    eprintln!("bad sender: sent {sent} bytes in {total} datagrams, got back {received} bytes");
+    assert!(
+        received <= sent,
+        "amplification: sent {sent} bytes, got back {received}"
+    );
+    assert!(sent > 10_000_000);
+    assert_eq!(
+        agent.stats.sessions_opened.load(Ordering::SeqCst),
+        1,
+        "only the good client"
+    );
+    assert_eq!(agent.stats.runs_started.load(Ordering::SeqCst), 0);
+    assert!(agent.stats.datagrams_in.load(Ordering::SeqCst) > 50_000);
+
+    // Still serving: the live session and a new client.
+    good.ping().unwrap();
+    good.close();
+    let (recs, err) = run_remote(&[agent.target()], &kp, &kprobe_spec("p:synth 100"));
+    assert_eq!((recs.len(), err), (100, None));
+}
+
+/// Data datagrams forged for a live session (right session id, garbage or truncated
+/// ciphertext, from the client's own address or another) are dropped without a word.
+#[test]
+fn forged_data_for_a_live_session_is_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "good");
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: synthetic_runner(),
+            ..AgentOptions::default()
+        },
+    );
+    let clean = Impair {
+        drop: 0.0,
+        dup: 0.0,
+        max_delay: Duration::ZERO,
+    };
+    let proxy = LossyProxy::start(agent.addr, clean, 3);
+    let t = target(proxy.addr);
+    let k2 = kp.clone();
+    let h = std::thread::spawn(move || run_remote(&[t], &k2, &kprobe_spec("p:synth 20000")));
+    std::thread::sleep(Duration::from_millis(100));
+    let data: Vec<Vec<u8>> = proxy
+        .captured
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|d| d.len() > 5 && d[5] == Kind::Data as u8)
+        .cloned()
+        .collect();
+    assert!(!data.is_empty());
+    let mut rng = Rng(42);
+    for d in data.iter().cycle().take(5000) {
+        let mut f = d.clone();
+        match rng.below(3) {
+            0 => f.truncate(HEADER_LEN + rng.below(f.len() - HEADER_LEN)),
+            1 => {
+                let j = HEADER_LEN + rng.below(f.len() - HEADER_LEN);
+                f[j] ^= 0x55;
+            }
+            _ => {
+                // Counter bumped: new nonce, old tag.
+                f[23] = f[23].wrapping_add(100);
+            }
+        }
+        proxy.inject_to_agent(&f);
+        if rng.below(100) == 0 {
+            // Paced so the socket buffer does not drop them before the agent sees them.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let (recs, err) = h.join().unwrap();
+    assert_eq!((recs.len(), err), (20000, None));
+    assert_eq!(agent.stats.runs_started.load(Ordering::SeqCst), 1);
+    assert!(
+        agent.stats.dropped.load(Ordering::SeqCst) >= 500,
+        "{:?}",
+        agent.stats
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn client_and_agent_refuse_a_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "good");
+    let agent = TestAgent::start(key, AgentOptions::default());
+    std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = client::ping(&[agent.target()], Some(&kp), &StopFlag::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("can be read by group or others"),
+        "{e}"
+    );
+    assert_eq!(e.hint().unwrap(), format!("chmod 600 {}", kp.display()));
+    let args = lktrace::remote::AgentArgs {
+        listen: "127.0.0.1:34099".into(),
+        key_file: kp.clone(),
+        max_runs: 1,
+        lease_secs: 10,
+        tracefs: None,
+    };
+    let e = lktrace::remote::agent::serve(&args, StopFlag::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("can be read by group or others"),
+        "{e}"
+    );
+}
