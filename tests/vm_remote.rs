@@ -1,0 +1,233 @@
+//! The remote mode on a real kernel: `lktrace agent` runs inside a QEMU guest (Debian's cloud
+//! kernel 6.1), the client runs here on the host and reaches it through qemu's UDP hostfwd.
+//! funccount and kprobe run remotely while the guest runs a known workload; the results are
+//! checked, and tracefs in the guest is the same after the agent stopped as before it started.
+//!
+//! Ignored by default (boots a VM); run with
+//! `sudo tests/vm/setup.sh && cargo test --release -- --include-ignored`.
+
+#[path = "support/json_schema.rs"]
+mod json_schema;
+#[path = "support/vm.rs"]
+mod vm;
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use vm::{Kernel, Script, Vm};
+
+const MARKER: &str = "/tmp/lkt-remote-marker";
+
+/// What the host-side client printed for one command.
+#[derive(Debug, Clone)]
+struct ClientRun {
+    name: &'static str,
+    rc: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn client_commands(port: u16, key: &std::path::Path) -> Vec<ClientRun> {
+    let remote = format!("127.0.0.1:{port}");
+    let runs: [(&'static str, Vec<&str>); 4] = [
+        ("ping", vec!["--json", "ctl", "ping"]),
+        ("funccount", vec!["--json", "funccount", "-d", "8", "vfs_*"]),
+        (
+            "kprobe",
+            vec![
+                "--json",
+                "kprobe",
+                "-d",
+                "6",
+                "p:myopen do_sys_openat2 filename=+0(%si):string",
+            ],
+        ),
+        ("status", vec!["--json", "ctl", "status"]),
+    ];
+    runs.into_iter()
+        .map(|(name, args)| {
+            let out = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+                .args(&args)
+                .args(["--remote", &remote, "--key-file"])
+                .arg(key)
+                .env_remove("LKTRACE_TRACEFS")
+                .output();
+            match out {
+                Ok(o) => ClientRun {
+                    name,
+                    rc: o.status.code(),
+                    stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+                },
+                Err(e) => ClientRun {
+                    name,
+                    rc: None,
+                    stdout: String::new(),
+                    stderr: e.to_string(),
+                },
+            }
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
+fn agent_in_guest_serves_funccount_and_kprobe_to_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("agent.key");
+    let kg = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["ctl", "keygen"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        kg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kg.stderr)
+    );
+
+    let mut s = Script::new();
+    s.raw(&format!("echo remote > {MARKER}; chmod 600 /lkt/agent.key"));
+    s.snapshot("remote.before");
+    // The workload the remote tools must see: 100 one-byte reads and a marker open, each second.
+    s.raw(&format!(
+        "(while :; do dd if=/lkt/payload of=/dev/null bs=1 count=100 2>/dev/null; \
+         read -r _x < {MARKER}; sleep 1; done) & WORK=$!"
+    ));
+    s.raw(
+        "lktrace agent --listen 0.0.0.0:34023 --key-file /lkt/agent.key 2>/tmp/agent.log & AGENT=$!\n\
+         i=0; until grep -q listening /tmp/agent.log; do sleep 0.2; i=$((i+1)); [ $i -gt 150 ] && break; done\n\
+         echo '=====AGENT READY====='\n\
+         # Three runs (funccount, kprobe, status) end with a log line each; ping is no run.\n\
+         i=0; until [ \"$(grep -c ' records (' /tmp/agent.log)\" -ge 3 ]; do sleep 0.5; i=$((i+1)); [ $i -gt 400 ] && break; done\n\
+         kill -TERM $AGENT; wait $AGENT; echo \"agent rc=$?\" >> /tmp/agent.log\n\
+         kill $WORK",
+    );
+    s.run("agent_log", 10, "cat /tmp/agent.log");
+    s.snapshot("remote.after");
+
+    let results: Arc<Mutex<Option<std::thread::JoinHandle<Vec<ClientRun>>>>> =
+        Arc::new(Mutex::new(None));
+    let mut v = Vm::new(Kernel::Debian, "debian-remote", s);
+    v.net = true;
+    v.files
+        .push(("/lkt/agent.key".into(), std::fs::read(&key).unwrap()));
+    let slot = Arc::clone(&results);
+    let key_path = key.clone();
+    v.on_line = Some(Box::new(move |line, port| {
+        if line.contains("=====AGENT READY=====") {
+            let port = port.expect("the VM has a forwarded port");
+            let key_path = key_path.clone();
+            // Not on the console thread: the guest must keep printing while the client runs.
+            *slot.lock().unwrap() =
+                Some(std::thread::spawn(move || client_commands(port, &key_path)));
+        }
+    }));
+    v.timeout = Duration::from_secs(400);
+    let run = v.boot().unwrap_or_else(|e| panic!("{e}"));
+    let handle = results
+        .lock()
+        .unwrap()
+        .take()
+        .unwrap_or_else(|| run.fail("the guest never said AGENT READY"));
+    let runs = handle.join().unwrap();
+    let get = |name: &str| -> &ClientRun { runs.iter().find(|r| r.name == name).unwrap() };
+    let json = |r: &ClientRun| -> Vec<Value> {
+        if r.rc != Some(0) {
+            run.fail(format!(
+                "remote {}: rc {:?}\nstdout:\n{}\nstderr:\n{}",
+                r.name, r.rc, r.stdout, r.stderr
+            ));
+        }
+        if let Err(e) = json_schema::validate_output(&r.stdout) {
+            run.fail(format!(
+                "remote {}: output does not match docs/json.md: {e}\n{}",
+                r.name, r.stdout
+            ));
+        }
+        r.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+
+    let ping = json(get("ping"));
+    if !ping.iter().any(|p| {
+        p["type"] == "ping"
+            && p["kernel_release"]
+                .as_str()
+                .is_some_and(|k| k.contains("cloud-amd64"))
+    }) {
+        run.fail(format!("ping did not report the guest's kernel: {ping:?}"));
+    }
+
+    let fc = json(get("funccount"));
+    let counts: Vec<&Value> = fc.iter().filter(|r| r["type"] == "counts").collect();
+    let [c] = counts.as_slice() else {
+        run.fail(format!(
+            "remote funccount: expected one counts record: {fc:?}"
+        ))
+    };
+    assert_eq!(
+        c["backend"], "kprobe_profile",
+        "Debian has no profiler: kprobe_profile"
+    );
+    let read = c["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "vfs_read")
+        .and_then(|x| x["count"].as_u64());
+    if read.is_none_or(|n| n < 100) {
+        run.fail(format!(
+            "remote funccount: vfs_read {read:?}, the guest's dd made 100 a second: {c}"
+        ));
+    }
+    if c["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| !x["name"].as_str().unwrap_or("").starts_with("vfs_"))
+    {
+        run.fail(format!(
+            "remote funccount counted a function outside vfs_*: {c}"
+        ));
+    }
+
+    let kp = json(get("kprobe"));
+    if !kp.iter().any(|e| {
+        e["type"] == "event" && e["event"] == "myopen" && e["fields"]["filename"] == MARKER
+    }) {
+        run.fail(format!(
+            "remote kprobe: no event opening {MARKER}: {}",
+            get("kprobe").stdout
+        ));
+    }
+
+    let st = json(get("status"));
+    if st.first().is_none_or(|s| {
+        s["dynamic_events"] != serde_json::json!([]) || s["instances"] != serde_json::json!([])
+    }) {
+        run.fail(format!(
+            "remote status after the runs shows leftovers: {st:?}"
+        ));
+    }
+
+    let log = &run.block("agent_log").stdout;
+    if !log.contains("agent rc=0") {
+        run.fail(format!("the agent did not stop cleanly on SIGTERM:\n{log}"));
+    }
+    for tool in ["funccount", "kprobe"] {
+        if !log
+            .lines()
+            .any(|l| l.contains(tool) && l.contains(" records ("))
+        {
+            run.fail(format!(
+                "the agent logged no line for the {tool} run:\n{log}"
+            ));
+        }
+    }
+    run.assert_tracefs_unchanged("remote");
+}
