@@ -531,9 +531,14 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
 on_kernels!(kprobe_ctrl_c: debian => Debian, profiler => Profiler; |run| {
     let b = run.expect_rc("kp_sigint", 130);
     let ev = records(run, "kp_sigint", "event");
-    let n = ev.iter().filter(|e| e["event"] == "vfs_read" && e["comm"] == "dd").count();
+    // dd's reads; a short-lived task's name may be `<...>` (the kernel caches names at the
+    // task's next context switch, which a 20-read dd may not reach before it is read).
+    let n = ev
+        .iter()
+        .filter(|e| e["event"] == "vfs_read" && (e["comm"] == "dd" || e["comm"] == "<...>"))
+        .count();
     if n < 20 {
-        run.fail(format!("kp_sigint: {n} vfs_read events from dd before Ctrl-C (dd made 20):\n{}", b.stdout));
+        run.fail(format!("kp_sigint: {n} vfs_read events before Ctrl-C (dd made 20):\n{}", b.stdout));
     }
     run.assert_tracefs_unchanged("kp_sigint");
 });

@@ -183,7 +183,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         let _ = session.write_instance("buffer_size_kb", "8192");
     }
     let pipe_path = session.tracefs().path(session.instance().rel("trace_pipe"));
-    let mut pipe = TracePipe::open(&pipe_path)?;
+    let mut pipe = TracePipe::open(&pipe_path)?.settle(Duration::from_millis(100));
     session.enable(&ev)?;
     sink.emit(Record::notice(
         NoticeLevel::Info,
@@ -254,8 +254,8 @@ fn emit_all(pending: &mut Vec<Record>, sink: &mut dyn Sink, tgids: &mut TgidCach
     Ok(())
 }
 
-/// Thread group ids looked up in /proc once per pid, for kernels whose trace lacks the tgid
-/// column; and the `-p` rule applied with them.
+/// Thread group ids (and names the kernel had not cached) looked up in /proc, once per pid for
+/// tgids; and the `-p` rule applied with them.
 #[derive(Default)]
 struct TgidCache {
     known: HashMap<u32, Option<u32>>,

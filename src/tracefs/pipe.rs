@@ -28,6 +28,8 @@ pub struct TracePipe {
     path: std::path::PathBuf,
     /// Bytes read and not handed out yet: at most a partial last line between calls.
     buf: Vec<u8>,
+    /// How long to wait between "readable" and reading; see [`TracePipe::settle`].
+    settle: std::time::Duration,
 }
 
 #[cfg(unix)]
@@ -44,7 +46,17 @@ impl TracePipe {
             file,
             path: path.to_path_buf(),
             buf: Vec::with_capacity(2 * CHUNK),
+            settle: std::time::Duration::ZERO,
         })
+    }
+
+    /// Waits this long after data arrives before reading it. The kernel fills its pid->comm
+    /// and pid->tgid caches when a traced task is next switched out, and formats `trace_pipe`
+    /// lines when they are read: read at once, a short-lived task shows as `<...>`. A tenth
+    /// of a second of latency lets the names settle.
+    pub fn settle(mut self, d: std::time::Duration) -> TracePipe {
+        self.settle = d;
+        self
     }
 
     /// Waits up to `timeout` for data, then calls `f` for every complete line read.
@@ -54,6 +66,9 @@ impl TracePipe {
             .map_err(|e| super::Error::io("poll", &self.path, e))?;
         if !readable {
             return Ok(0);
+        }
+        if !self.settle.is_zero() {
+            std::thread::sleep(self.settle);
         }
         let (read, eof) = self.fill(MAX_PER_CALL)?;
         let n = self.emit_lines(f);
