@@ -419,7 +419,7 @@ _lktrace() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -W "profiler kprobe-profile function-trace" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "profiler kprobe-profile hist function-trace" -- "${cur}"))
                     return 0
                     ;;
                 --max-probes)

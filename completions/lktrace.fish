@@ -39,6 +39,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s d -d 'Trac
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s t -d 'Show only the top N functions' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l backend -d 'Where to count (default: the best this kernel has)' -r -f -a "profiler\t'The function profiler: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)'
 kprobe-profile\t'One kprobe per function, hits read from kprobe_profile; nothing streamed'
+hist\t'One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend: it costs what kprobe_profile costs'
 function-trace\t'The function tracer in a private instance; trace_pipe lines counted here'"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l max-probes -d 'Most kprobes the kprobe-profile backend may create' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r

@@ -37,6 +37,7 @@ _arguments "${_arguments_options[@]}" : \
 '-t+[Show only the top N functions]:N:_default' \
 '--backend=[Where to count (default\: the best this kernel has)]:BACKEND:((profiler\:"The function profiler\: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)"
 kprobe-profile\:"One kprobe per function, hits read from kprobe_profile; nothing streamed"
+hist\:"One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend\: it costs what kprobe_profile costs"
 function-trace\:"The function tracer in a private instance; trace_pipe lines counted here"))' \
 '--max-probes=[Most kprobes the kprobe-profile backend may create]:N:_default' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \

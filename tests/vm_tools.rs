@@ -125,6 +125,7 @@ fn batch(k: Kernel) -> Vm {
             "funccount --json --backend kprobe-profile -d 6 'vfs_*'",
         ));
     }
+    fc.push(("fc_hist", "funccount --json --backend hist -d 6 'vfs_*'"));
     fc.push((
         "fc_function_trace",
         "funccount --json --backend function-trace -d 6 'vfs_*'",
@@ -405,6 +406,10 @@ fn harness_self_test() {
 on_kernels!(funccount_vfs_auto: debian => Debian, profiler => Profiler; |run| {
     let expected = if run.kernel == Kernel::Profiler { "profiler" } else { "kprobe_profile" };
     check_funccount(run, "fc_auto", expected);
+});
+
+on_kernels!(funccount_vfs_hist: debian => Debian, profiler => Profiler; |run| {
+    check_funccount(run, "fc_hist", "hist");
 });
 
 on_kernels!(funccount_vfs_kprobe_profile: profiler => Profiler; |run| {

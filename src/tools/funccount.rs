@@ -18,7 +18,7 @@ use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::probe::{ProbeDef, ProbeKind, Target};
 use crate::tracefs::trace_line::{self, Body, Line};
 use crate::tracefs::{
-    dynamic_events, kprobe_profile, profiler, Error as TfError, Session, Tracefs,
+    dynamic_events, hist, kprobe_profile, profiler, Error as TfError, Session, Tracefs,
 };
 use crate::{Error, Result};
 
@@ -30,6 +30,10 @@ pub enum Backend {
     Profiler,
     /// One kprobe per function, hits read from kprobe_profile; nothing streamed.
     KprobeProfile,
+    /// One multi-probe kprobe event on every function and a hist trigger keyed on the probed
+    /// function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe
+    /// events). Chosen only with --backend: it costs what kprobe_profile costs.
+    Hist,
     /// The function tracer in a private instance; trace_pipe lines counted here.
     FunctionTrace,
 }
@@ -39,6 +43,7 @@ impl Backend {
         match self {
             Backend::Profiler => "profiler",
             Backend::KprobeProfile => "kprobe_profile",
+            Backend::Hist => "hist",
             Backend::FunctionTrace => "function_trace",
         }
     }
@@ -137,6 +142,7 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
     let mut counter: Box<dyn Counter> = match backend {
         Backend::Profiler => Box::new(ProfilerCounter::new(&matched)),
         Backend::KprobeProfile => Box::new(KprobeCounter::default()),
+        Backend::Hist => Box::new(HistCounter::default()),
         Backend::FunctionTrace => Box::new(TraceCounter::default()),
     };
     counter.start(&mut session, spec, &matched, sink)?;
@@ -170,11 +176,15 @@ fn choose_backend(spec: &FunccountSpec, session: &Session, n: usize) -> Result<B
     if let Some(b) = spec.backend {
         match b {
             Backend::Profiler => f.require(Feature::FunctionProfiler)?,
-            Backend::KprobeProfile => {
+            Backend::KprobeProfile | Backend::Hist => {
                 f.require(Feature::Kprobes)?;
+                if b == Backend::Hist {
+                    f.require(Feature::HistTriggers)?;
+                }
                 if n > spec.max_probes {
                     return Err(Error::Usage(format!(
-                        "the pattern matches {n} functions; the kprobe-profile backend makes one kprobe each and stops at {} (raise --max-probes, or narrow the pattern)",
+                        "the pattern matches {n} functions; the {} backend makes one kprobe each and stops at {} (raise --max-probes, or narrow the pattern)",
+                        b.name(),
                         spec.max_probes
                     )));
                 }
@@ -437,6 +447,89 @@ impl Counter for KprobeCounter {
         for line in kprobe_profile::parse_kprobe_profile(&text) {
             if let Some(f) = self.events.get(&line.event) {
                 *out.entry(f.clone()).or_insert(0) += line.hits;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every function as one more probe of a single event; the kernel's hist trigger on that event,
+/// keyed on `__probe_ip.sym`, counts per function. One event to enable and one table to read.
+#[derive(Default)]
+struct HistCounter {
+    matched: HashSet<String>,
+}
+
+/// The one event of the hist backend.
+const HIST_EVENT: &str = "funccount";
+
+impl Counter for HistCounter {
+    fn start(
+        &mut self,
+        s: &mut Session,
+        _spec: &FunccountSpec,
+        matched: &[String],
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        self.matched = matched.iter().cloned().collect();
+        // Written again with the same GRP/EVENT, a probe is added to that event (5.7+).
+        let defs: Vec<ProbeDef> = matched
+            .iter()
+            .map(|f| ProbeDef {
+                kind: ProbeKind::Kprobe,
+                group: None,
+                event: Some(HIST_EVENT.to_string()),
+                target: Target::Symbol {
+                    module: None,
+                    symbol: f.clone(),
+                    offset: 0,
+                },
+                args: Vec::new(),
+                return_suffix: false,
+            })
+            .collect();
+        s.write_instance("tracing_on", "0")?;
+        if s.add_probes(&defs).is_err() {
+            let refused = s.add_probes_each(&defs)?;
+            if refused.len() == defs.len() {
+                return Err(Error::Other(
+                    "the kernel refused a kprobe on every matching function".into(),
+                ));
+            }
+            for (d, e) in &refused {
+                sink.emit(Record::notice(
+                    NoticeLevel::Warning,
+                    format!("skipped {}: {e}", d.symbol().unwrap_or("?")),
+                ))?;
+            }
+        }
+        let ev = EventRef::event(&s.group(), HIST_EVENT);
+        // Room for every function: the table size is a power of two, 2^7..=2^17.
+        let size = matched.len().next_power_of_two().clamp(128, 1 << 17);
+        let trigger = format!(
+            "{}:size={size}",
+            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, None)
+        );
+        s.add_trigger(&ev, &trigger)?;
+        s.enable(&ev)?;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
+        let ev = EventRef::event(&s.group(), HIST_EVENT);
+        let text = s.tracefs().read(ev.file(&s.scope(), "hist"))?;
+        let mut out = HashMap::new();
+        for table in hist::parse(&text) {
+            for entry in table.entries {
+                // `{ __probe_ip: [ffffffff8134a0b0] vfs_read }`: the name after the address.
+                let Some((_, printed)) = entry.keys.iter().find(|(k, _)| k == "__probe_ip") else {
+                    continue;
+                };
+                let name = printed.rsplit(']').next().unwrap_or(printed).trim();
+                let name = name.split('+').next().unwrap_or(name);
+                if self.matched.contains(name) {
+                    *out.entry(name.to_string()).or_insert(0) += entry.hitcount;
+                }
             }
         }
         Ok(out)

@@ -173,6 +173,10 @@ impl TracePipe {
         ))
     }
 
+    pub fn settle(self, _d: Duration) -> TracePipe {
+        self
+    }
+
     pub fn read_lines(&mut self, _timeout: Duration, _f: &mut dyn FnMut(&str)) -> Result<usize> {
         Err(super::Error::Unsupported(
             "trace_pipe can only be read on Linux".into(),

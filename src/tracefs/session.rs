@@ -46,6 +46,8 @@ enum Undo {
     Value { rel: PathBuf, old: String },
     /// Put back a filter list (empty = all functions, as it was).
     FilterList { rel: PathBuf, old: Vec<String> },
+    /// Remove a trigger (`!hist:...`) from an event's `trigger` file.
+    Trigger { rel: PathBuf, trigger: String },
 }
 
 impl Undo {
@@ -285,6 +287,17 @@ impl Session {
         events::set_enabled(&self.tracefs, &scope, ev, true)
     }
 
+    /// Attaches a trigger (`hist:...`) to an event in our instance; removed again at close.
+    pub fn add_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<()> {
+        let rel = ev.file(&self.scope(), "trigger");
+        self.undo.push(Undo::Trigger {
+            rel: rel.clone(),
+            trigger: trigger.to_string(),
+        });
+        // `>` and `>>` both add a trigger; the file is per instance and per event.
+        self.tracefs.append(&rel, trigger)
+    }
+
     /// Sets a filter on an event in our instance (filters are per instance).
     pub fn set_filter(&mut self, ev: &EventRef, filter: &str) -> Result<()> {
         events::set_filter(&self.tracefs, &self.scope(), ev, filter)
@@ -373,6 +386,9 @@ impl Session {
                 Undo::Instance(name) => Instance::named(name.clone()).remove(&self.tracefs),
                 Undo::Value { rel, old } => self.tracefs.write(rel, old),
                 Undo::FilterList { rel, old } => ftrace_filter::restore(&self.tracefs, rel, old),
+                Undo::Trigger { rel, trigger } => self
+                    .tracefs
+                    .append(rel, &format!("!{}", strip_filter(trigger))),
             };
             if let Err(e) = r {
                 report.failures.push(e);
@@ -394,6 +410,11 @@ impl Drop for Session {
             eprintln!("lktrace: warning: cleanup: {e}");
         }
     }
+}
+
+/// A trigger without its `if FILTER` part, which its removal (`!...`) does not take.
+fn strip_filter(trigger: &str) -> &str {
+    trigger.split(" if ").next().unwrap_or(trigger).trim()
 }
 
 /// Removes a probe group; if an event of it is still enabled somewhere (EBUSY), disables it at

@@ -2,7 +2,6 @@
 //! (and the remote client built from it) compiles on macOS and Windows.
 
 use std::path::Path;
-use std::time::Duration;
 
 /// True when the effective user is root.
 #[cfg(unix)]
@@ -40,7 +39,10 @@ pub fn mount_tracefs(_path: &Path) -> std::io::Result<()> {
 
 /// Waits until `fd` is readable or `timeout` passes. Returns true when readable.
 #[cfg(unix)]
-pub fn wait_readable(fd: &impl std::os::fd::AsRawFd, timeout: Duration) -> std::io::Result<bool> {
+pub fn wait_readable(
+    fd: &impl std::os::fd::AsRawFd,
+    timeout: std::time::Duration,
+) -> std::io::Result<bool> {
     let mut pfd = libc::pollfd {
         fd: fd.as_raw_fd(),
         events: libc::POLLIN,

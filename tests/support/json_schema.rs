@@ -82,6 +82,7 @@ pub struct Counts {
 pub enum Backend {
     Profiler,
     KprobeProfile,
+    Hist,
     FunctionTrace,
 }
 
