@@ -398,42 +398,14 @@ impl Counter for KprobeCounter {
             .map(|l| l.event)
             .collect();
         let mut used = HashSet::new();
-        let mut defs = Vec::with_capacity(matched.len());
-        for f in matched {
-            let name = unique_event_name(f, &taken, &mut used);
-            self.events.insert(name.clone(), f.clone());
-            defs.push(ProbeDef {
-                kind: ProbeKind::Kprobe,
-                group: None,
-                event: Some(name),
-                target: Target::Symbol {
-                    module: None,
-                    symbol: f.clone(),
-                    offset: 0,
-                },
-                args: Vec::new(),
-                return_suffix: false,
-            });
-        }
-        // Counting needs no buffer: turn ours off before anything can be written to it.
-        s.write_instance("tracing_on", "0")?;
-        if s.add_probes(&defs).is_err() {
-            // One function the kernel will not probe (kprobe blacklist, notrace) spoils a
-            // batch: attach one by one and say which were skipped.
-            let refused = s.add_probes_each(&defs)?;
-            for (d, e) in &refused {
-                if let Some(ev) = &d.event {
-                    self.events.remove(ev);
-                }
-                sink.emit(Record::notice(
-                    NoticeLevel::Warning,
-                    format!("skipped {}: {e}", d.symbol().unwrap_or("?")),
-                ))?;
-            }
-            if self.events.is_empty() {
-                return Err(Error::Other(
-                    "the kernel refused a kprobe on every matching function".into(),
-                ));
+        let named: Vec<(String, &str)> = matched
+            .iter()
+            .map(|f| (unique_event_name(f, &taken, &mut used), f.as_str()))
+            .collect();
+        let refused = attach_entry_probes(s, &named, sink)?;
+        for (name, f) in named {
+            if !refused.contains(f) {
+                self.events.insert(name, f.to_string());
             }
         }
         let group = s.group();
@@ -473,36 +445,11 @@ impl Counter for HistCounter {
     ) -> Result<()> {
         self.matched = matched.iter().cloned().collect();
         // Written again with the same GRP/EVENT, a probe is added to that event (5.7+).
-        let defs: Vec<ProbeDef> = matched
+        let named: Vec<(String, &str)> = matched
             .iter()
-            .map(|f| ProbeDef {
-                kind: ProbeKind::Kprobe,
-                group: None,
-                event: Some(HIST_EVENT.to_string()),
-                target: Target::Symbol {
-                    module: None,
-                    symbol: f.clone(),
-                    offset: 0,
-                },
-                args: Vec::new(),
-                return_suffix: false,
-            })
+            .map(|f| (HIST_EVENT.to_string(), f.as_str()))
             .collect();
-        s.write_instance("tracing_on", "0")?;
-        if s.add_probes(&defs).is_err() {
-            let refused = s.add_probes_each(&defs)?;
-            if refused.len() == defs.len() {
-                return Err(Error::Other(
-                    "the kernel refused a kprobe on every matching function".into(),
-                ));
-            }
-            for (d, e) in &refused {
-                sink.emit(Record::notice(
-                    NoticeLevel::Warning,
-                    format!("skipped {}: {e}", d.symbol().unwrap_or("?")),
-                ))?;
-            }
-        }
+        attach_entry_probes(s, &named, sink)?;
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         // Room for every function: the table size is a power of two, 2^7..=2^17.
         let size = matched.len().next_power_of_two().clamp(128, 1 << 17);
@@ -534,6 +481,53 @@ impl Counter for HistCounter {
         }
         Ok(out)
     }
+}
+
+/// Attaches a kprobe at the entry of each `(event name, function)`, in one batch write, with
+/// our instance's buffer off first (counting backends need no buffer). One function the kernel
+/// will not probe (kprobe blacklist, notrace) spoils a batch: then they go one by one and the
+/// refused ones are named in a warning. Returns the refused functions.
+fn attach_entry_probes<'a>(
+    s: &mut Session,
+    named: &[(String, &'a str)],
+    sink: &mut dyn Sink,
+) -> Result<HashSet<&'a str>> {
+    let defs: Vec<ProbeDef> = named
+        .iter()
+        .map(|(event, f)| ProbeDef {
+            kind: ProbeKind::Kprobe,
+            group: None,
+            event: Some(event.clone()),
+            target: Target::Symbol {
+                module: None,
+                symbol: f.to_string(),
+                offset: 0,
+            },
+            args: Vec::new(),
+            return_suffix: false,
+        })
+        .collect();
+    s.write_instance("tracing_on", "0")?;
+    let mut refused = HashSet::new();
+    if s.add_probes(&defs).is_ok() {
+        return Ok(refused);
+    }
+    for (d, e) in s.add_probes_each(&defs)? {
+        let f = d.symbol().unwrap_or("?");
+        sink.emit(Record::notice(
+            NoticeLevel::Warning,
+            format!("skipped {f}: {e}"),
+        ))?;
+        if let Some((_, name)) = named.iter().find(|(_, n)| *n == f) {
+            refused.insert(*name);
+        }
+    }
+    if refused.len() == named.len() {
+        return Err(Error::Other(
+            "the kernel refused a kprobe on every matching function".into(),
+        ));
+    }
+    Ok(refused)
 }
 
 /// A legal event name for `func`, unused by other groups and by us.

@@ -242,17 +242,20 @@ impl Session {
             if let Err(e) = dynamic_events::add(&self.tracefs, file, &defs) {
                 // The kernel kept the lines before the bad one: take this batch away again.
                 // The group's first batch goes in one write; later ones event by event, so
-                // earlier batches stay.
-                if first_batch {
-                    let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
-                } else {
-                    for d in &defs {
-                        let _ = dynamic_events::remove_event(
-                            &self.tracefs,
-                            file,
-                            &group,
-                            &d.event_name(),
-                        );
+                // earlier batches stay. A single line that failed left nothing to take away
+                // (and its event name may be shared with earlier probes of a multi-probe event).
+                if defs.len() > 1 {
+                    if first_batch {
+                        let _ = dynamic_events::remove_group(&self.tracefs, file, &group);
+                    } else {
+                        for d in &defs {
+                            let _ = dynamic_events::remove_event(
+                                &self.tracefs,
+                                file,
+                                &group,
+                                &d.event_name(),
+                            );
+                        }
                     }
                 }
                 return Err(e);
