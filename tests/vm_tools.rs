@@ -183,6 +183,19 @@ fn batch(k: Kernel) -> Vm {
         s.run("reap_next", 60, "lktrace funccount --json -d 1 'vfs_read'");
     });
 
+    // perf-tools' reset-ftrace: whatever someone left on, back to the kernel's defaults (which
+    // is what the snapshot before saw on a fresh boot).
+    s.scenario("reset_all", |s| {
+        s.raw(
+            "echo vfs_read > $T/set_ftrace_filter; echo function > $T/current_tracer; \
+             echo 'p:mine/left vfs_write' >> $T/kprobe_events; echo 1 > $T/events/mine/left/enable; \
+             [ -e $T/function_profile_enabled ] && echo 1 > $T/function_profile_enabled; \
+             mkdir $T/instances/lktrace_99998; true",
+        );
+        s.snapshot("reset_all.messed");
+        s.run("reset_all", 120, "lktrace ctl reset --all --json");
+    });
+
     // A dead run's leftovers (pid 99999 does not exist) and a probe lktrace does not own.
     s.scenario("ctl_reset", |s| {
         s.raw(
@@ -598,6 +611,26 @@ on_kernels!(sigkill_leftovers_reaped_by_next_run: debian => Debian, profiler => 
 
 // ---------------------------------------------------------------------------------------------
 // ctl
+
+on_kernels!(ctl_reset_all: debian => Debian, profiler => Profiler; |run| {
+    // The mess was real: tracer, filter, a foreign probe enabled, an lktrace instance.
+    let messed = &run.block("reset_all.messed").stdout;
+    if messed == &run.block("reset_all.before").stdout || !messed.contains("mine/left") {
+        run.fail(format!("reset_all: the scenario did not change tracefs:\n{messed}"));
+    }
+    run.expect_rc("reset_all", 0);
+    let r = records(run, "reset_all", "reset");
+    let [rec] = r.as_slice() else {
+        run.fail(format!("ctl reset --all printed {} reset objects", r.len()))
+    };
+    let removed = rec["removed"].to_string();
+    for what in ["current_tracer = nop", "kprobe_events emptied", "lktrace_99998"] {
+        if !removed.contains(what) {
+            run.fail(format!("ctl reset --all did not report `{what}`: {removed}"));
+        }
+    }
+    run.assert_tracefs_unchanged("reset_all");
+});
 
 on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
     run.expect_rc("ctl_status", 0);

@@ -567,8 +567,16 @@ mod tests {
         (dir, t)
     }
 
+    /// Tests that take the (process-wide) global lock run one at a time.
+    static GLOBAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn global_guard() -> std::sync::MutexGuard<'static, ()> {
+        GLOBAL.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     #[test]
     fn close_restores_globals_and_removes_the_instance() {
+        let _g = global_guard();
         lock::use_test_dir();
         let (_d, t) = fake();
         let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
@@ -584,6 +592,64 @@ mod tests {
         assert_eq!(t.read_value("function_profile_enabled").unwrap(), "0");
         assert_eq!(t.read("set_ftrace_filter").unwrap(), "");
         assert!(!t.exists(scope));
+    }
+
+    #[test]
+    fn a_panic_still_tears_down() {
+        let _g = global_guard();
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let scope = std::sync::Mutex::new(None);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+            *scope.lock().unwrap() = Some(s.scope());
+            s.lock_global("the function profiler").unwrap();
+            s.set_global("function_profile_enabled", "1").unwrap();
+            panic!("a tool bug");
+        }));
+        assert!(r.is_err());
+        let scope = scope.into_inner().unwrap().unwrap();
+        assert!(!t.exists(scope), "instance removed during unwinding");
+        assert_eq!(t.read_value("function_profile_enabled").unwrap(), "0");
+    }
+
+    #[test]
+    fn a_killed_runs_global_changes_are_restored_from_its_journal() {
+        let _g = global_guard();
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+        s.lock_global("the function profiler").unwrap();
+        s.set_global("function_profile_enabled", "1").unwrap();
+        // As if the process died here: no teardown, the journal and instance stay behind (a
+        // dead process's flocks are gone, so release ours).
+        let id = s.id();
+        s.global.take();
+        s.alive.take();
+        std::mem::forget(s);
+        let dead = SessionId {
+            pid: 99_999_999,
+            seq: id.seq,
+        };
+        std::fs::rename(
+            lock::lock_dir().join(journal_name(&id)),
+            lock::lock_dir().join(journal_name(&dead)),
+        )
+        .unwrap();
+        std::fs::rename(
+            t.path(format!("instances/{}", id.instance_name())),
+            t.path(format!("instances/{}", dead.instance_name())),
+        )
+        .unwrap();
+        let removed = reap_dead(&t);
+        assert_eq!(t.read_value("function_profile_enabled").unwrap(), "0");
+        assert!(!t.exists(format!("instances/{}", dead.instance_name())));
+        assert!(
+            removed
+                .iter()
+                .any(|r| r.contains("function_profile_enabled")),
+            "{removed:?}"
+        );
     }
 
     #[test]
