@@ -160,6 +160,13 @@ fn batch(k: Kernel) -> Vm {
             ),
         );
     });
+    // A second Ctrl-C during teardown: still torn down, just with fewer writes.
+    s.scenario("fc_sigint2", |s| {
+        s.run("fc_sigint2", 60, &format!(
+            "rm -f /tmp/k.o /tmp/k.e; lktrace funccount --json 'vfs_*' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             {DD}; kill -INT $K; sleep 0.05; kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+        ));
+    });
     s.scenario("kp_pipe", |s| {
         s.raw("(while :; do dd if=/lkt/payload of=/dev/null bs=1 count=5 2>/dev/null; sleep 0.2; done) & DDLOOP=$!");
         s.run(
@@ -575,6 +582,11 @@ on_kernels!(funccount_ctrl_c: debian => Debian, profiler => Profiler; |run| {
         run.fail(format!("fc_sigint: vfs_read {read:?}, expected >= 100:\n{}", b.stdout));
     }
     run.assert_tracefs_unchanged("fc_sigint");
+});
+
+on_kernels!(funccount_second_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+    run.expect_rc("fc_sigint2", 130);
+    run.assert_tracefs_unchanged("fc_sigint2");
 });
 
 on_kernels!(kprobe_closed_pipe: debian => Debian, profiler => Profiler; |run| {
