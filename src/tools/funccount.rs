@@ -591,12 +591,7 @@ impl Counter for TraceCounter {
         // Our own reads of trace_pipe would be traced as fast as we read them (vfs_read!):
         // keep this process and this thread out.
         if s.features().has(Feature::NotracePid) {
-            let mut pids = vec![std::process::id()];
-            pids.extend(super::current_tid());
-            pids.dedup();
-            for p in pids {
-                s.append_instance("set_ftrace_notrace_pid", &format!("{p}\n"))?;
-            }
+            s.append_instance("set_ftrace_notrace_pid", &super::own_pid_list())?;
         } else {
             sink.emit(Record::notice(
                 NoticeLevel::Warning,

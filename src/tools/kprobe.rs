@@ -162,11 +162,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         .exists(session.instance().rel("set_event_notrace_pid"))
     {
         // Keep our own work (reading /proc for tgids, say) out of the trace.
-        let mut me = vec![std::process::id()];
-        me.extend(super::current_tid());
-        me.dedup();
-        let list: Vec<String> = me.iter().map(u32::to_string).collect();
-        session.append_instance("set_event_notrace_pid", &format!("{}\n", list.join(" ")))?;
+        session.append_instance("set_event_notrace_pid", &super::own_pid_list())?;
     }
     // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
     if session

@@ -67,15 +67,17 @@ pub(crate) fn report_reaped(session: &crate::tracefs::Session, sink: &mut dyn Si
     Ok(())
 }
 
-/// The kernel id of the calling thread (what tracefs pid files take).
-pub(crate) fn current_tid() -> Option<u32> {
+/// This process and the calling thread, as a tracefs pid list (`set_*_notrace_pid` take
+/// kernel task ids: in the agent a run is a thread, not the process).
+pub(crate) fn own_pid_list() -> String {
+    let pid = std::process::id();
     #[cfg(target_os = "linux")]
     {
         // SAFETY: gettid has no preconditions.
-        Some(unsafe { libc::gettid() } as u32)
+        let tid = unsafe { libc::gettid() } as u32;
+        if tid != pid {
+            return format!("{pid} {tid}\n");
+        }
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
+    format!("{pid}\n")
 }

@@ -35,19 +35,22 @@ impl ProbeFile {
 /// A dynamic event as the kernel lists it: `p:GRP/EVENT place args...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
+    /// The file it was listed in: kprobe_events or uprobe_events.
+    pub file: ProbeFile,
     pub definition: String,
     pub group: String,
     pub event: String,
 }
 
 /// Parses the listing of kprobe_events / uprobe_events / dynamic_events.
-pub fn parse_listing(text: &str) -> Vec<Listed> {
+pub fn parse_listing(file: ProbeFile, text: &str) -> Vec<Listed> {
     text.lines()
         .filter_map(|line| {
             let head = line.split_whitespace().next()?;
             let (_, name) = head.split_once(':')?;
             let (group, event) = name.split_once('/')?;
             Some(Listed {
+                file,
                 definition: line.to_string(),
                 group: group.to_string(),
                 event: event.to_string(),
@@ -61,7 +64,7 @@ pub fn list_all(t: &Tracefs) -> Vec<Listed> {
     let mut out = Vec::new();
     for f in [ProbeFile::Kprobe, ProbeFile::Uprobe] {
         if let Ok(text) = t.read(f.rel()) {
-            out.extend(parse_listing(&text));
+            out.extend(parse_listing(f, &text));
         }
     }
     out
@@ -132,14 +135,15 @@ mod tests {
     #[test]
     fn listing_from_a_real_kernel() {
         let text = include_str!("../../tests/fixtures/debian/kprobe_events.txt");
-        let l = parse_listing(text);
+        let l = parse_listing(ProbeFile::Kprobe, text);
         assert_eq!(l.len(), 3);
         assert_eq!(l[1].group, "lkt_cap");
         assert_eq!(l[1].event, "openret");
         assert!(l[1].definition.starts_with("r10:"));
-        let u = parse_listing(include_str!(
-            "../../tests/fixtures/debian/uprobe_events.txt"
-        ));
+        let u = parse_listing(
+            ProbeFile::Uprobe,
+            include_str!("../../tests/fixtures/debian/uprobe_events.txt"),
+        );
         assert_eq!(u[0].event, "up");
     }
 }

@@ -508,6 +508,8 @@ pub fn owned(t: &Tracefs) -> Vec<(SessionId, Liveness)> {
 /// Returns a line per thing removed.
 pub fn reap_dead(t: &Tracefs) -> Vec<String> {
     let mut removed = Vec::new();
+    // Listed once: removing one dead group does not change what another group has.
+    let listed = dynamic_events::list_all(t);
     for (id, live) in owned(t) {
         if live == Liveness::Alive || id.pid == std::process::id() {
             continue;
@@ -518,30 +520,22 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
             removed.push(format!("instance {}", id.instance_name()));
         }
         let group = id.group_name();
-        let listed = dynamic_events::list_all(t);
-        for (file, uprobe) in [(ProbeFile::Kprobe, false), (ProbeFile::Uprobe, true)] {
+        for file in [ProbeFile::Kprobe, ProbeFile::Uprobe] {
             let n = listed
                 .iter()
-                .filter(|l| l.group == group)
-                .filter(|l| is_uprobe_listing(&l.definition) == uprobe)
+                .filter(|l| l.group == group && l.file == file)
                 .count();
             if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
-                removed.push(format!(
-                    "{n} {} of group {group}",
-                    if uprobe { "uprobes" } else { "kprobes" }
-                ));
+                let kind = match file {
+                    ProbeFile::Kprobe => "kprobes",
+                    ProbeFile::Uprobe => "uprobes",
+                };
+                removed.push(format!("{n} {kind} of group {group}"));
             }
         }
         lock::remove_abandoned(&id.lock_name());
     }
     removed
-}
-
-/// A uprobe listing's place is `PATH:OFFSET`: the second word contains '/' and ':'.
-fn is_uprobe_listing(def: &str) -> bool {
-    def.split_whitespace()
-        .nth(1)
-        .is_some_and(|place| place.starts_with('/') && place.contains(':'))
 }
 
 #[cfg(test)]
