@@ -141,8 +141,24 @@ pub struct Status {
     pub enabled_events: Vec<String>,
     pub dynamic_events: Vec<DynamicEventStatus>,
     pub instances: Vec<InstanceStatus>,
+    /// The top-level ring buffer; `None` when its size files are unreadable.
+    pub buffer: Option<BufferStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+}
+
+/// The top-level ring buffer's memory (`buffer_size_kb`, `buffer_total_size_kb`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BufferStatus {
+    /// KiB per CPU it holds now.
+    pub per_cpu_kb: u64,
+    /// KiB over all CPUs; `None` where the kernel has no `buffer_total_size_kb` or CPUs differ.
+    pub total_kb: Option<u64>,
+    /// Whether the kernel has grown it to its real size. Up to Linux 6.5 the first event
+    /// enabled anywhere, even in an instance, does that once and for all.
+    pub expanded: bool,
+    /// Not expanded yet: the KiB per CPU it will grow to.
+    pub expands_to_kb: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

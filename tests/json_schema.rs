@@ -6,8 +6,8 @@ mod json_schema;
 
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
-    Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
-    InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
+    BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields,
+    Format, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -150,6 +150,7 @@ fn samples() -> Vec<Record> {
                     owner: o.clone(),
                 })
                 .collect(),
+            buffer: None,
             host: None,
         }),
         Record::Status(Status {
@@ -161,6 +162,12 @@ fn samples() -> Vec<Record> {
             enabled_events: vec![],
             dynamic_events: vec![],
             instances: vec![],
+            buffer: Some(BufferStatus {
+                per_cpu_kb: 7,
+                total_kb: Some(14),
+                expanded: false,
+                expands_to_kb: Some(1408),
+            }),
             host: None,
         }),
         Record::Check(Check {

@@ -1,5 +1,6 @@
-//! The remote mode on a real kernel: `lktrace agent` runs inside a QEMU guest (Debian's cloud
-//! kernel 6.1), the client runs here on the host and reaches it through qemu's UDP hostfwd.
+//! The remote mode on real kernels: `lktrace agent` runs inside a QEMU guest (each of the three
+//! test kernels: Debian 12's 6.1, Debian 13's 6.12, the 6.1 profiler kernel), the client runs
+//! here on the host and reaches it through qemu's UDP hostfwd.
 //! funccount and kprobe run remotely while the guest runs a known workload; the results are
 //! checked, and tracefs in the guest is the same after the agent stopped as before it started.
 //!
@@ -74,7 +75,23 @@ fn client_commands(port: u16, key: &std::path::Path) -> Vec<ClientRun> {
 
 #[test]
 #[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
-fn agent_in_guest_serves_funccount_and_kprobe_to_the_host() {
+fn agent_in_guest_serves_the_host_debian12() {
+    agent_in_guest_serves_funccount_and_kprobe_to_the_host(Kernel::Debian12);
+}
+
+#[test]
+#[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
+fn agent_in_guest_serves_the_host_debian13() {
+    agent_in_guest_serves_funccount_and_kprobe_to_the_host(Kernel::Debian13);
+}
+
+#[test]
+#[ignore = "boots real kernels in QEMU; run with --include-ignored after tests/vm/setup.sh"]
+fn agent_in_guest_serves_the_host_profiler() {
+    agent_in_guest_serves_funccount_and_kprobe_to_the_host(Kernel::Profiler);
+}
+
+fn agent_in_guest_serves_funccount_and_kprobe_to_the_host(kernel: Kernel) {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("agent.key");
     let kg = Command::new(env!("CARGO_BIN_EXE_lktrace"))
@@ -110,7 +127,7 @@ fn agent_in_guest_serves_funccount_and_kprobe_to_the_host() {
 
     let results: Arc<Mutex<Option<std::thread::JoinHandle<Vec<ClientRun>>>>> =
         Arc::new(Mutex::new(None));
-    let mut v = Vm::new(Kernel::Debian, "debian-remote", s);
+    let mut v = Vm::new(kernel, &format!("{}-remote", kernel.name()), s);
     v.net = true;
     v.files
         .push(("/lkt/agent.key".into(), std::fs::read(&key).unwrap()));
@@ -153,14 +170,22 @@ fn agent_in_guest_serves_funccount_and_kprobe_to_the_host() {
             .collect()
     };
 
+    // The guest's `uname -r`, as /init printed it in its BOOTED marker.
+    let release = run
+        .console
+        .log
+        .lines()
+        .find_map(|l| l.split(" kernel=").nth(1)?.split("=====").next())
+        .unwrap_or_else(|| run.fail("no kernel= in the BOOTED marker"))
+        .to_string();
     let ping = json(get("ping"));
-    if !ping.iter().any(|p| {
-        p["type"] == "ping"
-            && p["kernel_release"]
-                .as_str()
-                .is_some_and(|k| k.contains("cloud-amd64"))
-    }) {
-        run.fail(format!("ping did not report the guest's kernel: {ping:?}"));
+    if !ping
+        .iter()
+        .any(|p| p["type"] == "ping" && p["kernel_release"] == release.as_str())
+    {
+        run.fail(format!(
+            "ping did not report the guest's kernel {release}: {ping:?}"
+        ));
     }
 
     let fc = json(get("funccount"));
@@ -170,10 +195,17 @@ fn agent_in_guest_serves_funccount_and_kprobe_to_the_host() {
             "remote funccount: expected one counts record: {fc:?}"
         ))
     };
-    assert_eq!(
-        c["backend"], "kprobe_profile",
-        "Debian has no profiler: kprobe_profile"
-    );
+    let backend = if kernel.has_profiler() {
+        "profiler"
+    } else {
+        "kprobe_profile"
+    };
+    if c["backend"] != backend {
+        run.fail(format!(
+            "remote funccount: backend {} (expected {backend}): {c}",
+            c["backend"]
+        ));
+    }
     let read = c["counts"]
         .as_array()
         .unwrap()

@@ -1,12 +1,13 @@
-//! lktrace against real kernels: Debian's cloud kernel and the 6.1 profiler kernel, each booted
-//! once in QEMU (both at the same time) with every scenario below in one guest script. Each test
+//! lktrace against real kernels: Debian 12's cloud kernel (6.1), Debian 13's (6.12) and the 6.1
+//! profiler kernel, each booted once in QEMU (all at the same time) with every scenario below in
+//! one guest script. Each test
 //! then checks its scenario's blocks: numbers parsed from lktrace's `--json` output, and tracefs
 //! unchanged by the scenario.
 //!
 //! Ignored by default (they boot VMs); run with
 //! `sudo tests/vm/setup.sh && cargo test --release -- --include-ignored`.
-//! A test name filter (`-- --include-ignored debian`) boots only that kernel; the console logs and
-//! timings land in `target/vm/runs/<kernel>/`.
+//! A test name filter (`-- --include-ignored debian12`, `debian13`, `profiler`) boots only that
+//! kernel; the console logs and timings land in `target/vm/runs/<kernel>/`.
 
 #[path = "support/json_schema.rs"]
 mod json_schema;
@@ -60,6 +61,7 @@ fn batch(k: Kernel) -> Vm {
 
     s.scenario("ctl_status", |s| {
         s.run("ctl_status", 60, "lktrace ctl status --json");
+        s.run("ctl_status_text", 60, "lktrace ctl status");
     });
     s.scenario("ctl_check", |s| {
         s.run("ctl_check", 60, "lktrace ctl check --json");
@@ -119,12 +121,15 @@ fn batch(k: Kernel) -> Vm {
 
     let workload = format!("await_tracing; {DD}; sleep 1; {DD}");
     let mut fc = vec![("fc_auto", "lktrace funccount --json -d 6 'vfs_*'")];
-    if k == Kernel::Profiler {
-        fc.push((
-            "fc_kprobe_profile",
-            "funccount --json --backend kprobe-profile -d 6 'vfs_*'",
-        ));
-    }
+    // Forced, on every kernel: where the profiler is missing, its clear refusal is the check.
+    fc.push((
+        "fc_profiler",
+        "funccount --json --backend profiler -d 6 'vfs_*'",
+    ));
+    fc.push((
+        "fc_kprobe_profile",
+        "funccount --json --backend kprobe-profile -d 6 'vfs_*'",
+    ));
     fc.push(("fc_hist", "funccount --json --backend hist -d 6 'vfs_*'"));
     fc.push((
         "fc_function_trace",
@@ -224,17 +229,22 @@ fn batch(k: Kernel) -> Vm {
     v
 }
 
-/// The boot of kernel `k`, shared by every test; both kernels start on first use.
+/// The boot of kernel `k`, shared by every test; the kernels start on first use.
 fn suite(k: Kernel) -> &'static Run {
-    // One boot per kernel, started by the first test that needs it: a name filter
-    // (`cargo test -- --include-ignored debian`) boots only that kernel, and without one both
-    // boot at the same time on their own test threads.
-    static BOOTS: [OnceLock<Pending<Outcome>>; 2] = [OnceLock::new(), OnceLock::new()];
-    let i = Kernel::ALL.iter().position(|x| *x == k).unwrap_or(0);
-    BOOTS[i]
-        .get_or_init(|| vm::spawn_boot(move || batch(k)))
-        .get()
-        .run()
+    // One boot per kernel. Without a name filter all three boot at once, side by side; a filter
+    // naming kernels (`debian12`, `debian13`, `profiler`, `debian`) boots only those, and any
+    // other filter boots a kernel when one of its selected tests first needs it.
+    static BOOTS: [OnceLock<Pending<Outcome>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static EAGER: std::sync::Once = std::sync::Once::new();
+    let boot = |k: Kernel| BOOTS[k.index()].get_or_init(|| vm::spawn_boot(move || batch(k)));
+    // Two test threads would otherwise boot two kernels and leave the third for later.
+    EAGER.call_once(|| {
+        for k in Kernel::ALL.into_iter().filter(|k| k.selected_by_filter()) {
+            boot(k);
+        }
+    });
+    boot(k).get().run()
 }
 
 macro_rules! on_kernels {
@@ -409,7 +419,7 @@ fn harness_self_test() {
             }
         }
         let has_profiler = snap.contains("--- function_profile_enabled");
-        if has_profiler != (k == Kernel::Profiler) {
+        if has_profiler != k.has_profiler() {
             run.fail(format!("function_profile_enabled present: {has_profiler}"));
         }
         eprintln!("{}", run.timings.describe(k));
@@ -423,24 +433,41 @@ fn harness_self_test() {
 // ---------------------------------------------------------------------------------------------
 // funccount
 
-on_kernels!(funccount_vfs_auto: debian => Debian, profiler => Profiler; |run| {
-    let expected = if run.kernel == Kernel::Profiler { "profiler" } else { "kprobe_profile" };
+on_kernels!(funccount_vfs_auto: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let expected = if run.kernel.has_profiler() { "profiler" } else { "kprobe_profile" };
     check_funccount(run, "fc_auto", expected);
 });
 
-on_kernels!(funccount_vfs_hist: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(funccount_vfs_hist: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     check_funccount(run, "fc_hist", "hist");
 });
 
-on_kernels!(funccount_vfs_kprobe_profile: profiler => Profiler; |run| {
+on_kernels!(funccount_vfs_kprobe_profile: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     check_funccount(run, "fc_kprobe_profile", "kprobe_profile");
 });
 
-on_kernels!(funccount_vfs_function_trace: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(funccount_forced_profiler: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    if run.kernel.has_profiler() {
+        check_funccount(run, "fc_profiler", "profiler");
+        return;
+    }
+    // No fallback when the user asked for this backend: one clear line, exit 1, nothing left.
+    let b = run.expect_rc("fc_profiler", 1);
+    let first = b.stderr.lines().next().unwrap_or("");
+    if !first.starts_with("lktrace: error:") || !b.stderr.contains("CONFIG_FUNCTION_PROFILER") {
+        run.fail(format!("fc_profiler: expected an error naming CONFIG_FUNCTION_PROFILER:\n{}", b.stderr));
+    }
+    if !records(run, "fc_profiler", "counts").is_empty() {
+        run.fail("fc_profiler: counts printed although the backend is missing");
+    }
+    run.assert_tracefs_unchanged("fc_profiler");
+});
+
+on_kernels!(funccount_vfs_function_trace: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     check_funccount(run, "fc_function_trace", "function_trace");
 });
 
-on_kernels!(funccount_interval: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(funccount_interval: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("fc_interval", 0);
     let n = records(run, "fc_interval", "counts").len();
     if n < 2 {
@@ -452,7 +479,7 @@ on_kernels!(funccount_interval: debian => Debian, profiler => Profiler; |run| {
 // ---------------------------------------------------------------------------------------------
 // kprobe
 
-on_kernels!(kprobe_entry_string: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_entry_string: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let ev = events(run, "kp_entry");
     for e in &ev {
         if e["event"] != "myopen" {
@@ -469,7 +496,7 @@ on_kernels!(kprobe_entry_string: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_entry");
 });
 
-on_kernels!(kprobe_return: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_return: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let ev = events(run, "kp_return");
     for e in &ev {
         if e["event"] != "do_sys_openat2" || e["fields"].get("ret").is_none() {
@@ -479,7 +506,7 @@ on_kernels!(kprobe_return: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_return");
 });
 
-on_kernels!(kprobe_pid_filter: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_pid_filter: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let pid: u64 = match run.block("kp_pid.loop").stdout.trim().parse() {
         Ok(p) => p,
         Err(_) => run.fail("no loop pid"),
@@ -494,7 +521,7 @@ on_kernels!(kprobe_pid_filter: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_pid");
 });
 
-on_kernels!(kprobe_stacks: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_stacks: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("kp_stack", 0);
     let stacks = records(run, "kp_stack", "stack");
     let hit = stacks
@@ -506,7 +533,7 @@ on_kernels!(kprobe_stacks: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_stack");
 });
 
-on_kernels!(kprobe_bad_definition: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_bad_definition: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     // lktrace checks the grammar before the kernel sees it (TRACEFS.md section 1): the
     // message names the bad variable and the caret sits under it. What only the kernel can
     // judge is `kprobe_kernel_refusal` below, with the kernel's own error_log text.
@@ -527,7 +554,7 @@ on_kernels!(kprobe_bad_definition: debian => Debian, profiler => Profiler; |run|
     run.assert_tracefs_unchanged("kp_bad");
 });
 
-on_kernels!(kprobe_kernel_refusal: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_kernel_refusal: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let b = run.expect_rc("kp_bad_kernel", 1);
     if !b.stderr.contains("Invalid probed address or symbol") {
         run.fail(format!("kp_bad_kernel: stderr lacks the kernel's error_log message:\n{}", b.stderr));
@@ -538,7 +565,7 @@ on_kernels!(kprobe_kernel_refusal: debian => Debian, profiler => Profiler; |run|
     run.assert_tracefs_unchanged("kp_bad");
 });
 
-on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_view_format: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let b = run.expect_rc("kp_format", 0);
     if !b.stdout.contains("field:") || !b.stdout.contains("filename") {
         run.fail(format!("kp_format: -v printed no format:\n{}", b.stdout));
@@ -553,7 +580,7 @@ on_kernels!(kprobe_view_format: debian => Debian, profiler => Profiler; |run| {
 // ---------------------------------------------------------------------------------------------
 // Ending a run: Ctrl-C, a closed pipe, SIGKILL
 
-on_kernels!(kprobe_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let b = run.expect_rc("kp_sigint", 130);
     let ev = records(run, "kp_sigint", "event");
     // dd's reads; a short-lived task's name may be `<...>` (the kernel caches names at the
@@ -568,7 +595,7 @@ on_kernels!(kprobe_ctrl_c: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_sigint");
 });
 
-on_kernels!(funccount_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(funccount_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let b = run.expect_rc("fc_sigint", 130);
     let c = records(run, "fc_sigint", "counts");
     let [last] = c.as_slice() else {
@@ -584,12 +611,12 @@ on_kernels!(funccount_ctrl_c: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("fc_sigint");
 });
 
-on_kernels!(funccount_second_ctrl_c: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(funccount_second_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("fc_sigint2", 130);
     run.assert_tracefs_unchanged("fc_sigint2");
 });
 
-on_kernels!(kprobe_closed_pipe: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(kprobe_closed_pipe: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let b = run.expect_rc("kp_pipe", 0);
     let lines: Vec<&str> = b.stdout.lines().collect();
     if lines.len() != 4 || !lines[..3].iter().all(|l| l.contains(": vfs_read: (vfs_read+")) {
@@ -604,7 +631,7 @@ on_kernels!(kprobe_closed_pipe: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("kp_pipe");
 });
 
-on_kernels!(sigkill_leftovers_reaped_by_next_run: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(sigkill_leftovers_reaped_by_next_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let k = run.expect_rc("reap_kill", 0);
     let mut lines = k.stdout.lines();
     let pid = lines.next().unwrap_or("").trim().to_string();
@@ -624,7 +651,7 @@ on_kernels!(sigkill_leftovers_reaped_by_next_run: debian => Debian, profiler => 
 // ---------------------------------------------------------------------------------------------
 // ctl
 
-on_kernels!(ctl_reset_all: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(ctl_reset_all: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     // The mess was real: tracer, filter, a foreign probe enabled, an lktrace instance.
     let messed = &run.block("reset_all.messed").stdout;
     if messed == &run.block("reset_all.before").stdout || !messed.contains("mine/left") {
@@ -644,21 +671,38 @@ on_kernels!(ctl_reset_all: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("reset_all");
 });
 
-on_kernels!(ctl_status: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(ctl_status: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("ctl_status", 0);
     let recs = records(run, "ctl_status", "status");
     let [st] = recs.as_slice() else {
         run.fail(format!("ctl status --json printed {} status objects, expected 1", recs.len()))
     };
     let profiler = &st["function_profile_enabled"];
-    let want_profiler = if run.kernel == Kernel::Profiler { Value::Bool(false) } else { Value::Null };
+    let want_profiler = if run.kernel.has_profiler() { Value::Bool(false) } else { Value::Null };
     if st["current_tracer"] != "nop" || st["tracing_on"] != true || *profiler != want_profiler {
         run.fail(format!("unexpected status of a fresh kernel: {st}"));
+    }
+    // The top-level buffer's memory, and whether it is expanded, as the kernel's files say.
+    let snap = &run.block("ctl_status.before").stdout;
+    let file = snap
+        .split("--- buffer_size_kb\n")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| run.fail(format!("the snapshot has no buffer_size_kb:\n{snap}")));
+    let expanded = !file.contains("(expanded:");
+    let b = &st["buffer"];
+    let per_cpu = file.split_whitespace().next().and_then(|n| n.parse::<u64>().ok());
+    if b["expanded"] != expanded || b["per_cpu_kb"].as_u64() != per_cpu || !b["total_kb"].is_u64() {
+        run.fail(format!("status buffer {b} does not match buffer_size_kb {file:?}"));
+    }
+    let out = &run.expect_rc("ctl_status_text", 0).stdout;
+    if !out.lines().any(|l| l.starts_with("top-level buffer:") && l.contains("KiB per CPU")) {
+        run.fail(format!("ctl status shows no top-level buffer line:\n{out}"));
     }
     run.assert_tracefs_unchanged("ctl_status");
 });
 
-on_kernels!(ctl_check: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(ctl_check: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("ctl_check", 0);
     let recs = records(run, "ctl_check", "check");
     let [check] = recs.as_slice() else { run.fail(format!("expected one check object, got {}", recs.len())) };
@@ -671,7 +715,7 @@ on_kernels!(ctl_check: debian => Debian, profiler => Profiler; |run| {
     };
     match run.kernel {
         Kernel::Profiler if prof["ok"] != true => run.fail(format!("function profiler not ok: {prof}")),
-        Kernel::Debian if prof["ok"] != false || !prof.to_string().contains("CONFIG_FUNCTION_PROFILER") => {
+        Kernel::Debian12 | Kernel::Debian13 if prof["ok"] != false || !prof.to_string().contains("CONFIG_FUNCTION_PROFILER") => {
             run.fail(format!("function profiler should be not ok, naming CONFIG_FUNCTION_PROFILER: {prof}"))
         }
         _ => {}
@@ -679,7 +723,7 @@ on_kernels!(ctl_check: debian => Debian, profiler => Profiler; |run| {
     run.assert_tracefs_unchanged("ctl_check");
 });
 
-on_kernels!(ctl_reset_stale: debian => Debian, profiler => Profiler; |run| {
+on_kernels!(ctl_reset_stale: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     let planted = &run.block("ctl_reset.planted").stdout;
     if !planted.contains("lkt_99999/x") || !planted.contains("lktrace_99999") || !planted.contains("mine/keep") {
         run.fail(format!("planting the dead run's leftovers failed:\n{planted}"));
@@ -754,6 +798,54 @@ fn modules_load_after_their_dependencies() {
     let pos = |m: &str| order.iter().position(|x| x == m).unwrap();
     assert!(pos("virtio_ring") < pos("virtio") && pos("virtio") < pos("virtio_net"));
     assert!(pos("failover") < pos("net_failover") && pos("net_failover") < pos("virtio_net"));
+}
+
+#[test]
+fn builtin_modules_need_no_insmod() {
+    // Debian 13's modules.builtin lines.
+    let list = "kernel/drivers/virtio/virtio.ko\nkernel/drivers/virtio/virtio_pci.ko\n\
+                kernel/drivers/virtio/virtio_pci_modern_dev.ko\nkernel/fs/fuse/virtio-fs.ko\n";
+    assert_eq!(
+        vm::builtin_modules(list),
+        ["virtio", "virtio_pci", "virtio_pci_modern_dev", "virtio_fs"]
+    );
+}
+
+#[test]
+fn buffer_expansion_is_the_only_accepted_difference() {
+    let snap = |v: &str| format!("--- current_tracer\nnop\n--- buffer_size_kb\n{v}\n");
+    assert_eq!(
+        vm::snapshot_diff(&snap("7 (expanded: 1408)"), &snap("1410")),
+        ""
+    );
+    // Real values from Debian 12 and 13 with 2 CPUs.
+    let both = |one: &str, all: &str| {
+        format!("--- buffer_size_kb\n{one}\n--- buffer_total_size_kb\n{all}\n")
+    };
+    assert_eq!(
+        vm::snapshot_diff(
+            &both("7 (expanded: 1408)", "14 (expanded: 2816)"),
+            &both("1410", "2820")
+        ),
+        ""
+    );
+    assert!(vm::snapshot_diff(
+        &both("7 (expanded: 1408)", "14 (expanded: 2816)"),
+        &both("1410", "2822")
+    )
+    .contains("buffer_total_size_kb"));
+    // The total alone cannot take the step: the per-CPU size must have taken it too.
+    assert!(
+        vm::snapshot_diff(&both("1410", "14 (expanded: 2816)"), &both("1410", "2820"))
+            .contains("buffer_total_size_kb")
+    );
+    assert!(
+        vm::snapshot_diff(&snap("1410"), &snap("7 (expanded: 1408)")).contains("buffer_size_kb")
+    );
+    assert!(
+        vm::snapshot_diff(&snap("7 (expanded: 1408)"), &snap("2048")).contains("buffer_size_kb")
+    );
+    assert!(vm::snapshot_diff(&snap("1410"), &snap("1411")).contains("buffer_size_kb"));
 }
 
 #[test]

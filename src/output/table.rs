@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets::NOTHING, CellAlignment, ContentArrangement, Table};
 
-use crate::record::{Check, CheckItem, Counts, Owner, Ping, Reset, Status};
+use crate::record::{BufferStatus, Check, CheckItem, Counts, Owner, Ping, Reset, Status};
 
 /// Spaces between columns.
 const GAP: u16 = 2;
@@ -168,6 +168,7 @@ pub fn status(s: &Status, multi_host: bool) -> String {
             ("function filter", filter),
             ("function profiler", profiler.to_string()),
             ("enabled events", events),
+            ("top-level buffer", buffer_text(s.buffer.as_ref())),
         ],
     );
     out.push('\n');
@@ -195,6 +196,27 @@ pub fn status(s: &Status, multi_host: bool) -> String {
         out.push_str(&text(&t));
     }
     out
+}
+
+/// `1410 KiB per CPU, 2820 KiB in all` or, before the kernel grew it, what it will grow to.
+fn buffer_text(b: Option<&BufferStatus>) -> String {
+    let Some(b) = b else {
+        return "unreadable".into();
+    };
+    let mut s = format!("{} KiB per CPU", b.per_cpu_kb);
+    if let Some(t) = b.total_kb {
+        let _ = write!(s, ", {t} KiB in all");
+    }
+    match b.expands_to_kb {
+        Some(n) if !b.expanded => {
+            let _ = write!(
+                s,
+                " (not expanded: grows to {n} KiB per CPU once anything is traced)"
+            );
+        }
+        _ => s.push_str(" (expanded)"),
+    }
+    s
 }
 
 fn check_items(title: &str, items: &[CheckItem]) -> String {
@@ -354,6 +376,12 @@ a_rather_long_function_name_that_must_not_wrap_ever  12345
                 current_tracer: "function".into(),
                 owner: Owner::Live { pid: 7 },
             }],
+            buffer: Some(BufferStatus {
+                per_cpu_kb: 7,
+                total_kb: Some(14),
+                expanded: false,
+                expands_to_kb: Some(1408),
+            }),
             host: None,
         };
         assert_eq!(
@@ -365,6 +393,7 @@ tracing on:         yes
 function filter:    all functions
 function profiler:  not in this kernel
 enabled events:     sched:sched_switch
+top-level buffer:   7 KiB per CPU, 14 KiB in all (not expanded: grows to 1408 KiB per CPU once anything is traced)
 
 DEFINITION                    OWNER
 p:lkt_42/open do_sys_openat2  dead lktrace pid 42 (ctl reset removes it)
@@ -377,11 +406,20 @@ lktrace_7  function  live lktrace pid 7
         let empty = Status {
             dynamic_events: vec![],
             instances: vec![],
+            buffer: Some(BufferStatus {
+                per_cpu_kb: 1410,
+                total_kb: Some(2820),
+                expanded: true,
+                expands_to_kb: None,
+            }),
             host: Some("pi".into()),
             ..s
         };
         let out = status(&empty, true);
         assert!(out.starts_with("[pi]\ntracefs:"));
+        assert!(
+            out.contains("\ntop-level buffer:   1410 KiB per CPU, 2820 KiB in all (expanded)\n")
+        );
         assert!(out.ends_with("\ndynamic events: none\n\ninstances: none\n"));
     }
 

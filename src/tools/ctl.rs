@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::RunEnv;
 use crate::record::{
-    Check, CheckItem, DynamicEventStatus, InstanceStatus, Owner, Record, Reset, Sink, Status,
+    BufferStatus, Check, CheckItem, DynamicEventStatus, InstanceStatus, Owner, Record, Reset, Sink,
+    Status,
 };
 use crate::tracefs::features::{Feature, Features};
 use crate::tracefs::stale::{Liveness, SessionId, INSTANCE_PREFIX};
 use crate::tracefs::{
-    dynamic_events, events, ftrace_filter, session, sys, Error as TfError, Tracefs,
+    buffer, dynamic_events, events, ftrace_filter, session, sys, Error as TfError, Tracefs,
 };
 use crate::{Error, Result};
 
@@ -108,6 +109,12 @@ pub fn status(t: &Tracefs) -> Result<Status> {
         enabled_events,
         dynamic_events,
         instances,
+        buffer: buffer::top(t).ok().flatten().map(|b| BufferStatus {
+            per_cpu_kb: b.per_cpu.kb,
+            total_kb: b.total.map(|t| t.kb),
+            expanded: b.per_cpu.is_expanded(),
+            expands_to_kb: b.per_cpu.expands_to,
+        }),
         host: None,
     })
 }

@@ -8,6 +8,7 @@
 //! `echo x >>`). Opening `kprobe_events` with O_TRUNC deletes every probe on the system, so the
 //! list files are only ever reached through `append`.
 
+pub mod buffer;
 pub mod dynamic_events;
 pub mod error;
 pub mod error_log;

@@ -183,8 +183,21 @@ pub struct Status {
     pub enabled_events: Vec<String>,
     pub dynamic_events: Vec<DynamicEvent>,
     pub instances: Vec<Instance>,
+    #[serde(deserialize_with = "nullable")]
+    pub buffer: Option<Buffer>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Buffer {
+    pub per_cpu_kb: u64,
+    #[serde(deserialize_with = "nullable")]
+    pub total_kb: Option<u64>,
+    pub expanded: bool,
+    #[serde(deserialize_with = "nullable")]
+    pub expands_to_kb: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

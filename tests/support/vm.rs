@@ -6,7 +6,8 @@
 //! /work/shared/VM.md (and `tests/vm/setup.sh`) for the recipe this follows.
 //!
 //! Layout under `target/vm/` (gitignored):
-//! - `debian-kernel/`  Debian's cloud kernel package, extracted by `tests/vm/setup.sh`
+//! - `debian12/`, `debian13/`  Debian's cloud kernel packages, extracted by `tests/vm/setup.sh`
+//! - `profiler/`       the function-profiler kernel (copied from ../shared or built)
 //! - `static/`         the static lktrace build (its own cargo target dir)
 //! - `runs/<name>/`    one initramfs tree, its `initrd.gz`, the console log and timings per boot
 
@@ -47,9 +48,18 @@ const SNAPSHOT_FILES: &[&str] = &[
     "options/event-fork",
     "options/function-fork",
     "options/record-tgid",
+    "options/record-cmd",
     "options/func_stack_trace",
     "options/sym-offset",
+    // Up to 6.5 the first event enabled anywhere expands these once and for all:
+    // `assert_tracefs_unchanged` accepts exactly that step (docs/kernel-notes.md).
+    "buffer_size_kb",
+    "buffer_total_size_kb",
 ];
+
+/// Bytes of event data in one ring-buffer page on x86-64 (4096 less the 16-byte page header):
+/// the unit the kernel rounds an expanded buffer up to.
+const RING_PAGE_DATA: u64 = 4080;
 
 /// Virtio-net for Debian's modular kernel (VM.md); loaded in dependency order.
 const NET_MODULES: &[&str] = &[
@@ -77,29 +87,44 @@ pub fn vm_dir() -> PathBuf {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kernel {
-    /// Debian's cloud kernel: kprobes, uprobes, function tracers, hist; no function profiler;
-    /// virtio-net as modules.
-    Debian,
-    /// The 6.1 kernel in ../shared/kernels with CONFIG_FUNCTION_PROFILER, virtio-net built in.
+    /// Debian 12's cloud kernel (6.1): kprobes, uprobes, function tracers, hist; no function
+    /// profiler; virtio-net as modules.
+    Debian12,
+    /// Debian 13's cloud kernel (6.12): also fprobe events, BTF argument names, function_graph
+    /// return values; virtio and virtio_pci built in, virtio_net a compressed module.
+    Debian13,
+    /// The 6.1 kernel with CONFIG_FUNCTION_PROFILER, virtio-net built in (no modules).
     Profiler,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 2] = [Kernel::Debian, Kernel::Profiler];
+    pub const ALL: [Kernel; 3] = [Kernel::Debian12, Kernel::Debian13, Kernel::Profiler];
 
+    /// Also the test-name filter that boots only this kernel.
     pub fn name(self) -> &'static str {
         match self {
-            Kernel::Debian => "debian",
+            Kernel::Debian12 => "debian12",
+            Kernel::Debian13 => "debian13",
             Kernel::Profiler => "profiler",
         }
     }
 
+    /// Its place in [`Kernel::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether this kernel has the function profiler (only the profiler kernel does).
+    pub fn has_profiler(self) -> bool {
+        self == Kernel::Profiler
+    }
+
     /// The kernel image, or why it is not there.
     pub fn image(self) -> Result<PathBuf, String> {
+        let setup = "run `tests/vm/setup.sh` (as root) first: it fetches or builds every kernel";
         match self {
-            Kernel::Debian => {
-                let dir = debian_dir();
-                let boot = dir.join("boot");
+            Kernel::Debian12 | Kernel::Debian13 => {
+                let boot = self.package_dir().join("boot");
                 let found = std::fs::read_dir(&boot).ok().and_then(|rd| {
                     rd.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
                         p.file_name()
@@ -108,22 +133,20 @@ impl Kernel {
                     })
                 });
                 found.ok_or_else(|| {
-                    format!(
-                        "no Debian kernel in {} (run `sudo tests/vm/setup.sh` first)",
-                        boot.display()
-                    )
+                    format!("no {} kernel in {} ({setup})", self.name(), boot.display())
                 })
             }
             Kernel::Profiler => {
                 let p = std::env::var_os("LKTRACE_VM_PROFILER_KERNEL")
                     .map(PathBuf::from)
-                    .unwrap_or_else(|| repo().join("../shared/kernels/bzImage-6.1-profiler"));
+                    .unwrap_or_else(|| vm_dir().join("profiler/bzImage-6.1-profiler"));
                 if p.is_file() {
                     Ok(p)
                 } else {
                     Err(format!(
-                        "no profiler kernel at {} (CI has ../shared beside the clone; \
-                         ../shared/kernels/build-kernel.sh builds it; or set LKTRACE_VM_PROFILER_KERNEL)",
+                        "no profiler kernel at {} ({setup}: it copies ../shared/kernels' image \
+                         or builds one with tests/vm/build-profiler-kernel.sh; or set \
+                         LKTRACE_VM_PROFILER_KERNEL)",
                         p.display()
                     ))
                 }
@@ -131,26 +154,55 @@ impl Kernel {
         }
     }
 
-    /// Where this kernel's `.ko` files are (`lib/modules/<ver>/kernel`), if it has modules.
+    /// Whether the test binary's name filters (the free arguments of `cargo test -- FILTER`)
+    /// clearly ask for this kernel: no filter, or one naming it (`debian` names both Debian
+    /// kernels). Such kernels boot at once, side by side, instead of when a test thread first
+    /// gets to one of their tests.
+    pub fn selected_by_filter(self) -> bool {
+        const TAKES_VALUE: &[&str] = &[
+            "--skip",
+            "--test-threads",
+            "--format",
+            "--color",
+            "--logfile",
+            "-Z",
+            "--report-time",
+        ];
+        let mut filters = Vec::new();
+        let mut args = std::env::args().skip(1);
+        while let Some(a) = args.next() {
+            if TAKES_VALUE.contains(&a.as_str()) {
+                args.next();
+            } else if !a.starts_with('-') {
+                filters.push(a);
+            }
+        }
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| self.name().contains(f.as_str()) || f.contains(self.name()))
+    }
+
+    /// Where tests/vm/setup.sh extracted this kernel's package.
+    fn package_dir(self) -> PathBuf {
+        vm_dir().join(self.name())
+    }
+
+    /// `lib/modules/<ver>` of a modular kernel (`usr/lib/modules/<ver>` on Debian 13).
     fn modules_dir(self) -> Option<PathBuf> {
-        match self {
-            Kernel::Profiler => None,
-            Kernel::Debian => {
-                let base = debian_dir().join("lib/modules");
-                let ver = std::fs::read_dir(&base)
+        if self == Kernel::Profiler {
+            return None;
+        }
+        ["lib/modules", "usr/lib/modules"]
+            .into_iter()
+            .find_map(|base| {
+                let ver = std::fs::read_dir(self.package_dir().join(base))
                     .ok()?
                     .filter_map(|e| e.ok())
                     .next()?;
-                Some(ver.path().join("kernel"))
-            }
-        }
+                Some(ver.path())
+            })
     }
-}
-
-fn debian_dir() -> PathBuf {
-    std::env::var_os("LKTRACE_VM_DEBIAN_KERNEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| vm_dir().join("debian-kernel"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +345,8 @@ snap() {{
                 cat "$T/$f" 2>&1
             fi
         done
+        echo "--- /proc/sys/kernel/ftrace_enabled"
+        cat /proc/sys/kernel/ftrace_enabled 2>&1
         echo "--- instances/"
         ls "$T/instances"
     }} >/tmp/.s
@@ -626,13 +680,24 @@ impl Vm {
         let mut net = String::new();
         if self.net {
             if let Some(mods) = self.kernel.modules_dir() {
+                // What this kernel built in needs no insmod (Debian 13: virtio, virtio_pci).
+                let builtin = builtin_modules(
+                    &std::fs::read_to_string(mods.join("modules.builtin")).unwrap_or_default(),
+                );
                 let mut deps = BTreeMap::new();
                 for m in NET_MODULES {
                     let base = Path::new(m).file_name().unwrap().to_str().unwrap();
+                    if builtin.iter().any(|b| b == base) {
+                        continue;
+                    }
                     let dst = root.join("lkt/modules").join(format!("{base}.ko"));
-                    copy_module(&mods.join(m), &dst)?;
+                    copy_module(&mods.join("kernel").join(m), &dst)?;
                     let bytes = std::fs::read(&dst).map_err(|e| io(base, e))?;
-                    deps.insert(base.to_string(), module_depends(&bytes));
+                    let needs = module_depends(&bytes)
+                        .into_iter()
+                        .filter(|d| !builtin.contains(d))
+                        .collect();
+                    deps.insert(base.to_string(), needs);
                 }
                 for base in load_order(&deps)? {
                     let _ = writeln!(
@@ -731,6 +796,16 @@ fn copy_module(base: &Path, dst: &Path) -> Result<(), String> {
         }
     }
     Err(format!("module {}.ko(.xz|.zst) not found", base.display()))
+}
+
+/// Module names (`virtio_pci`) in a kernel's `modules.builtin` (`kernel/drivers/virtio/virtio_pci.ko`
+/// per line), with `-` read as `_` as the kernel does.
+pub fn builtin_modules(list: &str) -> Vec<String> {
+    list.lines()
+        .filter_map(|l| Path::new(l.trim()).file_name()?.to_str())
+        .filter_map(|n| n.strip_suffix(".ko"))
+        .map(|n| n.replace('-', "_"))
+        .collect()
 }
 
 /// The `depends=` list in a module's .modinfo (the names it needs loaded first).
@@ -990,38 +1065,87 @@ impl Run {
         if before.trim().is_empty() {
             self.fail(format!("snapshot `{name}.before` is empty"));
         }
-        if before != after {
+        let diff = snapshot_diff(before, after);
+        if !diff.is_empty() {
             self.fail(format!(
-                "tracefs after `{name}` differs from before:\n{}",
-                snapshot_diff(before, after)
+                "tracefs after `{name}` differs from before:\n{diff}"
             ));
         }
     }
 }
 
-/// A readable per-file diff of two snapshots.
-pub fn snapshot_diff(before: &str, after: &str) -> String {
-    fn split(s: &str) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
-        let mut cur = String::new();
-        for line in s.lines() {
-            if let Some(f) = line.strip_prefix("--- ") {
-                cur = f.to_string();
-                m.insert(cur.clone(), String::new());
-            } else {
-                let e = m.entry(cur.clone()).or_default();
-                e.push_str(line);
-                e.push('\n');
+/// A snapshot cut into its files (`--- name` headers).
+fn snapshot_files(s: &str) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    let mut cur = String::new();
+    for line in s.lines() {
+        if let Some(f) = line.strip_prefix("--- ") {
+            cur = f.to_string();
+            m.insert(cur.clone(), String::new());
+        } else {
+            let e = m.entry(cur.clone()).or_default();
+            e.push_str(line);
+            e.push('\n');
+        }
+    }
+    m
+}
+
+/// Whether a file's two values are equal as far as a run is concerned: identical, or the
+/// kernel's one-way expansion of the top-level buffer, which nothing in user space can undo:
+/// `buffer_size_kb` `7 (expanded: 1408)` becomes the announced size rounded up to whole ring
+/// pages (`1410`), and `buffer_total_size_kb` `14 (expanded: 2816)` becomes that per-CPU size
+/// times the CPUs (`2820`). `b` and `a` are the whole snapshots, for the per-CPU value.
+fn same_value(
+    file: &str,
+    before: &str,
+    after: &str,
+    b: &BTreeMap<String, String>,
+    a: &BTreeMap<String, String>,
+) -> bool {
+    use lktrace::tracefs::buffer::BufferSize;
+    if before == after {
+        return true;
+    }
+    let per_cpu =
+        |m: &BTreeMap<String, String>| m.get("buffer_size_kb").and_then(|v| BufferSize::parse(v));
+    let (Some(pb), Some(pa)) = (per_cpu(b), per_cpu(a)) else {
+        return false;
+    };
+    if !pb.expands_into(&pa, RING_PAGE_DATA) {
+        return false;
+    }
+    match file {
+        "buffer_size_kb" => true,
+        "buffer_total_size_kb" => {
+            let (Some(tb), Some(ta)) = (BufferSize::parse(before), BufferSize::parse(after)) else {
+                return false;
+            };
+            match (tb.expands_to, pb.expands_to) {
+                (Some(total), Some(one)) if one > 0 && total % one == 0 && ta.is_expanded() => {
+                    ta.kb == pa.kb * (total / one)
+                }
+                _ => false,
             }
         }
-        m
+        _ => false,
     }
-    let (b, a) = (split(before), split(after));
+}
+
+/// A readable per-file diff of two snapshots; empty when they are the same (up to the buffer
+/// expansion step, see [`same_value`]).
+pub fn snapshot_diff(before: &str, after: &str) -> String {
+    let (b, a) = (snapshot_files(before), snapshot_files(after));
     let mut out = String::new();
     let keys: std::collections::BTreeSet<_> = b.keys().chain(a.keys()).collect();
     for k in keys {
         let (x, y) = (b.get(k), a.get(k));
-        if x != y {
+        let same = match (x, y) {
+            (Some(x), Some(y)) => same_value(k, x, y, &b, &a),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
             let _ = writeln!(
                 out,
                 "{k}:\n  before: {:?}\n  after:  {:?}",
