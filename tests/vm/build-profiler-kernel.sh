@@ -59,7 +59,7 @@ jobs=$(nproc)
 # Progress on the console every minute: a silent 10-minute step reads as a hang.
 (while sleep 60; do say "still building ($(((SECONDS - start) / 60)) min)"; done) &
 ticker=$!
-trap 'kill $ticker 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $ticker 2>/dev/null || true; rm -rf "$work"' EXIT
 make -s -j"$jobs" bzImage
 kill $ticker 2>/dev/null || true
 cp arch/x86/boot/bzImage "$out/bzImage-6.1-profiler.tmp"
