@@ -63,6 +63,9 @@ pub enum Error {
     #[error("`{name}` is not in available_filter_functions, so it cannot be traced")]
     NotTraceable { name: String },
 
+    #[error("will not keep lock files in {path}: {reason}")]
+    LockDir { path: PathBuf, reason: String },
+
     #[error("{what} is in use by {holder}")]
     Busy { what: String, holder: String },
 
@@ -107,6 +110,10 @@ impl Error {
             Error::Busy { .. } => Some(
                 "wait for it to finish, or use `lktrace ctl status` to see who holds it".into(),
             ),
+            Error::LockDir { path, .. } => Some(format!(
+                "it must be a directory owned by this user with mode 0700; remove {} and run again",
+                path.display()
+            )),
             Error::Rejected { log: None, .. } => {
                 Some("`dmesg` may say more".into())
             }

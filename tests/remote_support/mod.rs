@@ -24,6 +24,12 @@ pub fn init() {
     ONCE.get_or_init(|| {
         let d = std::env::temp_dir().join(format!("lktrace-remote-tests-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
+        // The lock directory must be writable by its owner alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
         std::env::set_var("LKTRACE_LOCK_DIR", &d);
         d
     });
