@@ -2,8 +2,9 @@
 //! docs/protocol.md describes the protocol; each file here owns one layer of it:
 //!
 //! - [`wire`]: header and payload encoding (the only code that parses untrusted bytes).
-//! - [`crypto`]: key files, session keys, sealing, the replay window, cookies.
-//! - [`handshake`]: Hello / Cookie / Auth.
+//! - [`crypto`]: key files, sealing with a session's keys, the replay window, cookies.
+//! - [`handshake`]: Hello / Cookie, then the Noise handshake (Auth / Accept), or Refused.
+//! - [`limits`]: the front door's token buckets per address prefix.
 //! - [`reliable`]: acks, retransmission, fragments, ordered delivery, loss accounting.
 //! - [`msg`]: the messages (Spec, Record, Stop, Ping) inside the stream.
 //! - [`agent`]: the socket loop, runs, leases, limits.
@@ -17,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod handshake;
+pub mod limits;
 pub mod msg;
 pub mod reliable;
 pub mod wire;
@@ -64,6 +66,13 @@ pub enum Error {
     NoAnswer { addr: String },
     #[error("the agent at {addr} did not accept our key")]
     AuthFailed { addr: String },
+    #[error("the agent at {addr} {}", reason_text(*.reason))]
+    Refused {
+        addr: String,
+        reason: wire::RefuseReason,
+    },
+    #[error("handshake: {0}")]
+    Handshake(String),
     #[error("the agent speaks protocol version {theirs}, this lktrace speaks {ours}")]
     Version { theirs: u8, ours: u8 },
     #[error("the agent stopped answering")]
@@ -87,6 +96,11 @@ impl Error {
                     .into()
             }
             Error::AuthFailed { .. } => "client and agent must use the same key file".into(),
+            Error::Refused { reason, .. } => match reason {
+                wire::RefuseReason::RateLimited => "wait a moment and try again".into(),
+                wire::RefuseReason::ShuttingDown => "start the agent again".into(),
+                _ => "wait for other clients to finish, or raise the agent's limits".into(),
+            },
             Error::Version { .. } => "run the same lktrace version on both sides".into(),
             Error::Silent => "the network or the agent went away; the agent stops the run when its lease expires".into(),
             _ => return None,
@@ -101,6 +115,15 @@ impl Error {
             hint: self.hint(),
             detail: None,
         }))
+    }
+}
+
+fn reason_text(r: wire::RefuseReason) -> &'static str {
+    match r {
+        wire::RefuseReason::Full => "is busy: it has as many sessions as it takes",
+        wire::RefuseReason::PerAddress => "has as many sessions from this address as it takes",
+        wire::RefuseReason::RateLimited => "is rate-limiting handshakes from this address range",
+        wire::RefuseReason::ShuttingDown => "is shutting down",
     }
 }
 

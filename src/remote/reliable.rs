@@ -673,14 +673,12 @@ impl Conn {
         limits: ConnLimits,
         now: Instant,
     ) -> Conn {
-        let (send, recv) = match role {
-            Role::Client => (&keys.client_to_agent, &keys.agent_to_client),
-            Role::Agent => (&keys.agent_to_client, &keys.client_to_agent),
-        };
+        // Noise's transport state knows which side it is: the role picks nothing here.
+        let _ = role;
         Conn {
             session: keys.session,
-            sealer: Sealer::new(send),
-            opener: Opener::new(recv),
+            sealer: Sealer::new(keys),
+            opener: Opener::new(keys),
             replay: ReplayWindow::default(),
             tx: Sender::new(limits.abandon_after),
             rx: Receiver::new(limits.max_buffered),
@@ -693,24 +691,19 @@ impl Conn {
         }
     }
 
-    /// The client's Auth used counter 1 of its direction; the agent's sealer starts fresh.
-    pub fn mark_seen(&mut self, counter: u64) {
-        self.replay.commit(counter);
-    }
-
-    /// The client sent Auth with counter 1: continue after it.
-    pub fn skip_counter(&mut self) {
-        self.sealer.skip();
-    }
-
     /// Opens and applies one Data datagram (whole datagram in `raw`).
     pub fn receive(&mut self, h: &Header, raw: &[u8], now: Instant) -> Result<(), Dropped> {
+        // Noise's transport has no associated data; the header is bound all the same: the
+        // counter is the nonce, the session picks the key, and the rest must be constant.
+        if h.version != VERSION || h.kind != Kind::Data || h.session != self.session {
+            return Err(Dropped::Malformed);
+        }
         if !self.replay.check(h.counter) {
             return Err(Dropped::Replayed);
         }
-        let (aad, sealed) = raw.split_at(HEADER_LEN);
+        let sealed = &raw[HEADER_LEN..];
         let mut plain = std::mem::take(&mut self.plain);
-        let ok = self.opener.open(h.counter, aad, sealed, &mut plain);
+        let ok = self.opener.open(h.counter, sealed, &mut plain);
         let r = if ok {
             self.replay.commit(h.counter);
             self.last_heard = now;
@@ -802,7 +795,7 @@ impl Conn {
             counter: self.sealer.next_counter(),
         };
         let hb = h.to_bytes();
-        self.sealer.seal(&hb, &mut self.plain);
+        self.sealer.seal(&mut self.plain);
         self.out.clear();
         self.out.extend_from_slice(&hb);
         self.out.extend_from_slice(&self.plain);
@@ -814,10 +807,11 @@ impl Conn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::remote::crypto::{derive, Key};
+    use crate::remote::crypto::Key;
+    use crate::remote::handshake::session_pair;
 
     fn pair() -> (Conn, Conn) {
-        let k = derive(&Key::from_bytes([9; 32]), &[1; 32], &[2; 32]);
+        let (kc, ka) = session_pair(&Key::from_bytes([9; 32]));
         let lim = ConnLimits {
             max_buffered: 1 << 20,
             heartbeat: Duration::from_secs(1),
@@ -825,8 +819,8 @@ mod tests {
         };
         let now = Instant::now();
         (
-            Conn::new(Role::Client, &k, lim, now),
-            Conn::new(Role::Agent, &k, lim, now),
+            Conn::new(Role::Client, &kc, lim, now),
+            Conn::new(Role::Agent, &ka, lim, now),
         )
     }
 
