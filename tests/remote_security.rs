@@ -479,3 +479,67 @@ fn busy_and_rate_limited_are_reported_as_such() {
     assert!(e.to_string().contains("rate-limiting"), "{e}");
     first.close();
 }
+
+/// Key files an attacker (or a slip) could leave in the agent's way: a FIFO (which used to
+/// block the agent in open(), deaf to SIGTERM), a symlink, a file of another user, a key with
+/// a `+` in it, an all-zero key. Each is refused at once, with what is wrong.
+#[cfg(unix)]
+#[test]
+fn hostile_key_files_are_refused_without_blocking() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (good, _) = key_file(dir.path(), "good");
+    let write_key = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        p
+    };
+    let fifo = dir.path().join("fifo");
+    nix_mkfifo(&fifo);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&good, &link).unwrap();
+    let plus = write_key("plus", &format!("{}\n", "+f".repeat(32)));
+    let zero = write_key("zero", &format!("{}\n", "00".repeat(32)));
+    let same = write_key("same", &format!("{}\n", "a5".repeat(32)));
+    let mut cases = vec![
+        (fifo.clone(), "not a regular file"),
+        (link, "symbolic link"),
+        (plus, "not a key file"),
+        (zero, "all the same"),
+        (same, "all the same"),
+    ];
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let theirs = write_key("theirs", &std::fs::read_to_string(&good).unwrap());
+        std::os::unix::fs::chown(&theirs, Some(65534), None).unwrap();
+        cases.push((theirs, "belongs to uid 65534"));
+    }
+    for (path, want) in cases {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = path.clone();
+        std::thread::spawn(move || {
+            let args = lktrace::remote::AgentArgs {
+                // The key is refused before anything binds.
+                listen: "127.0.0.1:34097".into(),
+                key_file: p,
+                max_runs: 1,
+                lease_secs: 10,
+                tracefs: None,
+            };
+            let _ = tx.send(lktrace::remote::agent::serve(&args, StopFlag::new()));
+        });
+        let r = rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("the agent blocked on {}", path.display()));
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains(want), "{}: {e}", path.display());
+    }
+}
+
+#[cfg(unix)]
+fn nix_mkfifo(p: &std::path::Path) {
+    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}

@@ -1,4 +1,4 @@
-//! Keys and sealing: the pre-shared key file, sealing with a session's Noise transport keys
+//! Sealing with a session's Noise transport keys
 //! (ChaCha20-Poly1305, the 64-bit header counter as the explicit nonce), the sliding replay
 //! window, and the agent's stateless cookies.
 //!
@@ -6,8 +6,6 @@
 //! its own, and a counter is never used twice under one key because [`Sealer`] owns it and
 //! only counts up. UDP reorders and loses, so the receiver uses snow's stateless transport
 //! (nonce given per datagram) behind a [`ReplayWindow`].
-
-use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
@@ -17,146 +15,7 @@ use sha2::Sha256;
 use super::wire::{COOKIE_LEN, NONCE_LEN, TAG_LEN};
 use super::Error;
 
-pub const KEY_LEN: usize = 32;
-
-/// The pre-shared key. Debug never prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Key([u8; KEY_LEN]);
-
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Key(..)")
-    }
-}
-
-impl Key {
-    pub fn from_bytes(b: [u8; KEY_LEN]) -> Key {
-        Key(b)
-    }
-
-    /// The key's bytes, for the Noise handshake's PSK.
-    pub fn bytes(&self) -> &[u8; KEY_LEN] {
-        &self.0
-    }
-
-    /// A fresh random key.
-    pub fn generate() -> Result<Key, Error> {
-        let mut b = [0u8; KEY_LEN];
-        getrandom::getrandom(&mut b).map_err(|e| Error::Random(e.to_string()))?;
-        Ok(Key(b))
-    }
-
-    /// The file format: 64 hex digits and a newline, so it can be copied by hand.
-    pub fn to_text(&self) -> String {
-        let mut s = hex(&self.0);
-        s.push('\n');
-        s
-    }
-
-    pub fn parse(text: &str) -> Option<Key> {
-        let t = text.trim();
-        if t.len() != KEY_LEN * 2 {
-            return None;
-        }
-        let mut b = [0u8; KEY_LEN];
-        for (i, out) in b.iter_mut().enumerate() {
-            *out = u8::from_str_radix(t.get(i * 2..i * 2 + 2)?, 16).ok()?;
-        }
-        Some(Key(b))
-    }
-
-    /// Reads a key file, refusing one that group or others can read: a key others can read
-    /// lets them run kernel tracing as root on the agent.
-    pub fn load(path: &Path) -> Result<Key, Error> {
-        use std::io::Read;
-        let io = |source| Error::KeyIo {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut f = std::fs::File::open(path).map_err(io)?;
-        // Check the file we opened (fstat), not the path again: no window to swap it.
-        let meta = f.metadata().map_err(io)?;
-        check_permissions(path, &meta)?;
-        if !meta.is_file() || meta.len() > 4096 {
-            return Err(Error::KeyFormat {
-                path: path.to_path_buf(),
-            });
-        }
-        let mut text = String::new();
-        f.by_ref()
-            .take(4096)
-            .read_to_string(&mut text)
-            .map_err(io)?;
-        Key::parse(&text).ok_or_else(|| Error::KeyFormat {
-            path: path.to_path_buf(),
-        })
-    }
-}
-
-#[cfg(unix)]
-fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(Error::KeyPermissions {
-            path: path.to_path_buf(),
-            mode,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_permissions(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), Error> {
-    // Windows ACLs are not mode bits; the file lives in the user's profile (%APPDATA%).
-    Ok(())
-}
-
-/// `lktrace ctl keygen PATH`: writes a new random key, mode 0600, never over an existing file.
-pub fn keygen(path: &Path) -> crate::Result<()> {
-    write_new_key(path).map_err(|e| e.into_crate("keygen"))
-}
-
-fn write_new_key(path: &Path) -> Result<(), Error> {
-    use std::io::Write;
-    let key = Key::generate()?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Created 0600 from the start: never readable by others, not even for an instant.
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::KeyExists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            Error::KeyIo {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    })?;
-    f.write_all(key.to_text().as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(|source| Error::KeyIo {
-            path: PathBuf::from(path),
-            source,
-        })
-}
-
-fn hex(b: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push(D[(x >> 4) as usize] as char);
-        s.push(D[(x & 15) as usize] as char);
-    }
-    s
-}
+pub use super::keyfile::{keygen, Key, KEY_LEN};
 
 pub fn random_nonce() -> Result<[u8; NONCE_LEN], Error> {
     let mut n = [0u8; NONCE_LEN];
@@ -385,34 +244,6 @@ mod tests {
         w.commit(10 + 130);
         assert!(!w.check(10));
         assert!(w.check(11));
-    }
-
-    #[test]
-    fn key_text_round_trips() {
-        let k = Key::generate().unwrap();
-        assert_eq!(Key::parse(&k.to_text()), Some(k));
-        assert_eq!(Key::parse("abc"), None);
-        assert_eq!(Key::parse(&"zz".repeat(32)), None);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn keygen_writes_0600_and_load_refuses_readable_files() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("k");
-        keygen(&p).unwrap();
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        Key::load(&p).unwrap();
-        assert!(keygen(&p).is_err(), "never overwrites");
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(matches!(
-            Key::load(&p),
-            Err(Error::KeyPermissions { mode: 0o640, .. })
-        ));
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o604)).unwrap();
-        assert!(matches!(Key::load(&p), Err(Error::KeyPermissions { .. })));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! docs/protocol.md describes the protocol; each file here owns one layer of it:
 //!
 //! - [`wire`]: header and payload encoding (the only code that parses untrusted bytes).
-//! - [`crypto`]: key files, sealing with a session's keys, the replay window, cookies.
+//! - [`keyfile`]: the pre-shared key and the checks on its file.
+//! - [`crypto`]: sealing with a session's keys, the replay window, cookies.
 //! - [`handshake`]: Hello / Cookie, then the Noise handshake (Auth / Accept), or Refused.
 //! - [`limits`]: the front door's token buckets per address prefix.
 //! - [`reliable`]: acks, retransmission, fragments, ordered delivery, loss accounting.
@@ -18,6 +19,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod handshake;
+pub mod keyfile;
 pub mod limits;
 pub mod msg;
 pub mod reliable;
@@ -40,6 +42,12 @@ pub enum Error {
     KeyPermissions { path: PathBuf, mode: u32 },
     #[error("{path} is not a key file (64 hex digits, as `lktrace ctl keygen` writes)")]
     KeyFormat { path: PathBuf },
+    #[error("key file {path} is {what}")]
+    KeyNotRegular { path: PathBuf, what: &'static str },
+    #[error("key file {path} belongs to uid {owner}, not to this user or root")]
+    KeyOwner { path: PathBuf, owner: u32 },
+    #[error("key file {path} holds a key whose bytes are all the same: not a secret")]
+    KeyWeak { path: PathBuf },
     #[error("key file {path} exists already; not overwriting it")]
     KeyExists { path: PathBuf },
     #[error("no key file for this remote")]
@@ -85,6 +93,13 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Error::KeyPermissions { path, .. } => format!("chmod 600 {}", path.display()),
+            Error::KeyNotRegular { .. } => {
+                "name the key file itself: a regular file, not a link, FIFO or device".into()
+            }
+            Error::KeyOwner { path, .. } => {
+                format!("chown the key file to this user (or root): {}", path.display())
+            }
+            Error::KeyWeak { .. } => "make a real key with `lktrace ctl keygen PATH`".into(),
             Error::KeyIo { .. } | Error::NoKey => {
                 "make one with `lktrace ctl keygen PATH`, copy it to the agent, and pass --key-file PATH \
                  (or name it as key_file for this remote in the config file)"
