@@ -621,13 +621,14 @@ impl Agent {
             };
             drop(st);
             if log {
-                eprintln!(
+                let line = format!(
                     "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
                     s.peer,
                     tool_name(&spec),
                     started.elapsed().as_secs_f64(),
                     sink.records
                 );
+                eprintln!("{}", crate::output::escape::message_line(&line));
             }
             stats.runs_active.fetch_sub(1, Ordering::SeqCst);
         });
@@ -675,7 +676,10 @@ impl Agent {
 
     fn log(&self, line: &str) {
         if self.opts.log {
-            eprintln!("lktrace agent: {line}");
+            eprintln!(
+                "{}",
+                crate::output::escape::message_line(&format!("lktrace agent: {line}"))
+            );
         }
     }
 }
