@@ -41,8 +41,11 @@ pub type Runner = Arc<dyn Fn(&Spec, &RunEnv, &mut dyn Sink) -> crate::Result<()>
 const TICK: Duration = Duration::from_millis(5);
 /// Bytes a run may queue before its sink blocks (plus the in-flight window).
 const SEND_QUEUE_LIMIT: usize = 256 * 1024;
-/// A client's messages are a Spec, Stops and Pings: small.
+/// A client's messages are a Spec, Stops and Pings: small. Counted as memory (fragment and
+/// message overhead included), so this is what a session's receive side can cost.
 const RECEIVE_BUFFER: usize = 64 * 1024;
+/// Client messages held incomplete at once: a Start, a few Stops and Pings.
+const MAX_PARTIAL: usize = 32;
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A client sends its first Data (a Start, a Ping, or at least a heartbeat) at once after
 /// the Accept; a handshake nobody follows up is dropped after this long.
@@ -109,6 +112,8 @@ pub struct Stats {
     pub sessions_opened: AtomicU64,
     /// Handshakes answered with an Accept (each a session waiting for that proof).
     pub handshakes: AtomicU64,
+    /// Sessions in the table now (answered or open).
+    pub sessions_live: AtomicUsize,
     /// Auths with a valid cookie answered with a refusal (busy, rate-limited, ...).
     pub refused: AtomicU64,
     pub runs_started: AtomicU64,
@@ -426,6 +431,7 @@ impl Agent {
         };
         let limits = ConnLimits {
             max_buffered: RECEIVE_BUFFER,
+            max_partial: MAX_PARTIAL,
             heartbeat: HEARTBEAT,
             abandon_after: self.opts.lease,
         };
@@ -450,6 +456,9 @@ impl Agent {
         self.stats.handshakes.fetch_add(1, Ordering::Relaxed);
         self.handshakes.insert(e, id);
         self.sessions.insert(id, s);
+        self.stats
+            .sessions_live
+            .store(self.sessions.len(), Ordering::Relaxed);
     }
 
     /// A random session id, never 0 (no session) and never one in use.
@@ -666,6 +675,9 @@ impl Agent {
                 self.handshakes.remove(&s.client_ephemeral);
             }
         }
+        self.stats
+            .sessions_live
+            .store(self.sessions.len(), Ordering::Relaxed);
         // Reap finished run threads so the list stays bounded.
         let (done, running): (Vec<_>, Vec<_>) = self.runs.drain(..).partition(|h| h.is_finished());
         self.runs = running;

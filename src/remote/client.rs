@@ -133,6 +133,8 @@ impl Connection {
                             };
                             let limits = ConnLimits {
                                 max_buffered: RECEIVE_BUFFER,
+                                // The byte limit (which counts overhead) bounds these.
+                                max_partial: usize::MAX,
                                 heartbeat: opts.heartbeat,
                                 abandon_after: opts.silence_timeout,
                             };
