@@ -14,6 +14,9 @@ pub enum Error {
     #[error("tracefs is not mounted and could not be mounted at {path}: {source}")]
     MountFailed { path: PathBuf, source: io::Error },
 
+    #[error("will not mount tracefs at {path}: {reason}")]
+    MountRefused { path: PathBuf, reason: String },
+
     #[error("tracefs was not found (looked in /proc/mounts, /sys/kernel/tracing, /sys/kernel/debug/tracing)")]
     NotFound,
 
@@ -88,7 +91,7 @@ impl Error {
     /// What the user can do about it, where we know.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::NotFound | Error::MountFailed { .. } => Some(
+            Error::NotFound | Error::MountFailed { .. } | Error::MountRefused { .. } => Some(
                 "mount it with `mount -t tracefs nodev /sys/kernel/tracing` as root, or pass --tracefs DIR"
                     .into(),
             ),
