@@ -79,6 +79,7 @@ fn uid() -> u32 {
     0
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 fn unsafe_dir(dir: &Path, reason: String) -> Error {
     Error::LockDir {
         path: dir.to_path_buf(),

@@ -42,21 +42,20 @@ impl Discover {
                 Err(Error::NotTracefs { path: dir.clone() })
             };
         }
-        // Joined before looking, so a run that ends meanwhile cannot unmount what we find.
-        let hold = || {
-            lockdir::lock_dir()
-                .ok()
-                .and_then(|d| InUse::hold(&d, sys::unmount))
-        };
+        // Joined before looking: a run that is unmounting holds the lock exclusively, so we
+        // wait for it to finish, and once we hold it shared nobody unmounts what we find.
+        let held = lockdir::lock_dir()
+            .ok()
+            .and_then(|d| InUse::hold(&d, sys::unmount));
         let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
         if let Some(dir) = tracefs_in_mounts(&mounts) {
             if looks_like_tracefs(&dir) {
-                return Ok(Tracefs::at(dir).held(hold()));
+                return Ok(Tracefs::at(dir).held(held));
             }
         }
         for dir in [DEFAULT_MOUNT, DEBUGFS_MOUNT] {
             if looks_like_tracefs(Path::new(dir)) {
-                return Ok(Tracefs::at(dir).held(hold()));
+                return Ok(Tracefs::at(dir).held(held));
             }
         }
         if !sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
@@ -68,8 +67,6 @@ impl Discover {
         if self.mount_if_missing && Path::new(DEFAULT_MOUNT).is_dir() {
             let path = PathBuf::from(DEFAULT_MOUNT);
             safe_to_mount(&path, &mounts)?;
-            // The hold first: its flock serialises us with a run that is unmounting.
-            let held = hold();
             sys::mount_tracefs(&path).map_err(|source| Error::MountFailed {
                 path: path.clone(),
                 source,
