@@ -372,9 +372,9 @@ fn client_and_agent_refuse_a_key_file_others_can_read() {
     );
 }
 
-/// Wrong-size Hellos and junk Auths (bare headers, right-size garbage, stale cookies) are
-/// dropped by the free checks before any token is spent: a burst of them right before good
-/// clients leaves every good client served.
+/// Wrong-size Hellos and junk Auths (bare headers, right-size garbage, forged cookies) are
+/// dropped by the free checks before any token is spent: a flood of them, going on while good
+/// clients connect, leaves every good client served (with buckets spent by junk it did not).
 #[test]
 fn junk_handshakes_spend_no_tokens() {
     let dir = tempfile::tempdir().unwrap();
@@ -391,42 +391,54 @@ fn junk_handshakes_spend_no_tokens() {
             ..AgentOptions::default()
         },
     );
-    let mut bad = BadSender::new(agent.addr);
-    let mut rng = Rng(7);
-    for i in 0..4000 {
-        let d = match i % 4 {
-            0 => handshake::hello()[..rng.below(255)].to_vec(),
-            1 => header(Kind::Auth as u8, 0, 0),
-            2 => {
-                let mut d = header(Kind::Auth as u8, 0, 0);
-                d.extend(rng.bytes(wire::AUTH_LEN - HEADER_LEN));
-                d
+    let flooding = Arc::new(AtomicBool::new(true));
+    let f2 = flooding.clone();
+    let addr = agent.addr;
+    let flood = std::thread::spawn(move || {
+        let mut bad = BadSender::new(addr);
+        let mut rng = Rng(7);
+        let mut i = 0u64;
+        while f2.load(Ordering::SeqCst) {
+            let d = match i % 4 {
+                0 => handshake::hello()[..rng.below(255)].to_vec(),
+                1 => header(Kind::Auth as u8, 0, 0),
+                2 => {
+                    let mut d = header(Kind::Auth as u8, 0, 0);
+                    d.extend(rng.bytes(wire::AUTH_LEN - HEADER_LEN));
+                    d
+                }
+                _ => {
+                    let mut d = handshake::hello();
+                    d.push(0);
+                    d
+                }
+            };
+            bad.send(&d);
+            i += 1;
+            if i.is_multiple_of(16) {
+                // About 10k a second: hundreds of times the buckets' rates.
+                std::thread::sleep(Duration::from_micros(1500));
             }
-            _ => {
-                let mut d = handshake::hello();
-                d.push(0);
-                d
-            }
-        };
-        bad.send(&d);
-        if i % 32 == 31 {
-            std::thread::sleep(Duration::from_micros(300));
         }
-    }
-    let (_, back) = bad.finish();
-    assert_eq!(back, 0, "junk got an answer");
+        (i, bad.finish().1)
+    });
+    std::thread::sleep(Duration::from_millis(200));
     let opts = ClientOptions {
-        connect_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(3),
         ..ClientOptions::default()
     };
     for i in 0..10 {
         let mut c = client::Connection::open(agent.addr, &key, &opts)
-            .unwrap_or_else(|e| panic!("good client {i}: {e}"));
+            .unwrap_or_else(|e| panic!("good client {i} during the flood: {e}"));
         c.ping().unwrap();
         c.close();
     }
     let (recs, err) = run_remote(&[agent.target()], &kp, &kprobe_spec("p:synth 3"));
     assert_eq!((recs.len(), err), (3, None));
+    flooding.store(false, Ordering::SeqCst);
+    let (junk, back) = flood.join().unwrap();
+    assert!(junk > 1000, "only {junk} junk datagrams");
+    assert_eq!(back, 0, "junk got an answer");
 }
 
 /// A full or rate-limiting agent says so; the client does not blame the key.
