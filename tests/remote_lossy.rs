@@ -203,11 +203,21 @@ fn a_replayed_handshake_and_start_never_start_a_second_run_or_reuse_a_nonce() {
             .collect()
     };
     let first_accept = accepts(&proxy)[0].clone();
+    // Until the first session is gone, its resent Auth is (rightly) answered with its own
+    // Accept again; replay once it is closed.
+    let t0 = std::time::Instant::now();
+    while agent.stats.sessions_live.load(SeqCst) > 0 && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     for round in 0..3 {
+        let answered = accepts(&proxy).len();
         for d in &recorded {
             proxy.inject_to_agent(d);
         }
-        std::thread::sleep(Duration::from_millis(100));
+        let t0 = std::time::Instant::now();
+        while accepts(&proxy).len() == answered && t0.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         // The agent's answers to the replayed Auth went to the proxy's back socket, and on to
         // the (gone) client through it: they are in captured_back. Rewrite the recorded Data
         // for the newest session id and send it again.
