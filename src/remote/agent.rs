@@ -23,12 +23,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::args::AgentArgs;
-use super::crypto::{CookieJar, Key};
+use super::crypto::Key;
+use super::front::{self, AuthCheck, FrontDoor, Rates};
 use super::handshake;
-use super::limits::RateLimiter;
 use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
-use super::wire::{Header, Kind, RefuseReason, HELLO_LEN, MAX_DATAGRAM};
+use super::wire::{Header, Kind, RefuseReason, MAX_DATAGRAM};
 use crate::record::{Record, Sink, SinkError};
 use crate::tools::{RunEnv, Spec};
 use crate::tracefs::stop::StopFlag;
@@ -205,16 +205,11 @@ impl Session {
 
 pub struct Agent {
     socket: Arc<UdpSocket>,
-    key: Key,
     opts: AgentOptions,
-    jar: CookieJar,
-    /// Cookie times count seconds from here: one monotonic clock for the whole front door.
-    epoch: Instant,
+    front: FrontDoor,
     sessions: HashMap<u64, Arc<Session>>,
     /// Client ephemeral key → the session its handshake opened (live sessions only).
     handshakes: HashMap<[u8; 32], u64>,
-    hello_limit: RateLimiter,
-    auth_limit: RateLimiter,
     runs: Vec<JoinHandle<()>>,
     stats: Arc<Stats>,
     info: AgentInfo,
@@ -228,14 +223,15 @@ impl Agent {
         socket
             .set_read_timeout(Some(TICK))
             .map_err(|e| sock("set timeout", e))?;
-        let now = Instant::now();
+        let rates = Rates {
+            hello: opts.hello_rate,
+            hello_per_prefix: opts.hello_rate_per_prefix,
+            auth: opts.auth_rate,
+            auth_per_prefix: opts.auth_rate_per_prefix,
+        };
         Ok(Agent {
             socket: Arc::new(socket),
-            key,
-            jar: CookieJar::new().map_err(|e| e.into_crate("agent"))?,
-            epoch: now,
-            hello_limit: RateLimiter::new(opts.hello_rate_per_prefix, opts.hello_rate, now),
-            auth_limit: RateLimiter::new(opts.auth_rate_per_prefix, opts.auth_rate, now),
+            front: FrontDoor::new(key, rates, Instant::now()).map_err(|e| e.into_crate("agent"))?,
             opts,
             sessions: HashMap::new(),
             handshakes: HashMap::new(),
@@ -335,31 +331,18 @@ impl Agent {
         };
         let now = Instant::now();
         match h.kind {
-            Kind::Hello if !shutting_down => {
-                // The free check before a token: a wrong-size Hello costs nobody anything.
-                if d.len() != HELLO_LEN || !self.hello_limit.take(from.ip(), now) {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                let now_s = self.clock_s(now);
-                if let Some(r) = handshake::answer_hello(&self.jar, &from, &h, d, now_s) {
-                    debug_assert!(r.len() <= d.len());
+            Kind::Hello if !shutting_down => match self.front.hello(&h, d, from, now) {
+                Some(r) => {
                     let _ = self.socket.send_to(&r, from);
-                } else {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 }
-            }
+                None => self.drop_one(),
+            },
             Kind::Auth => self.on_auth(&h, d, from, now, shutting_down),
             Kind::Data => self.on_data(&h, d, from, now, shutting_down),
             _ => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
-    }
-
-    /// Seconds on the agent's monotonic clock: what cookies carry.
-    fn clock_s(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.epoch).as_secs()
     }
 
     fn drop_one(&self) {
@@ -381,14 +364,11 @@ impl Agent {
         shutting_down: bool,
     ) {
         // Size, version and cookie first: junk costs at most one HMAC and spends no token.
-        let Some(auth) = handshake::check_cookie(&self.jar, &from, h, d, self.clock_s(now)) else {
-            self.drop_one();
-            return;
+        let auth = match self.front.auth(h, d, from, now) {
+            AuthCheck::Drop => return self.drop_one(),
+            AuthCheck::Refuse(reason) => return self.refuse(from, reason),
+            AuthCheck::Proceed(auth) => auth,
         };
-        if !self.auth_limit.take(from.ip(), now) {
-            self.refuse(from, RefuseReason::RateLimited);
-            return;
-        }
         let e = auth.client_ephemeral();
         if let Some(s) = self.handshakes.get(&e).and_then(|id| self.sessions.get(id)) {
             // A resent Auth (our Accept was lost): the same Accept again, never a new session.
@@ -420,11 +400,11 @@ impl Agent {
             self.refuse(from, RefuseReason::PerAddress);
             return;
         }
-        let Some(id) = self.new_session_id() else {
+        let Some(id) = front::new_session_id(|id| self.sessions.contains_key(&id)) else {
             self.drop_one();
             return;
         };
-        let Some(acc) = handshake::accept(&self.key, &auth, id) else {
+        let Some(acc) = self.front.accept(&auth, id) else {
             // Not our key (or a tampered message): silence.
             self.drop_one();
             return;
@@ -459,19 +439,6 @@ impl Agent {
         self.stats
             .sessions_live
             .store(self.sessions.len(), Ordering::Relaxed);
-    }
-
-    /// A random session id, never 0 (no session) and never one in use.
-    fn new_session_id(&self) -> Option<u64> {
-        for _ in 0..8 {
-            let mut b = [0u8; 8];
-            getrandom::getrandom(&mut b).ok()?;
-            let id = u64::from_be_bytes(b);
-            if id != 0 && !self.sessions.contains_key(&id) {
-                return Some(id);
-            }
-        }
-        None
     }
 
     fn on_data(

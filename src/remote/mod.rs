@@ -5,6 +5,7 @@
 //! - [`keyfile`]: the pre-shared key and the checks on its file.
 //! - [`crypto`]: sealing with a session's keys, the replay window, cookies.
 //! - [`handshake`]: Hello / Cookie, then the Noise handshake (Auth / Accept), or Refused.
+//! - [`front`]: the agent's front door: cheap checks, cookie, tokens, then the handshake.
 //! - [`limits`]: the front door's token buckets per address prefix.
 //! - [`reliable`]: acks, retransmission, fragments, ordered delivery, loss accounting.
 //! - [`msg`]: the messages (Spec, Record, Stop, Ping) inside the stream.
@@ -18,6 +19,7 @@ pub mod args;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod front;
 pub mod handshake;
 pub mod keyfile;
 pub mod limits;
