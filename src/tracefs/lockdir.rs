@@ -54,12 +54,15 @@ fn fallback_dir() -> PathBuf {
 /// Creates `dir` (mode 0700) when absent, then checks it: a directory, not a symlink, owned by
 /// the running user, not writable by group or others.
 pub fn prepare(dir: &Path) -> Result<()> {
-    let mut b = std::fs::DirBuilder::new();
     #[cfg(unix)]
-    {
+    let b = {
         use std::os::unix::fs::DirBuilderExt;
+        let mut b = std::fs::DirBuilder::new();
         b.mode(0o700);
-    }
+        b
+    };
+    #[cfg(not(unix))]
+    let b = std::fs::DirBuilder::new();
     match b.create(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
