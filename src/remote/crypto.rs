@@ -12,13 +12,14 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::wire::{COOKIE_LEN, NONCE_LEN, TAG_LEN};
+use super::wire::{COOKIE_LEN, TAG_LEN};
 use super::Error;
 
 pub use super::keyfile::{keygen, Key, KEY_LEN};
 
-pub fn random_nonce() -> Result<[u8; NONCE_LEN], Error> {
-    let mut n = [0u8; NONCE_LEN];
+/// 32 bytes from the OS's randomness (the cookie secret).
+pub fn random_secret() -> Result<[u8; 32], Error> {
+    let mut n = [0u8; 32];
     getrandom::getrandom(&mut n).map_err(|e| Error::Random(e.to_string()))?;
     Ok(n)
 }
@@ -186,7 +187,7 @@ pub struct CookieJar {
 impl CookieJar {
     pub fn new() -> Result<CookieJar, Error> {
         Ok(CookieJar {
-            secret: random_nonce()?,
+            secret: random_secret()?,
         })
     }
 

@@ -20,7 +20,6 @@ pub const MAX_PAYLOAD: usize = 1200;
 pub const MAX_DATAGRAM: usize = HEADER_LEN + 72 + MAX_PAYLOAD + TAG_LEN;
 /// A Hello is padded to exactly this size, so the Cookie answer (smaller) never amplifies.
 pub const HELLO_LEN: usize = 256;
-pub const NONCE_LEN: usize = 32;
 /// The agent's cookie: HMAC-SHA256 of the client's address and the agent's time.
 pub const COOKIE_LEN: usize = 32;
 /// Cookie body: agent time (8) + cookie (32).
@@ -41,17 +40,17 @@ pub const REFUSED_LEN: usize = HEADER_LEN + 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Kind {
-    /// Client → agent, unauthenticated: a fresh client nonce, padded to [`HELLO_LEN`].
+    /// Client → agent, unauthenticated: zero padding to [`HELLO_LEN`] (the size is the point).
     Hello = 1,
-    /// Agent → client: a stateless challenge (time + agent nonce), smaller than the Hello.
+    /// Agent → client: a stateless challenge (time + cookie), smaller than the Hello.
     Cookie = 2,
-    /// Client → agent: echoes the cookie and proves the key with an AEAD-sealed body.
+    /// Client → agent: echoes the cookie, and Noise message 1 (which opens only with the PSK).
     Auth = 3,
     /// Either way, inside a session: sealed [`Payload`].
     Data = 4,
     /// Agent → client, in answer to a Hello of another version: header only.
     Version = 5,
-    /// Agent → client: Noise message 2; the session is open.
+    /// Agent → client: Noise message 2; the session exists (open once the client's Data is).
     Accept = 6,
     /// Agent → client, in answer to an Auth with a valid cookie: why no session (a reason byte).
     Refused = 7,
