@@ -95,13 +95,19 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // A usage error echoes what was typed: through the same helper as every error.
+            let text = e.render().to_string();
+            let mut err = std::io::stderr().lock();
+            for line in text.lines() {
+                let _ = writeln!(err, "{}", output::escape::message_line(line));
+            }
+            return exit_codes::USAGE;
+        }
         Err(e) => {
+            // --help, --version: our own text, printed as clap formats it.
             let _ = e.print();
-            return if e.use_stderr() {
-                exit_codes::USAGE
-            } else {
-                exit_codes::OK
-            };
+            return exit_codes::OK;
         }
     };
     let env = RunEnv {
