@@ -95,13 +95,19 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // A usage error echoes what was typed: through the same helper as every error.
+            let text = e.render().to_string();
+            let mut err = std::io::stderr().lock();
+            for line in text.lines() {
+                let _ = writeln!(err, "{}", output::escape::message_line(line));
+            }
+            return exit_codes::USAGE;
+        }
         Err(e) => {
+            // --help, --version: our own text, printed as clap formats it.
             let _ = e.print();
-            return if e.use_stderr() {
-                exit_codes::USAGE
-            } else {
-                exit_codes::OK
-            };
+            return exit_codes::OK;
         }
     };
     let env = RunEnv {
@@ -158,7 +164,7 @@ fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
         }
         (Command::Ctl(CtlCommand::Keygen { path }), _) => remote::crypto::keygen(path),
         // Reads a local file: never a Spec for an agent.
-        (Command::Parse(a), _) => tools::parse::run_file(a, sink.as_mut()),
+        (Command::Parse(a), _) => tools::parse::run_file(a, &env.stop, sink.as_mut()),
         (Command::Ctl(CtlCommand::Ping { .. }), None) => Err(Error::Usage(
             "ctl ping needs --remote HOST[:PORT] (or a name from the config file)".into(),
         )),
@@ -209,14 +215,18 @@ fn spec_of(command: &Command) -> Result<Spec> {
     })
 }
 
-/// `lktrace: error: …`, then the kernel's words, then a hint.
+/// `lktrace: error: …`, then the kernel's words, then a hint. Each line goes through the one
+/// escaping helper: an error may echo a pattern, a kernel message or an agent's words.
 pub fn render_error(e: &Error) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "lktrace: error: {e}");
+    let mut line = |s: &str| {
+        let _ = writeln!(err, "{}", output::escape::message_line(s));
+    };
+    line(&format!("lktrace: error: {e}"));
     if let Some(d) = e.detail() {
-        let _ = writeln!(err, "{d}");
+        d.lines().for_each(&mut line);
     }
     if let Some(h) = e.hint() {
-        let _ = writeln!(err, "hint: {h}");
+        line(&format!("hint: {h}"));
     }
 }

@@ -207,3 +207,27 @@ fn ctl_status_attributes_owners() {
     assert_eq!(v["instances"][0]["current_tracer"], "function");
     assert_eq!(v["instances"][0]["owner"]["kind"], "dead");
 }
+
+/// An error that echoes a huge pattern (100 KB, with an escape sequence in it) prints a short,
+/// escaped line.
+#[test]
+fn a_huge_pattern_is_echoed_cut_and_escaped() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let pattern = format!("\u{1b}[2Jnosuch{}*", "q".repeat(100_000));
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "1", &pattern],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.stderr.len() < 2000,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
+    assert!(!out.stderr.contains(&0x1b), "{err}");
+    assert!(err.contains('…'), "{err}");
+}

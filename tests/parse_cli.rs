@@ -116,3 +116,100 @@ fn a_closed_pipe_exits_0() {
     assert_eq!(status.code(), Some(0), "stderr: {err}");
     assert!(err.is_empty(), "a closed pipe is not an error: {err}");
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(pid as i32, sig) };
+}
+
+/// Waits for the child at most `secs`; kills it (and fails) if it does not exit.
+fn wait_exit(child: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if t0.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            panic!("lktrace parse did not stop within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `lktrace parse /dev/zero`: one endless line. Memory stays bounded by the 1 MiB line cap,
+/// the cut line is named in a notice, and SIGTERM stops it.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_line_is_cut_and_sigterm_stops_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["parse", "/dev/zero"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let rss = rss_kib(child.id());
+    signal(child.id(), libc::SIGTERM);
+    wait_exit(&mut child, 5);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        rss > 0 && rss < 64 * 1024,
+        "RSS {rss} KiB after 1.5 s of /dev/zero"
+    );
+    assert!(err.contains("line 1 is longer than 1 MiB"), "{err}");
+    assert!(err.len() < 2000, "{} bytes on stderr", err.len());
+}
+
+/// A parse blocked reading a pipe nobody writes to stops on SIGINT (and on SIGTERM).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_blocked_read_wakes_on_a_stop_signal() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+            .arg("parse")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _keep_open = child.stdin.take();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        signal(child.id(), sig);
+        wait_exit(&mut child, 5);
+    }
+}
+
+/// A line of control characters and a 3 MiB line: stderr gets escapes, not ESC bytes, and
+/// short warnings.
+#[test]
+fn hostile_text_is_escaped_and_cut_on_stderr() {
+    let mut input = b"\x1b]0;pwned\x07\x1b[2J not a trace line\n".to_vec();
+    input.extend(std::iter::repeat_n(b'A', 3 << 20));
+    input.extend_from_slice(b"\nanother \x9b junk line\n");
+    let out = parse(&[], Some(&input));
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.stderr.contains(&0x1b), "ESC on stderr: {err}");
+    assert!(err.contains("\\x1b]0;pwned\\x07"), "{err}");
+    assert!(err.contains("line 2 is longer than 1 MiB"), "{err}");
+    assert!(
+        out.stderr.len() < 4000,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
+}

@@ -156,3 +156,101 @@ fn replayed_datagrams_run_nothing() {
     );
     assert_eq!((runs(), sessions()), (2, 2));
 }
+
+/// A recorded Hello/Auth/Start replayed from the session's own address, again and again and
+/// also with the Start rewritten for the session id the replayed Auth got: the agent answers
+/// each replayed Auth with a fresh ephemeral key (new session keys), so the recorded Start
+/// never opens and nothing runs a second time. No cache of past handshakes is involved: this
+/// holds however the agent's clock moved. And on the wire, no agent datagram ever reuses a
+/// (session key, counter) pair.
+#[test]
+fn a_replayed_handshake_and_start_never_start_a_second_run_or_reuse_a_nonce() {
+    use lktrace::remote::wire::{Header, Kind, HEADER_LEN};
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, key) = key_file(dir.path(), "key");
+    let runner = synthetic_runner();
+    let agent = TestAgent::start(
+        key,
+        AgentOptions {
+            runner: runner.clone(),
+            ..AgentOptions::default()
+        },
+    );
+    let clean = Impair {
+        drop: 0.0,
+        dup: 0.0,
+        max_delay: Duration::ZERO,
+    };
+    let proxy = LossyProxy::start(agent.addr, clean, 5);
+    let spec = kprobe_spec("p:synth 50");
+    assert_eq!(run_remote(&[via(&proxy)], &kp, &spec).0.len(), 50);
+    assert_eq!(agent.stats.runs_started.load(SeqCst), 1);
+    let recorded = proxy.captured.lock().unwrap().clone();
+    let kind = |d: &[u8]| Header::decode(d).map(|(h, _)| h.kind).ok();
+    let auth = recorded
+        .iter()
+        .find(|d| kind(d) == Some(Kind::Auth))
+        .unwrap()
+        .clone();
+    let accepts = |p: &LossyProxy| -> Vec<Vec<u8>> {
+        p.captured_back
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| kind(d) == Some(Kind::Accept))
+            .cloned()
+            .collect()
+    };
+    let first_accept = accepts(&proxy)[0].clone();
+    // Until the first session is gone, its resent Auth is (rightly) answered with its own
+    // Accept again; replay once it is closed.
+    let t0 = std::time::Instant::now();
+    while agent.stats.sessions_live.load(SeqCst) > 0 && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for round in 0..3 {
+        let answered = accepts(&proxy).len();
+        for d in &recorded {
+            proxy.inject_to_agent(d);
+        }
+        let t0 = std::time::Instant::now();
+        while accepts(&proxy).len() == answered && t0.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The agent's answers to the replayed Auth went to the proxy's back socket, and on to
+        // the (gone) client through it: they are in captured_back. Rewrite the recorded Data
+        // for the newest session id and send it again.
+        let all = accepts(&proxy);
+        let newest = all.last().unwrap();
+        assert_ne!(
+            newest[HEADER_LEN..],
+            first_accept[HEADER_LEN..],
+            "round {round}: same agent ephemeral"
+        );
+        let sid = Header::decode(newest).unwrap().0.session;
+        for d in recorded.iter().filter(|d| kind(d) == Some(Kind::Data)) {
+            let mut f = d.clone();
+            f[8..16].copy_from_slice(&sid.to_be_bytes());
+            proxy.inject_to_agent(&f);
+        }
+        proxy.inject_to_agent(&auth);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(agent.stats.runs_started.load(SeqCst), 1, "a replay ran");
+    assert_eq!(
+        agent.stats.sessions_opened.load(SeqCst),
+        1,
+        "a replay opened"
+    );
+    // No (key, nonce) reuse: every session has its own keys (fresh ephemerals), and within a
+    // session the agent's counters never repeat.
+    let mut seen = std::collections::HashSet::new();
+    for d in proxy.captured_back.lock().unwrap().iter() {
+        let (h, _) = Header::decode(d).unwrap();
+        if h.kind == Kind::Data {
+            assert!(seen.insert((h.session, h.counter)), "reused {h:?}");
+        }
+    }
+    assert!(seen.len() > 5);
+}

@@ -8,6 +8,7 @@
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
 
+pub mod escape;
 pub mod json;
 pub mod table;
 pub mod text;
@@ -68,8 +69,12 @@ struct HumanSink<'a> {
 }
 
 impl HumanSink<'_> {
+    /// Data for stdout; untrusted text in it (comm names, string fields, file names) is
+    /// escaped on the way out.
     fn out(&mut self, s: &str) -> Result<(), SinkError> {
-        self.out.write_all(s.as_bytes()).map_err(SinkError::from_io)
+        self.out
+            .write_all(escape::data_block(s).as_bytes())
+            .map_err(SinkError::from_io)
     }
 
     fn out_line(&mut self, s: &str) -> Result<(), SinkError> {
@@ -77,9 +82,10 @@ impl HumanSink<'_> {
         self.out("\n")
     }
 
+    /// A message for stderr: cut to a readable length and escaped.
     fn err_line(&mut self, s: &str) -> Result<(), SinkError> {
         self.err
-            .write_all(s.as_bytes())
+            .write_all(escape::message_line(s).as_bytes())
             .map_err(SinkError::from_io)?;
         self.err.write_all(b"\n").map_err(SinkError::from_io)?;
         self.err.flush().map_err(SinkError::from_io)
@@ -229,6 +235,26 @@ mod tests {
             "FUNC      COUNT\nvfs_read      1\n\nFUNC      COUNT\nvfs_read      2\n"
         );
         assert_eq!(err, "lktrace: counting with profiler\n");
+    }
+
+    /// Hostile text (from a saved trace, the kernel or an agent) reaches the terminal
+    /// escaped, and a huge echoed line makes a short warning.
+    #[test]
+    fn control_characters_are_escaped_and_warnings_cut() {
+        let mut e = event(1.0);
+        if let Record::Event(ev) = &mut e {
+            ev.comm = "evil\u{1b}]0;owned\u{7}".into();
+        }
+        let warn = Record::notice(
+            NoticeLevel::Warning,
+            format!("unknown line: \u{1b}[2J{}", "y".repeat(10_000_000)),
+        );
+        let (out, err) = human(Options::default(), vec![e, warn, counts(1)]);
+        assert!(!out.contains('\u{1b}') && !err.contains('\u{1b}'));
+        assert!(out.contains("evil\\x1b]0;owned\\x07"), "{out}");
+        assert!(err.contains("\\x1b[2J"));
+        assert!(err.len() < 1000, "{} bytes of warning", err.len());
+        assert!(err.trim_end().ends_with('…'));
     }
 
     #[test]

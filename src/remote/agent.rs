@@ -2,13 +2,16 @@
 //!
 //! The socket thread owns the session table and does everything an unauthenticated datagram
 //! can reach: header decode, Hello → Cookie (stateless, rate-limited, never larger than the
-//! Hello), Auth checks, and routing Data to its session. A run thread calls
+//! Hello), Auth (cookie, then a token, then the Noise handshake), and routing Data to its
+//! session. A run thread calls
 //! [`crate::tools::run`] with a sink that streams records back; when the client is slow the
 //! sink blocks (backpressure) instead of dropping. Leases, retransmission and heartbeats are
 //! driven from the socket thread's tick.
 //!
 //! Limits: sessions in total and per IP, runs at once, bytes buffered per session (receive
-//! buffer and send queue), Hello and Auth rates, remembered client nonces.
+//! buffer and send queue), Hello and Auth rates per address prefix and in total. Work an
+//! unauthenticated datagram can cause is ordered by cost: exact sizes and the version (free),
+//! the cookie's MAC (one HMAC), a token, and only then the Noise handshake (X25519).
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -17,14 +20,15 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::args::AgentArgs;
-use super::crypto::{CookieJar, Key};
-use super::handshake::{self, COOKIE_LIFETIME_S};
+use super::crypto::Key;
+use super::front::{self, AuthCheck, FrontDoor, Rates};
+use super::handshake;
 use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
-use super::wire::{Header, Kind, MAX_DATAGRAM, NONCE_LEN};
+use super::wire::{Header, Kind, RefuseReason, MAX_DATAGRAM};
 use crate::record::{Record, Sink, SinkError};
 use crate::tools::{RunEnv, Spec};
 use crate::tracefs::stop::StopFlag;
@@ -37,9 +41,15 @@ pub type Runner = Arc<dyn Fn(&Spec, &RunEnv, &mut dyn Sink) -> crate::Result<()>
 const TICK: Duration = Duration::from_millis(5);
 /// Bytes a run may queue before its sink blocks (plus the in-flight window).
 const SEND_QUEUE_LIMIT: usize = 256 * 1024;
-/// A client's messages are a Spec, Stops and Pings: small.
+/// A client's messages are a Spec, Stops and Pings: small. Counted as memory (fragment and
+/// message overhead included), so this is what a session's receive side can cost.
 const RECEIVE_BUFFER: usize = 64 * 1024;
+/// Client messages held incomplete at once: a Start, a few Stops and Pings.
+const MAX_PARTIAL: usize = 32;
 const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A client sends its first Data (a Start, a Ping, or at least a heartbeat) at once after
+/// the Accept; a handshake nobody follows up is dropped after this long.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct AgentOptions {
@@ -48,10 +58,14 @@ pub struct AgentOptions {
     pub max_sessions_per_ip: usize,
     pub lease: Duration,
     pub tracefs: Option<PathBuf>,
-    /// Cookies answered per second (burst the same).
+    /// Cookies answered per second, in total (burst the same).
     pub hello_rate: f64,
-    /// Auth attempts checked per second.
+    /// Cookies answered per second to one address prefix (/24, /64).
+    pub hello_rate_per_prefix: f64,
+    /// Auths with a valid cookie handshaked per second, in total.
     pub auth_rate: f64,
+    /// The same, per address prefix.
+    pub auth_rate_per_prefix: f64,
     /// After SIGTERM, how long final records and Done may take to reach clients.
     pub grace: Duration,
     pub runner: Runner,
@@ -77,7 +91,9 @@ impl Default for AgentOptions {
             lease: Duration::from_secs(10),
             tracefs: None,
             hello_rate: 2000.0,
+            hello_rate_per_prefix: 500.0,
             auth_rate: 500.0,
+            auth_rate_per_prefix: 100.0,
             grace: Duration::from_secs(3),
             runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
                 crate::tools::run(spec, env, sink)
@@ -92,7 +108,14 @@ impl Default for AgentOptions {
 pub struct Stats {
     pub datagrams_in: AtomicU64,
     pub dropped: AtomicU64,
+    /// Sessions whose client proved it holds the handshake's keys (its first Data opened).
     pub sessions_opened: AtomicU64,
+    /// Handshakes answered with an Accept (each a session waiting for that proof).
+    pub handshakes: AtomicU64,
+    /// Sessions in the table now (answered or open).
+    pub sessions_live: AtomicUsize,
+    /// Auths with a valid cookie answered with a refusal (busy, rate-limited, ...).
+    pub refused: AtomicU64,
     pub runs_started: AtomicU64,
     pub runs_active: AtomicUsize,
 }
@@ -124,34 +147,6 @@ pub fn serve(args: &AgentArgs, stop: StopFlag) -> crate::Result<()> {
     agent.run(stop)
 }
 
-struct TokenBucket {
-    tokens: f64,
-    rate: f64,
-    last: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: f64) -> TokenBucket {
-        TokenBucket {
-            tokens: rate,
-            rate,
-            last: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let dt = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + dt * self.rate).min(self.rate.max(1.0));
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RunState {
     None,
@@ -166,6 +161,7 @@ enum EndReason {
     LeaseExpired,
     Shutdown,
     Violation,
+    Unconfirmed,
 }
 
 struct SessionState {
@@ -175,10 +171,19 @@ struct SessionState {
     stops: u32,
     /// Set when the session is over: a blocked sink returns Closed.
     ended: Option<EndReason>,
+    /// The client sent a Data datagram that opened under the session's keys. Until then the
+    /// session is only a handshake answered (a replayed Auth gets this far and no further),
+    /// and it is forgotten after [`CONFIRM_TIMEOUT`].
+    confirmed: bool,
+    opened: Instant,
 }
 
 struct Session {
     peer: SocketAddr,
+    /// The handshake that opened it (the client's ephemeral key), and the Accept we sent: a
+    /// resent Auth of that handshake gets the same Accept again, never a second session.
+    client_ephemeral: [u8; 32],
+    accept: Vec<u8>,
     state: Mutex<SessionState>,
     cv: Condvar,
     socket: Arc<UdpSocket>,
@@ -200,13 +205,11 @@ impl Session {
 
 pub struct Agent {
     socket: Arc<UdpSocket>,
-    key: Key,
     opts: AgentOptions,
-    jar: CookieJar,
+    front: FrontDoor,
     sessions: HashMap<u64, Arc<Session>>,
-    recent_nonces: HashMap<[u8; NONCE_LEN], Instant>,
-    hello_bucket: TokenBucket,
-    auth_bucket: TokenBucket,
+    /// Client ephemeral key → the session its handshake opened (live sessions only).
+    handshakes: HashMap<[u8; 32], u64>,
     runs: Vec<JoinHandle<()>>,
     stats: Arc<Stats>,
     info: AgentInfo,
@@ -220,15 +223,18 @@ impl Agent {
         socket
             .set_read_timeout(Some(TICK))
             .map_err(|e| sock("set timeout", e))?;
+        let rates = Rates {
+            hello: opts.hello_rate,
+            hello_per_prefix: opts.hello_rate_per_prefix,
+            auth: opts.auth_rate,
+            auth_per_prefix: opts.auth_rate_per_prefix,
+        };
         Ok(Agent {
             socket: Arc::new(socket),
-            key,
-            jar: CookieJar::new().map_err(|e| e.into_crate("agent"))?,
-            hello_bucket: TokenBucket::new(opts.hello_rate),
-            auth_bucket: TokenBucket::new(opts.auth_rate),
+            front: FrontDoor::new(key, rates, Instant::now()).map_err(|e| e.into_crate("agent"))?,
             opts,
             sessions: HashMap::new(),
-            recent_nonces: HashMap::new(),
+            handshakes: HashMap::new(),
             runs: Vec::new(),
             stats: Arc::new(Stats::default()),
             info: AgentInfo {
@@ -325,19 +331,13 @@ impl Agent {
         };
         let now = Instant::now();
         match h.kind {
-            Kind::Hello if !shutting_down => {
-                if !self.hello_bucket.take(now) {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                if let Some(r) = handshake::answer_hello(&self.jar, &from, &h, d, unix_secs()) {
-                    debug_assert!(r.len() <= d.len());
+            Kind::Hello if !shutting_down => match self.front.hello(&h, d, from, now) {
+                Some(r) => {
                     let _ = self.socket.send_to(&r, from);
-                } else {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 }
-            }
-            Kind::Auth if !shutting_down => self.on_auth(&h, d, from, now),
+                None => self.drop_one(),
+            },
+            Kind::Auth => self.on_auth(&h, d, from, now, shutting_down),
             Kind::Data => self.on_data(&h, d, from, now, shutting_down),
             _ => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -345,25 +345,42 @@ impl Agent {
         }
     }
 
-    fn on_auth(&mut self, h: &Header, d: &[u8], from: SocketAddr, now: Instant) {
-        if !self.auth_bucket.take(now) {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+    fn drop_one(&self) {
+        self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn refuse(&self, from: SocketAddr, reason: RefuseReason) {
+        self.stats.refused.fetch_add(1, Ordering::Relaxed);
+        // 25 bytes in answer to 112, to an address the cookie proved: no amplification.
+        let _ = self.socket.send_to(&handshake::refused(reason), from);
+    }
+
+    fn on_auth(
+        &mut self,
+        h: &Header,
+        d: &[u8],
+        from: SocketAddr,
+        now: Instant,
+        shutting_down: bool,
+    ) {
+        // Size, version and cookie first: junk costs at most one HMAC and spends no token.
+        let auth = match self.front.auth(h, d, from, now) {
+            AuthCheck::Drop => return self.drop_one(),
+            AuthCheck::Refuse(reason) => return self.refuse(from, reason),
+            AuthCheck::Proceed(auth) => auth,
+        };
+        let e = auth.client_ephemeral();
+        if let Some(s) = self.handshakes.get(&e).and_then(|id| self.sessions.get(id)) {
+            // A resent Auth (our Accept was lost): the same Accept again, never a new session.
+            if s.peer == from {
+                let _ = self.socket.send_to(&s.accept, from);
+            } else {
+                self.drop_one();
+            }
             return;
         }
-        let Some(acc) = handshake::accept_auth(&self.jar, &self.key, &from, h, d, unix_secs())
-        else {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
-        if self.recent_nonces.contains_key(&acc.client_nonce) {
-            // A resent Auth (our answer was lost) or a replay. Either way no new session; if
-            // the session is there for this very address, confirm it again.
-            if let Some(s) = self.sessions.get(&acc.keys.session) {
-                if s.peer == from {
-                    let mut st = lock(&s.state);
-                    st.conn.send_ack(&mut s.sender());
-                }
-            }
+        if shutting_down {
+            self.refuse(from, RefuseReason::ShuttingDown);
             return;
         }
         let per_ip = self
@@ -371,40 +388,57 @@ impl Agent {
             .values()
             .filter(|s| s.peer.ip() == from.ip())
             .count();
-        if self.sessions.len() >= self.opts.max_sessions
-            || per_ip >= self.opts.max_sessions_per_ip
-            || self.recent_nonces.len() >= 4096
-            || self.sessions.contains_key(&acc.keys.session)
-        {
+        if self.sessions.len() >= self.opts.max_sessions {
             self.log(&format!("{from}: refused a session: too many sessions"));
+            self.refuse(from, RefuseReason::Full);
             return;
         }
-        self.recent_nonces.insert(acc.client_nonce, now);
+        if per_ip >= self.opts.max_sessions_per_ip {
+            self.log(&format!(
+                "{from}: refused a session: too many from this address"
+            ));
+            self.refuse(from, RefuseReason::PerAddress);
+            return;
+        }
+        let Some(id) = front::new_session_id(|id| self.sessions.contains_key(&id)) else {
+            self.drop_one();
+            return;
+        };
+        let Some(acc) = self.front.accept(&auth, id) else {
+            // Not our key (or a tampered message): silence.
+            self.drop_one();
+            return;
+        };
         let limits = ConnLimits {
             max_buffered: RECEIVE_BUFFER,
+            max_partial: MAX_PARTIAL,
             heartbeat: HEARTBEAT,
             abandon_after: self.opts.lease,
         };
-        let mut conn = Conn::new(Role::Agent, &acc.keys, limits, now);
-        conn.mark_seen(1);
+        let conn = Conn::new(Role::Agent, &acc.keys, limits, now);
         let s = Arc::new(Session {
             peer: from,
+            client_ephemeral: e,
+            accept: acc.reply,
             state: Mutex::new(SessionState {
                 conn,
                 run: RunState::None,
                 run_stop: StopFlag::new(),
                 stops: 0,
                 ended: None,
+                confirmed: false,
+                opened: now,
             }),
             cv: Condvar::new(),
             socket: Arc::clone(&self.socket),
         });
-        {
-            let mut st = lock(&s.state);
-            st.conn.send_ack(&mut s.sender());
-        }
-        self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
-        self.sessions.insert(acc.keys.session, s);
+        let _ = self.socket.send_to(&s.accept, from);
+        self.stats.handshakes.fetch_add(1, Ordering::Relaxed);
+        self.handshakes.insert(e, id);
+        self.sessions.insert(id, s);
+        self.stats
+            .sessions_live
+            .store(self.sessions.len(), Ordering::Relaxed);
     }
 
     fn on_data(
@@ -426,6 +460,10 @@ impl Agent {
         }
         let mut st = lock(&s.state);
         match st.conn.receive(h, d, now) {
+            Ok(()) if !st.confirmed => {
+                st.confirmed = true;
+                self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(()) => {}
             Err(Dropped::Violation(why)) => {
                 self.log(&format!("{from}: ending session: {why}"));
@@ -559,13 +597,14 @@ impl Agent {
             };
             drop(st);
             if log {
-                eprintln!(
+                let line = format!(
                     "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
                     s.peer,
                     tool_name(&spec),
                     started.elapsed().as_secs_f64(),
                     sink.records
                 );
+                eprintln!("{}", crate::output::escape::message_line(&line));
             }
             stats.runs_active.fetch_sub(1, Ordering::SeqCst);
         });
@@ -577,6 +616,11 @@ impl Agent {
         let mut remove = Vec::new();
         for (id, s) in &self.sessions {
             let mut st = lock(&s.state);
+            let unconfirmed =
+                !st.confirmed && now.saturating_duration_since(st.opened) > CONFIRM_TIMEOUT;
+            if st.ended.is_none() && unconfirmed {
+                st.ended = Some(EndReason::Unconfirmed);
+            }
             if st.ended.is_none() && now.saturating_duration_since(st.conn.last_heard) > lease {
                 st.ended = Some(EndReason::LeaseExpired);
                 st.run_stop.request();
@@ -594,11 +638,13 @@ impl Agent {
             s.cv.notify_all();
         }
         for id in remove {
-            self.sessions.remove(&id);
+            if let Some(s) = self.sessions.remove(&id) {
+                self.handshakes.remove(&s.client_ephemeral);
+            }
         }
-        let keep = Duration::from_secs(COOKIE_LIFETIME_S + 5);
-        self.recent_nonces
-            .retain(|_, t| now.saturating_duration_since(*t) < keep);
+        self.stats
+            .sessions_live
+            .store(self.sessions.len(), Ordering::Relaxed);
         // Reap finished run threads so the list stays bounded.
         let (done, running): (Vec<_>, Vec<_>) = self.runs.drain(..).partition(|h| h.is_finished());
         self.runs = running;
@@ -609,7 +655,10 @@ impl Agent {
 
     fn log(&self, line: &str) {
         if self.opts.log {
-            eprintln!("lktrace agent: {line}");
+            eprintln!(
+                "{}",
+                crate::output::escape::message_line(&format!("lktrace agent: {line}"))
+            );
         }
     }
 }
@@ -674,13 +723,6 @@ fn tool_name(spec: &Spec) -> String {
         Spec::Kprobe(s) => format!("kprobe {:?}", s.definition),
         Spec::Ctl(c) => format!("ctl {c:?}").to_lowercase(),
     }
-}
-
-fn unix_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 fn kernel_release() -> String {

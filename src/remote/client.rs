@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::config::{default_key_path, RemoteTarget};
-use super::crypto::{self, Key};
+use super::crypto::Key;
 use super::handshake;
 use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
@@ -93,35 +93,28 @@ impl Connection {
         let mut buf = vec![0u8; MAX_DATAGRAM + 1];
         let deadline = Instant::now() + opts.connect_timeout;
         let mut got_cookie = false;
-        // Each attempt starts from a fresh Hello: a cookie that was forged by someone who saw
-        // our port, or that expired, or a clock step on the agent, costs one attempt only.
+        // What the agent said when it refused a session (busy, rate-limited, ...). Not
+        // authenticated, so it only words the error: we keep trying until the deadline.
+        let mut refused = None;
+        // Each attempt starts from a fresh Hello and a fresh ephemeral key: a cookie that
+        // expired or a forged Accept costs one attempt only.
         loop {
             if Instant::now() >= deadline {
-                return Err(if got_cookie {
-                    Error::AuthFailed {
-                        addr: addr.to_string(),
-                    }
-                } else {
-                    Error::NoAnswer {
-                        addr: addr.to_string(),
-                    }
+                let addr = addr.to_string();
+                return Err(match (refused, got_cookie) {
+                    (Some(reason), _) => Error::Refused { addr, reason },
+                    (None, true) => Error::AuthFailed { addr },
+                    (None, false) => Error::NoAnswer { addr },
                 });
             }
-            let nonce = crypto::random_nonce()?;
-            let Some((time, agent_nonce)) = get_cookie(&socket, &mut buf, &nonce, deadline)? else {
+            let Some((time, cookie)) = get_cookie(&socket, &mut buf, deadline)? else {
                 continue;
             };
             got_cookie = true;
-            let (auth, keys) = handshake::auth(key, &nonce, time, &agent_nonce);
-            let limits = ConnLimits {
-                max_buffered: RECEIVE_BUFFER,
-                heartbeat: opts.heartbeat,
-                abandon_after: opts.silence_timeout,
-            };
-            let mut conn = Conn::new(Role::Client, &keys, limits, Instant::now());
-            conn.skip_counter();
+            let (auth, init) = handshake::auth(key, time, &cookie)?;
+            let mut init = Some(init);
             let mut wait = Duration::from_millis(100);
-            for _ in 0..4 {
+            'attempt: for _ in 0..4 {
                 if Instant::now() >= deadline {
                     break;
                 }
@@ -129,24 +122,41 @@ impl Connection {
                 let until = (Instant::now() + wait).min(deadline);
                 while let Some(n) = recv_until(&socket, &mut buf, until)? {
                     let d = &buf[..n];
-                    let Ok((h, _)) = Header::decode(d) else {
+                    let Ok((h, body)) = Header::decode(d) else {
                         continue;
                     };
-                    if h.kind == Kind::Data
-                        && h.session == keys.session
-                        && conn.receive(&h, d, Instant::now()).is_ok()
-                    {
-                        socket
-                            .set_read_timeout(Some(TICK))
-                            .map_err(sock("set timeout"))?;
-                        return Ok(Connection {
-                            socket,
-                            conn,
-                            buf,
-                            next_tick: Instant::now(),
-                            opts: *opts,
-                            incoming: VecDeque::new(),
-                        });
+                    match h.kind {
+                        Kind::Accept => {
+                            let Some(keys) = init.take().and_then(|i| i.finish(&h, d)) else {
+                                // Spent on a datagram that was not our Accept: start over.
+                                break 'attempt;
+                            };
+                            let limits = ConnLimits {
+                                max_buffered: RECEIVE_BUFFER,
+                                // The byte limit (which counts overhead) bounds these.
+                                max_partial: usize::MAX,
+                                heartbeat: opts.heartbeat,
+                                abandon_after: opts.silence_timeout,
+                            };
+                            let conn = Conn::new(Role::Client, &keys, limits, Instant::now());
+                            socket
+                                .set_read_timeout(Some(TICK))
+                                .map_err(sock("set timeout"))?;
+                            return Ok(Connection {
+                                socket,
+                                conn,
+                                buf,
+                                next_tick: Instant::now(),
+                                opts: *opts,
+                                incoming: VecDeque::new(),
+                            });
+                        }
+                        Kind::Refused if h.version == wire::VERSION => {
+                            if let Ok(r) = wire::decode_refused(body) {
+                                refused = Some(r);
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 wait *= 2;
@@ -277,10 +287,9 @@ impl Connection {
 fn get_cookie(
     socket: &UdpSocket,
     buf: &mut [u8],
-    nonce: &[u8; wire::NONCE_LEN],
     deadline: Instant,
-) -> Result<Option<(u64, [u8; wire::NONCE_LEN])>, Error> {
-    let hello = handshake::hello(nonce);
+) -> Result<Option<(u64, [u8; wire::COOKIE_LEN])>, Error> {
+    let hello = handshake::hello();
     let mut wait = Duration::from_millis(100);
     while Instant::now() < deadline {
         let _ = socket.send(&hello);

@@ -1,217 +1,62 @@
-//! Keys and sealing: the pre-shared key file, per-session keys (HKDF-SHA256 over the PSK and
-//! both sides' nonces), ChaCha20-Poly1305 with the header as associated data and the 64-bit
-//! header counter as the nonce, and the sliding replay window.
+//! Sealing with a session's Noise transport keys
+//! (ChaCha20-Poly1305, the 64-bit header counter as the explicit nonce), the sliding replay
+//! window, and the agent's stateless cookies.
 //!
-//! Each direction has its own key, so a counter value is never used twice under one key as
-//! long as each sender counts up, which [`Sealer`] enforces by owning its counter.
+//! The session keys come from the Noise handshake ([`super::handshake`]); each direction has
+//! its own, and a counter is never used twice under one key because [`Sealer`] owns it and
+//! only counts up. UDP reorders and loses, so the receiver uses snow's stateless transport
+//! (nonce given per datagram) behind a [`ReplayWindow`].
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use chacha20poly1305::aead::AeadInPlace;
-use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce, Tag};
-use hkdf::hmac::{Hmac, Mac};
-use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::wire::{NONCE_LEN, TAG_LEN};
+use super::wire::{COOKIE_LEN, TAG_LEN};
 use super::Error;
 
-pub const KEY_LEN: usize = 32;
+pub use super::keyfile::{keygen, Key, KEY_LEN};
 
-/// The pre-shared key. Debug never prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Key([u8; KEY_LEN]);
-
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Key(..)")
-    }
-}
-
-impl Key {
-    pub fn from_bytes(b: [u8; KEY_LEN]) -> Key {
-        Key(b)
-    }
-
-    /// A fresh random key.
-    pub fn generate() -> Result<Key, Error> {
-        let mut b = [0u8; KEY_LEN];
-        getrandom::getrandom(&mut b).map_err(|e| Error::Random(e.to_string()))?;
-        Ok(Key(b))
-    }
-
-    /// The file format: 64 hex digits and a newline, so it can be copied by hand.
-    pub fn to_text(&self) -> String {
-        let mut s = hex(&self.0);
-        s.push('\n');
-        s
-    }
-
-    pub fn parse(text: &str) -> Option<Key> {
-        let t = text.trim();
-        if t.len() != KEY_LEN * 2 {
-            return None;
-        }
-        let mut b = [0u8; KEY_LEN];
-        for (i, out) in b.iter_mut().enumerate() {
-            *out = u8::from_str_radix(t.get(i * 2..i * 2 + 2)?, 16).ok()?;
-        }
-        Some(Key(b))
-    }
-
-    /// Reads a key file, refusing one that group or others can read: a key others can read
-    /// lets them run kernel tracing as root on the agent.
-    pub fn load(path: &Path) -> Result<Key, Error> {
-        use std::io::Read;
-        let io = |source| Error::KeyIo {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut f = std::fs::File::open(path).map_err(io)?;
-        // Check the file we opened (fstat), not the path again: no window to swap it.
-        let meta = f.metadata().map_err(io)?;
-        check_permissions(path, &meta)?;
-        if !meta.is_file() || meta.len() > 4096 {
-            return Err(Error::KeyFormat {
-                path: path.to_path_buf(),
-            });
-        }
-        let mut text = String::new();
-        f.by_ref()
-            .take(4096)
-            .read_to_string(&mut text)
-            .map_err(io)?;
-        Key::parse(&text).ok_or_else(|| Error::KeyFormat {
-            path: path.to_path_buf(),
-        })
-    }
-}
-
-#[cfg(unix)]
-fn check_permissions(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(Error::KeyPermissions {
-            path: path.to_path_buf(),
-            mode,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_permissions(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), Error> {
-    // Windows ACLs are not mode bits; the file lives in the user's profile (%APPDATA%).
-    Ok(())
-}
-
-/// `lktrace ctl keygen PATH`: writes a new random key, mode 0600, never over an existing file.
-pub fn keygen(path: &Path) -> crate::Result<()> {
-    write_new_key(path).map_err(|e| e.into_crate("keygen"))
-}
-
-fn write_new_key(path: &Path) -> Result<(), Error> {
-    use std::io::Write;
-    let key = Key::generate()?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Created 0600 from the start: never readable by others, not even for an instant.
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::KeyExists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            Error::KeyIo {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    })?;
-    f.write_all(key.to_text().as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(|source| Error::KeyIo {
-            path: PathBuf::from(path),
-            source,
-        })
-}
-
-fn hex(b: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push(D[(x >> 4) as usize] as char);
-        s.push(D[(x & 15) as usize] as char);
-    }
-    s
-}
-
-pub fn random_nonce() -> Result<[u8; NONCE_LEN], Error> {
-    let mut n = [0u8; NONCE_LEN];
+/// 32 bytes from the OS's randomness (the cookie secret).
+pub fn random_secret() -> Result<[u8; 32], Error> {
+    let mut n = [0u8; 32];
     getrandom::getrandom(&mut n).map_err(|e| Error::Random(e.to_string()))?;
     Ok(n)
 }
 
-/// What one session uses: a key per direction and the session id.
+/// What one session uses after its Noise handshake: the two cipher states Noise's `Split()`
+/// made (fresh for every session: both sides' ephemeral keys went into them), and the session
+/// id the agent chose.
+#[derive(Clone)]
 pub struct SessionKeys {
-    pub client_to_agent: [u8; 32],
-    pub agent_to_client: [u8; 32],
+    pub transport: Arc<snow::StatelessTransportState>,
     pub session: u64,
 }
 
-/// HKDF-SHA256: salt = client nonce ‖ agent nonce, ikm = PSK. Fresh nonces from both sides
-/// make every session's keys new even when one side's randomness were to repeat.
-pub fn derive(
-    psk: &Key,
-    client_nonce: &[u8; NONCE_LEN],
-    agent_nonce: &[u8; NONCE_LEN],
-) -> SessionKeys {
-    let mut salt = [0u8; NONCE_LEN * 2];
-    salt[..NONCE_LEN].copy_from_slice(client_nonce);
-    salt[NONCE_LEN..].copy_from_slice(agent_nonce);
-    let hk = Hkdf::<Sha256>::new(Some(&salt), &psk.0);
-    let mut okm = [0u8; 72];
-    // 72 bytes is far below HKDF-SHA256's limit of 255*32, so expand cannot fail.
-    hk.expand(b"lktrace v1 session keys", &mut okm)
-        .expect("72 bytes is a valid HKDF-SHA256 output length");
-    let mut c2a = [0u8; 32];
-    let mut a2c = [0u8; 32];
-    c2a.copy_from_slice(&okm[..32]);
-    a2c.copy_from_slice(&okm[32..64]);
-    let mut sid = [0u8; 8];
-    sid.copy_from_slice(&okm[64..]);
-    // Session 0 means "no session" in the header; the odds are 2^-64, but be exact.
-    let session = u64::from_be_bytes(sid).max(1);
-    SessionKeys {
-        client_to_agent: c2a,
-        agent_to_client: a2c,
-        session,
+impl std::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionKeys")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
 }
 
-fn nonce_for(counter: u64) -> Nonce {
-    let mut n = [0u8; 12];
-    n[4..].copy_from_slice(&counter.to_be_bytes());
-    Nonce::from(n)
-}
-
-/// Seals with one direction's key. Owns the send counter so it can never repeat.
+/// Seals with this side's sending key. Owns the send counter (the explicit Noise nonce, also
+/// in the header) so a (key, nonce) pair can never repeat: every datagram, resends included,
+/// takes the next value.
 pub struct Sealer {
-    aead: ChaCha20Poly1305,
+    transport: Arc<snow::StatelessTransportState>,
     next: u64,
+    scratch: Vec<u8>,
 }
 
 impl Sealer {
-    pub fn new(key: &[u8; 32]) -> Sealer {
+    pub fn new(keys: &SessionKeys) -> Sealer {
         Sealer {
-            aead: ChaCha20Poly1305::new(key.into()),
+            transport: Arc::clone(&keys.transport),
+            // 0 is never valid on the wire (the replay window refuses it).
             next: 1,
+            scratch: Vec::with_capacity(super::wire::MAX_PAYLOAD + TAG_LEN),
         }
     }
 
@@ -220,48 +65,49 @@ impl Sealer {
         self.next
     }
 
-    /// Skips one counter value (used by the handshake, which sealed with it already).
-    pub fn skip(&mut self) {
-        self.next += 1;
-    }
-
-    /// Encrypts `buf` in place and appends the tag. `aad` must contain the header carrying
-    /// [`Sealer::next_counter`].
-    pub fn seal(&mut self, aad: &[u8], buf: &mut Vec<u8>) -> u64 {
+    /// Encrypts `buf` in place (ciphertext ‖ tag) under the next counter, and returns it.
+    pub fn seal(&mut self, buf: &mut Vec<u8>) -> u64 {
         let c = self.next;
         self.next += 1;
-        let tag = self
-            .aead
-            .encrypt_in_place_detached(&nonce_for(c), aad, buf)
-            .expect("a payload below 1 KB is far within ChaCha20-Poly1305's limits");
-        buf.extend_from_slice(&tag);
+        self.scratch.clear();
+        self.scratch.resize(buf.len() + TAG_LEN, 0);
+        match self.transport.write_message(c, buf, &mut self.scratch) {
+            Ok(n) => self.scratch.truncate(n),
+            // Only a payload over 65 KB fails, and ours are at most 1200 bytes; send an empty
+            // (unauthentic) body rather than an unsealed one.
+            Err(_) => self.scratch.clear(),
+        }
+        std::mem::swap(buf, &mut self.scratch);
         c
     }
 }
 
-/// Opens with one direction's key.
+/// Opens with the peer's sending key.
 pub struct Opener {
-    aead: ChaCha20Poly1305,
+    transport: Arc<snow::StatelessTransportState>,
 }
 
 impl Opener {
-    pub fn new(key: &[u8; 32]) -> Opener {
+    pub fn new(keys: &SessionKeys) -> Opener {
         Opener {
-            aead: ChaCha20Poly1305::new(key.into()),
+            transport: Arc::clone(&keys.transport),
         }
     }
 
     /// Decrypts `sealed` (ciphertext ‖ tag) into `out`. False if it does not authenticate.
-    pub fn open(&self, counter: u64, aad: &[u8], sealed: &[u8], out: &mut Vec<u8>) -> bool {
+    pub fn open(&self, counter: u64, sealed: &[u8], out: &mut Vec<u8>) -> bool {
         if sealed.len() < TAG_LEN {
             return false;
         }
-        let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         out.clear();
-        out.extend_from_slice(ct);
-        self.aead
-            .decrypt_in_place_detached(&nonce_for(counter), aad, out, Tag::from_slice(tag))
-            .is_ok()
+        out.resize(sealed.len(), 0);
+        match self.transport.read_message(counter, sealed, out) {
+            Ok(n) => {
+                out.truncate(n);
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 
@@ -329,10 +175,11 @@ impl ReplayWindow {
     }
 }
 
-/// Stateless cookies: a keyed MAC over the client's address, its nonce and the agent's time.
+/// Stateless cookies: a keyed MAC over the client's address and the agent's (monotonic) time.
 /// The agent keeps no state for a Hello, yet can check later that an Auth echoes a cookie it
-/// made for that address recently. The MAC doubles as the agent's nonce: unpredictable to
-/// anyone without the agent's secret, and fresh for every client nonce.
+/// made for that address recently: proof that the sender receives at that address, before any
+/// costly work. The time is seconds on the agent's own monotonic clock (since it started), so
+/// setting the wall clock back or forth changes nothing.
 pub struct CookieJar {
     secret: [u8; 32],
 }
@@ -340,18 +187,13 @@ pub struct CookieJar {
 impl CookieJar {
     pub fn new() -> Result<CookieJar, Error> {
         Ok(CookieJar {
-            secret: random_nonce()?,
+            secret: random_secret()?,
         })
     }
 
-    pub fn make(
-        &self,
-        addr: &std::net::SocketAddr,
-        client_nonce: &[u8; NONCE_LEN],
-        time: u64,
-    ) -> [u8; NONCE_LEN] {
-        let m = self.mac(addr, client_nonce, time);
-        let mut out = [0u8; NONCE_LEN];
+    pub fn make(&self, addr: &std::net::SocketAddr, time: u64) -> [u8; COOKIE_LEN] {
+        let m = self.mac(addr, time);
+        let mut out = [0u8; COOKIE_LEN];
         out.copy_from_slice(&m.finalize().into_bytes());
         out
     }
@@ -360,21 +202,13 @@ impl CookieJar {
     pub fn verify(
         &self,
         addr: &std::net::SocketAddr,
-        client_nonce: &[u8; NONCE_LEN],
         time: u64,
-        cookie: &[u8; NONCE_LEN],
+        cookie: &[u8; COOKIE_LEN],
     ) -> bool {
-        self.mac(addr, client_nonce, time)
-            .verify_slice(cookie)
-            .is_ok()
+        self.mac(addr, time).verify_slice(cookie).is_ok()
     }
 
-    fn mac(
-        &self,
-        addr: &std::net::SocketAddr,
-        client_nonce: &[u8; NONCE_LEN],
-        time: u64,
-    ) -> Hmac<Sha256> {
+    fn mac(&self, addr: &std::net::SocketAddr, time: u64) -> Hmac<Sha256> {
         let mut m =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes any key length");
         match addr.ip() {
@@ -382,7 +216,6 @@ impl CookieJar {
             std::net::IpAddr::V6(ip) => m.update(&ip.octets()),
         }
         m.update(&addr.port().to_be_bytes());
-        m.update(client_nonce);
         m.update(&time.to_be_bytes());
         m
     }
@@ -391,25 +224,6 @@ impl CookieJar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seal_open_round_trip_and_tamper() {
-        let psk = Key::from_bytes([7; 32]);
-        let k = derive(&psk, &[1; 32], &[2; 32]);
-        let k2 = derive(&psk, &[1; 32], &[3; 32]);
-        assert_ne!(k.session, k2.session);
-        assert_ne!(k.client_to_agent, k.agent_to_client);
-        let mut s = Sealer::new(&k.client_to_agent);
-        let o = Opener::new(&k.client_to_agent);
-        let mut buf = b"payload".to_vec();
-        let c = s.seal(b"hdr", &mut buf);
-        let mut out = Vec::new();
-        assert!(o.open(c, b"hdr", &buf, &mut out));
-        assert_eq!(out, b"payload");
-        assert!(!o.open(c, b"hdX", &buf, &mut out));
-        assert!(!o.open(c + 1, b"hdr", &buf, &mut out));
-        assert!(!Opener::new(&k.agent_to_client).open(c, b"hdr", &buf, &mut out));
-    }
 
     #[test]
     fn replay_window_accepts_once_and_drops_old() {
@@ -434,42 +248,14 @@ mod tests {
     }
 
     #[test]
-    fn key_text_round_trips() {
-        let k = Key::generate().unwrap();
-        assert_eq!(Key::parse(&k.to_text()), Some(k));
-        assert_eq!(Key::parse("abc"), None);
-        assert_eq!(Key::parse(&"zz".repeat(32)), None);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn keygen_writes_0600_and_load_refuses_readable_files() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("k");
-        keygen(&p).unwrap();
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        Key::load(&p).unwrap();
-        assert!(keygen(&p).is_err(), "never overwrites");
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(matches!(
-            Key::load(&p),
-            Err(Error::KeyPermissions { mode: 0o640, .. })
-        ));
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o604)).unwrap();
-        assert!(matches!(Key::load(&p), Err(Error::KeyPermissions { .. })));
-    }
-
-    #[test]
-    fn cookies_bind_address_nonce_and_time() {
+    fn cookies_bind_address_time_and_agent() {
         let j = CookieJar::new().unwrap();
         let a: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let b: std::net::SocketAddr = "127.0.0.1:5001".parse().unwrap();
-        let c = j.make(&a, &[1; 32], 10);
-        assert!(j.verify(&a, &[1; 32], 10, &c));
-        assert!(!j.verify(&b, &[1; 32], 10, &c));
-        assert!(!j.verify(&a, &[2; 32], 10, &c));
-        assert!(!j.verify(&a, &[1; 32], 11, &c));
+        let c = j.make(&a, 10);
+        assert!(j.verify(&a, 10, &c));
+        assert!(!j.verify(&b, 10, &c));
+        assert!(!j.verify(&a, 11, &c));
+        assert!(!CookieJar::new().unwrap().verify(&a, 10, &c));
     }
 }

@@ -2,8 +2,11 @@
 //! docs/protocol.md describes the protocol; each file here owns one layer of it:
 //!
 //! - [`wire`]: header and payload encoding (the only code that parses untrusted bytes).
-//! - [`crypto`]: key files, session keys, sealing, the replay window, cookies.
-//! - [`handshake`]: Hello / Cookie / Auth.
+//! - [`keyfile`]: the pre-shared key and the checks on its file.
+//! - [`crypto`]: sealing with a session's keys, the replay window, cookies.
+//! - [`handshake`]: Hello / Cookie, then the Noise handshake (Auth / Accept), or Refused.
+//! - [`front`]: the agent's front door: cheap checks, cookie, tokens, then the handshake.
+//! - [`limits`]: the front door's token buckets per address prefix.
 //! - [`reliable`]: acks, retransmission, fragments, ordered delivery, loss accounting.
 //! - [`msg`]: the messages (Spec, Record, Stop, Ping) inside the stream.
 //! - [`agent`]: the socket loop, runs, leases, limits.
@@ -16,7 +19,10 @@ pub mod args;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod front;
 pub mod handshake;
+pub mod keyfile;
+pub mod limits;
 pub mod msg;
 pub mod reliable;
 pub mod wire;
@@ -38,6 +44,12 @@ pub enum Error {
     KeyPermissions { path: PathBuf, mode: u32 },
     #[error("{path} is not a key file (64 hex digits, as `lktrace ctl keygen` writes)")]
     KeyFormat { path: PathBuf },
+    #[error("key file {path} is {what}")]
+    KeyNotRegular { path: PathBuf, what: &'static str },
+    #[error("key file {path} belongs to uid {owner}, not to this user or root")]
+    KeyOwner { path: PathBuf, owner: u32 },
+    #[error("key file {path} holds a key whose bytes are all the same: not a secret")]
+    KeyWeak { path: PathBuf },
     #[error("key file {path} exists already; not overwriting it")]
     KeyExists { path: PathBuf },
     #[error("no key file for this remote")]
@@ -64,6 +76,13 @@ pub enum Error {
     NoAnswer { addr: String },
     #[error("the agent at {addr} did not accept our key")]
     AuthFailed { addr: String },
+    #[error("the agent at {addr} {}", reason_text(*.reason))]
+    Refused {
+        addr: String,
+        reason: wire::RefuseReason,
+    },
+    #[error("handshake: {0}")]
+    Handshake(String),
     #[error("the agent speaks protocol version {theirs}, this lktrace speaks {ours}")]
     Version { theirs: u8, ours: u8 },
     #[error("the agent stopped answering")]
@@ -76,6 +95,13 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Error::KeyPermissions { path, .. } => format!("chmod 600 {}", path.display()),
+            Error::KeyNotRegular { .. } => {
+                "name the key file itself: a regular file, not a link, FIFO or device".into()
+            }
+            Error::KeyOwner { path, .. } => {
+                format!("chown the key file to this user (or root): {}", path.display())
+            }
+            Error::KeyWeak { .. } => "make a real key with `lktrace ctl keygen PATH`".into(),
             Error::KeyIo { .. } | Error::NoKey => {
                 "make one with `lktrace ctl keygen PATH`, copy it to the agent, and pass --key-file PATH \
                  (or name it as key_file for this remote in the config file)"
@@ -87,6 +113,11 @@ impl Error {
                     .into()
             }
             Error::AuthFailed { .. } => "client and agent must use the same key file".into(),
+            Error::Refused { reason, .. } => match reason {
+                wire::RefuseReason::RateLimited => "wait a moment and try again".into(),
+                wire::RefuseReason::ShuttingDown => "start the agent again".into(),
+                _ => "wait for other clients to finish, or raise the agent's limits".into(),
+            },
             Error::Version { .. } => "run the same lktrace version on both sides".into(),
             Error::Silent => "the network or the agent went away; the agent stops the run when its lease expires".into(),
             _ => return None,
@@ -101,6 +132,15 @@ impl Error {
             hint: self.hint(),
             detail: None,
         }))
+    }
+}
+
+fn reason_text(r: wire::RefuseReason) -> &'static str {
+    match r {
+        wire::RefuseReason::Full => "is busy: it has as many sessions as it takes",
+        wire::RefuseReason::PerAddress => "has as many sessions from this address as it takes",
+        wire::RefuseReason::RateLimited => "is rate-limiting handshakes from this address range",
+        wire::RefuseReason::ShuttingDown => "is shutting down",
     }
 }
 

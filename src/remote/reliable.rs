@@ -33,6 +33,11 @@ const CWND_INITIAL: f64 = 32.0;
 const CWND_MIN: f64 = 8.0;
 /// Largest step a peer may make a counter jump ahead (chunk ids, message seqs).
 const MAX_JUMP: u64 = 1 << 32;
+/// What holding one partial message costs beyond its data: its map entry and the first node
+/// of its fragment map (measured: ~400 bytes with one 1-byte fragment).
+const PARTIAL_COST: usize = 512;
+/// What one held fragment costs beyond its data: its entry and its allocation (~60 bytes).
+const FRAG_COST: usize = 64;
 /// Copies of one chunk that must be overtaken by acked later chunks before it is abandoned.
 const ABANDON_OVERTAKEN: u32 = 8;
 /// No ack progress for this long counts as a silence (see `on_ack`).
@@ -455,8 +460,11 @@ pub struct Receiver {
     /// One past the highest message seq seen in any fragment.
     seen_below: u64,
     partial: BTreeMap<u64, Partial>,
+    /// Bytes held, counted as memory: data plus [`PARTIAL_COST`] and [`FRAG_COST`].
     buffered: usize,
     max_buffered: usize,
+    /// Messages being reassembled at most (a client's messages are few and small).
+    max_partial: usize,
     acks_owed: u32,
     ack_now: bool,
 }
@@ -477,9 +485,21 @@ impl Receiver {
             partial: BTreeMap::new(),
             buffered: 0,
             max_buffered,
+            max_partial: usize::MAX,
             acks_owed: 0,
             ack_now: false,
         }
+    }
+
+    /// Caps the number of messages held incomplete.
+    pub fn max_partial(mut self, n: usize) -> Receiver {
+        self.max_partial = n;
+        self
+    }
+
+    /// Bytes held now, as counted against the limit.
+    pub fn buffered(&self) -> usize {
+        self.buffered
     }
 
     pub fn ack(&self) -> Ack {
@@ -532,6 +552,12 @@ impl Receiver {
                 return Err(Violation("message sequence jumps too far"));
             }
             self.seen_below = self.seen_below.max(f.seq.saturating_add(1));
+            if !self.partial.contains_key(&f.seq) {
+                if self.partial.len() >= self.max_partial {
+                    return Err(Violation("peer exceeded the partial messages limit"));
+                }
+                self.buffered += PARTIAL_COST;
+            }
             let p = self.partial.entry(f.seq).or_insert_with(|| Partial {
                 count: f.count,
                 frags: BTreeMap::new(),
@@ -540,7 +566,7 @@ impl Receiver {
                 return Err(Violation("fragment count changed"));
             }
             if let std::collections::btree_map::Entry::Vacant(v) = p.frags.entry(f.idx) {
-                self.buffered += f.data.len();
+                self.buffered += f.data.len() + FRAG_COST;
                 if self.buffered > self.max_buffered {
                     return Err(Violation("peer exceeded the receive buffer"));
                 }
@@ -577,15 +603,17 @@ impl Receiver {
                 let p = self.partial.remove(&self.next_seq)?;
                 self.next_seq += 1;
                 let mut out = Vec::with_capacity(p.frags.values().map(Vec::len).sum());
+                self.buffered -= PARTIAL_COST;
                 for (_, d) in p.frags {
-                    self.buffered -= d.len();
+                    self.buffered -= d.len() + FRAG_COST;
                     out.extend_from_slice(&d);
                 }
                 return Some(Delivery::Message(out));
             }
             if self.next_seq < self.forget_below {
                 if let Some(p) = self.partial.remove(&self.next_seq) {
-                    self.buffered -= p.frags.values().map(Vec::len).sum::<usize>();
+                    self.buffered -=
+                        PARTIAL_COST + p.frags.values().map(|d| d.len() + FRAG_COST).sum::<usize>();
                     self.next_seq += 1;
                     lost += 1;
                     continue;
@@ -662,6 +690,8 @@ impl std::fmt::Debug for Conn {
 #[derive(Debug, Clone, Copy)]
 pub struct ConnLimits {
     pub max_buffered: usize,
+    /// Messages held incomplete at most.
+    pub max_partial: usize,
     pub heartbeat: Duration,
     pub abandon_after: Duration,
 }
@@ -673,17 +703,15 @@ impl Conn {
         limits: ConnLimits,
         now: Instant,
     ) -> Conn {
-        let (send, recv) = match role {
-            Role::Client => (&keys.client_to_agent, &keys.agent_to_client),
-            Role::Agent => (&keys.agent_to_client, &keys.client_to_agent),
-        };
+        // Noise's transport state knows which side it is: the role picks nothing here.
+        let _ = role;
         Conn {
             session: keys.session,
-            sealer: Sealer::new(send),
-            opener: Opener::new(recv),
+            sealer: Sealer::new(keys),
+            opener: Opener::new(keys),
             replay: ReplayWindow::default(),
             tx: Sender::new(limits.abandon_after),
-            rx: Receiver::new(limits.max_buffered),
+            rx: Receiver::new(limits.max_buffered).max_partial(limits.max_partial),
             last_heard: now,
             last_sent: now,
             heartbeat: limits.heartbeat,
@@ -693,24 +721,19 @@ impl Conn {
         }
     }
 
-    /// The client's Auth used counter 1 of its direction; the agent's sealer starts fresh.
-    pub fn mark_seen(&mut self, counter: u64) {
-        self.replay.commit(counter);
-    }
-
-    /// The client sent Auth with counter 1: continue after it.
-    pub fn skip_counter(&mut self) {
-        self.sealer.skip();
-    }
-
     /// Opens and applies one Data datagram (whole datagram in `raw`).
     pub fn receive(&mut self, h: &Header, raw: &[u8], now: Instant) -> Result<(), Dropped> {
+        // Noise's transport has no associated data; the header is bound all the same: the
+        // counter is the nonce, the session picks the key, and the rest must be constant.
+        if h.version != VERSION || h.kind != Kind::Data || h.session != self.session {
+            return Err(Dropped::Malformed);
+        }
         if !self.replay.check(h.counter) {
             return Err(Dropped::Replayed);
         }
-        let (aad, sealed) = raw.split_at(HEADER_LEN);
+        let sealed = &raw[HEADER_LEN..];
         let mut plain = std::mem::take(&mut self.plain);
-        let ok = self.opener.open(h.counter, aad, sealed, &mut plain);
+        let ok = self.opener.open(h.counter, sealed, &mut plain);
         let r = if ok {
             self.replay.commit(h.counter);
             self.last_heard = now;
@@ -802,7 +825,7 @@ impl Conn {
             counter: self.sealer.next_counter(),
         };
         let hb = h.to_bytes();
-        self.sealer.seal(&hb, &mut self.plain);
+        self.sealer.seal(&mut self.plain);
         self.out.clear();
         self.out.extend_from_slice(&hb);
         self.out.extend_from_slice(&self.plain);
@@ -814,19 +837,21 @@ impl Conn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::remote::crypto::{derive, Key};
+    use crate::remote::crypto::Key;
+    use crate::remote::handshake::session_pair;
 
     fn pair() -> (Conn, Conn) {
-        let k = derive(&Key::from_bytes([9; 32]), &[1; 32], &[2; 32]);
+        let (kc, ka) = session_pair(&Key::from_bytes([9; 32]));
         let lim = ConnLimits {
             max_buffered: 1 << 20,
+            max_partial: usize::MAX,
             heartbeat: Duration::from_secs(1),
             abandon_after: Duration::from_secs(10),
         };
         let now = Instant::now();
         (
-            Conn::new(Role::Client, &k, lim, now),
-            Conn::new(Role::Agent, &k, lim, now),
+            Conn::new(Role::Client, &kc, lim, now),
+            Conn::new(Role::Agent, &ka, lim, now),
         )
     }
 
@@ -952,6 +977,46 @@ mod tests {
         r.on_chunk(&p.chunk.unwrap()).unwrap();
         assert_eq!(r.pop(), Some(Delivery::Lost(1 << 31)));
         assert_eq!(r.pop(), None);
+    }
+
+    /// One-byte fragments of distinct messages cost far more than a byte each: the limit
+    /// counts what they cost, and the number of partial messages is capped.
+    #[test]
+    fn overhead_of_tiny_fragments_counts_against_the_limit() {
+        let tiny = |r: &mut Receiver, id: u64, seqs: std::ops::Range<u64>| {
+            let mut buf = Vec::new();
+            let mut b = PayloadBuilder::new(&mut buf, None, false);
+            b.chunk(id, 0, 0);
+            for seq in seqs {
+                b.frag(&Frag {
+                    seq,
+                    idx: 0,
+                    count: 2,
+                    data: &[1],
+                });
+            }
+            let p = Payload::decode(&buf).unwrap();
+            r.on_chunk(&p.chunk.unwrap())
+        };
+        let mut r = Receiver::new(64 * 1024);
+        let mut id = 0;
+        let mut seq = 0;
+        let err = loop {
+            if let Err(e) = tiny(&mut r, id, seq..seq + 70) {
+                break e;
+            }
+            id += 1;
+            seq += 70;
+            assert!(seq < 10_000, "65 KiB held in {seq} one-byte fragments");
+        };
+        assert_eq!(err, Violation("peer exceeded the receive buffer"));
+        assert!(seq * (PARTIAL_COST as u64) <= 64 * 1024 + 70 * PARTIAL_COST as u64);
+        let mut r = Receiver::new(1 << 20).max_partial(16);
+        assert!(tiny(&mut r, 0, 0..16).is_ok());
+        assert_eq!(
+            tiny(&mut r, 1, 16..17),
+            Err(Violation("peer exceeded the partial messages limit"))
+        );
     }
 
     #[test]

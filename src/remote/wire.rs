@@ -9,7 +9,7 @@
 /// First four bytes of every datagram.
 pub const MAGIC: [u8; 4] = *b"LKTR";
 /// Protocol version in the header. A peer with another version gets a `Version` reply.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// magic(4) version(1) type(1) reserved(2) session(8) counter(8).
 pub const HEADER_LEN: usize = 24;
 /// The AEAD tag appended to every sealed body.
@@ -20,26 +20,40 @@ pub const MAX_PAYLOAD: usize = 1200;
 pub const MAX_DATAGRAM: usize = HEADER_LEN + 72 + MAX_PAYLOAD + TAG_LEN;
 /// A Hello is padded to exactly this size, so the Cookie answer (smaller) never amplifies.
 pub const HELLO_LEN: usize = 256;
-pub const NONCE_LEN: usize = 32;
-/// Cookie body: agent time (8) + agent nonce (32).
-pub const COOKIE_BODY_LEN: usize = 8 + NONCE_LEN;
-/// Clear part of an Auth body: client nonce, cookie time, agent nonce.
-pub const AUTH_CLEAR_LEN: usize = NONCE_LEN + 8 + NONCE_LEN;
+/// The agent's cookie: HMAC-SHA256 of the client's address and the agent's time.
+pub const COOKIE_LEN: usize = 32;
+/// Cookie body: agent time (8) + cookie (32).
+pub const COOKIE_BODY_LEN: usize = 8 + COOKIE_LEN;
+/// Noise `NNpsk0` first message with an empty payload: the client's ephemeral key (32) and the
+/// tag of the empty payload (16).
+pub const NOISE_MSG1_LEN: usize = 32 + TAG_LEN;
+/// Auth: header, the echoed cookie time and cookie, Noise message 1. Exactly this long.
+pub const AUTH_LEN: usize = HEADER_LEN + COOKIE_BODY_LEN + NOISE_MSG1_LEN;
+/// Noise message 2 with the session id as payload: ephemeral (32), sealed id (8 + 16).
+pub const NOISE_MSG2_LEN: usize = 32 + 8 + TAG_LEN;
+/// Accept: header and Noise message 2. Smaller than the Auth it answers.
+pub const ACCEPT_LEN: usize = HEADER_LEN + NOISE_MSG2_LEN;
+/// Refused: header and a reason byte.
+pub const REFUSED_LEN: usize = HEADER_LEN + 1;
 
 /// Datagram types (header byte 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Kind {
-    /// Client → agent, unauthenticated: a fresh client nonce, padded to [`HELLO_LEN`].
+    /// Client → agent, unauthenticated: zero padding to [`HELLO_LEN`] (the size is the point).
     Hello = 1,
-    /// Agent → client: a stateless challenge (time + agent nonce), smaller than the Hello.
+    /// Agent → client: a stateless challenge (time + cookie), smaller than the Hello.
     Cookie = 2,
-    /// Client → agent: echoes the cookie and proves the key with an AEAD-sealed body.
+    /// Client → agent: echoes the cookie, and Noise message 1 (which opens only with the PSK).
     Auth = 3,
     /// Either way, inside a session: sealed [`Payload`].
     Data = 4,
     /// Agent → client, in answer to a Hello of another version: header only.
     Version = 5,
+    /// Agent → client: Noise message 2; the session exists (open once the client's Data is).
+    Accept = 6,
+    /// Agent → client, in answer to an Auth with a valid cookie: why no session (a reason byte).
+    Refused = 7,
 }
 
 impl Kind {
@@ -50,6 +64,8 @@ impl Kind {
             3 => Kind::Auth,
             4 => Kind::Data,
             5 => Kind::Version,
+            6 => Kind::Accept,
+            7 => Kind::Refused,
             _ => return None,
         })
     }
@@ -132,61 +148,80 @@ fn u16_at(d: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([d[at], d[at + 1]])
 }
 
-/// The clear fields of an Auth body.
+/// An Auth body: the cookie it echoes and the Noise message that proves the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuthClear {
-    pub client_nonce: [u8; NONCE_LEN],
+pub struct AuthBody<'a> {
     pub cookie_time: u64,
-    pub agent_nonce: [u8; NONCE_LEN],
+    pub cookie: [u8; COOKIE_LEN],
+    pub noise: &'a [u8],
 }
 
-impl AuthClear {
-    pub fn encode(&self) -> [u8; AUTH_CLEAR_LEN] {
-        let mut b = [0u8; AUTH_CLEAR_LEN];
-        b[..NONCE_LEN].copy_from_slice(&self.client_nonce);
-        b[NONCE_LEN..NONCE_LEN + 8].copy_from_slice(&self.cookie_time.to_be_bytes());
-        b[NONCE_LEN + 8..].copy_from_slice(&self.agent_nonce);
-        b
-    }
-
-    /// Splits an Auth body into its clear fields and the sealed rest.
-    pub fn decode(body: &[u8]) -> Result<(AuthClear, &[u8]), DecodeError> {
-        if body.len() < AUTH_CLEAR_LEN + TAG_LEN {
+impl<'a> AuthBody<'a> {
+    /// Splits a whole Auth datagram's body; its length is exact.
+    pub fn decode(body: &'a [u8]) -> Result<AuthBody<'a>, DecodeError> {
+        if body.len() != AUTH_LEN - HEADER_LEN {
             return Err(DecodeError::Body);
         }
-        let mut client_nonce = [0u8; NONCE_LEN];
-        client_nonce.copy_from_slice(&body[..NONCE_LEN]);
-        let mut agent_nonce = [0u8; NONCE_LEN];
-        agent_nonce.copy_from_slice(&body[NONCE_LEN + 8..AUTH_CLEAR_LEN]);
-        Ok((
-            AuthClear {
-                client_nonce,
-                cookie_time: u64_at(body, NONCE_LEN),
-                agent_nonce,
-            },
-            &body[AUTH_CLEAR_LEN..],
-        ))
+        let mut cookie = [0u8; COOKIE_LEN];
+        cookie.copy_from_slice(&body[8..COOKIE_BODY_LEN]);
+        Ok(AuthBody {
+            cookie_time: u64_at(body, 0),
+            cookie,
+            noise: &body[COOKIE_BODY_LEN..],
+        })
+    }
+
+    /// The client's ephemeral public key (the first Noise token): the same in every resend of
+    /// one handshake, fresh for every new one.
+    pub fn client_ephemeral(&self) -> [u8; 32] {
+        let mut e = [0u8; 32];
+        e.copy_from_slice(&self.noise[..32]);
+        e
     }
 }
 
-/// Cookie body: the agent's time and nonce.
-pub fn decode_cookie(body: &[u8]) -> Result<(u64, [u8; NONCE_LEN]), DecodeError> {
+/// Why the agent opened no session for an Auth whose cookie was valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RefuseReason {
+    /// As many sessions as the agent takes.
+    Full = 1,
+    /// As many sessions from this address as the agent takes.
+    PerAddress = 2,
+    /// Too many handshakes from this address range lately.
+    RateLimited = 3,
+    /// The agent is shutting down.
+    ShuttingDown = 4,
+}
+
+impl RefuseReason {
+    pub fn from_u8(b: u8) -> Option<RefuseReason> {
+        Some(match b {
+            1 => RefuseReason::Full,
+            2 => RefuseReason::PerAddress,
+            3 => RefuseReason::RateLimited,
+            4 => RefuseReason::ShuttingDown,
+            _ => return None,
+        })
+    }
+}
+
+/// Cookie body: the agent's time and cookie.
+pub fn decode_cookie(body: &[u8]) -> Result<(u64, [u8; COOKIE_LEN]), DecodeError> {
     if body.len() != COOKIE_BODY_LEN {
         return Err(DecodeError::Body);
     }
-    let mut n = [0u8; NONCE_LEN];
+    let mut n = [0u8; COOKIE_LEN];
     n.copy_from_slice(&body[8..]);
     Ok((u64_at(body, 0), n))
 }
 
-/// Hello body: the client nonce; the rest is padding (ignored, but the size is exact).
-pub fn decode_hello(datagram_len: usize, body: &[u8]) -> Result<[u8; NONCE_LEN], DecodeError> {
-    if datagram_len != HELLO_LEN || body.len() < NONCE_LEN {
-        return Err(DecodeError::Body);
+/// Refused body: the reason byte.
+pub fn decode_refused(body: &[u8]) -> Result<RefuseReason, DecodeError> {
+    match body {
+        [b] => RefuseReason::from_u8(*b).ok_or(DecodeError::Body),
+        _ => Err(DecodeError::Body),
     }
-    let mut n = [0u8; NONCE_LEN];
-    n.copy_from_slice(&body[..NONCE_LEN]);
-    Ok(n)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,10 +449,10 @@ pub fn encode_frag(buf: &mut Vec<u8>, f: &Frag<'_>) {
 pub fn fuzz_decode(d: &[u8]) {
     if let Ok((h, body)) = Header::decode(d) {
         match h.kind {
-            Kind::Hello => drop(decode_hello(d.len(), body)),
+            Kind::Hello | Kind::Data | Kind::Version | Kind::Accept => {}
             Kind::Cookie => drop(decode_cookie(body)),
-            Kind::Auth => drop(AuthClear::decode(body)),
-            Kind::Data | Kind::Version => {}
+            Kind::Auth => drop(AuthBody::decode(body).map(|a| a.client_ephemeral())),
+            Kind::Refused => drop(decode_refused(body)),
         }
     }
     if let Ok(p) = Payload::decode(d) {

@@ -14,6 +14,9 @@ pub enum Error {
     #[error("tracefs is not mounted and could not be mounted at {path}: {source}")]
     MountFailed { path: PathBuf, source: io::Error },
 
+    #[error("will not mount tracefs at {path}: {reason}")]
+    MountRefused { path: PathBuf, reason: String },
+
     #[error("tracefs was not found (looked in /proc/mounts, /sys/kernel/tracing, /sys/kernel/debug/tracing)")]
     NotFound,
 
@@ -63,6 +66,9 @@ pub enum Error {
     #[error("`{name}` is not in available_filter_functions, so it cannot be traced")]
     NotTraceable { name: String },
 
+    #[error("will not keep lock files in {path}: {reason}")]
+    LockDir { path: PathBuf, reason: String },
+
     #[error("{what} is in use by {holder}")]
     Busy { what: String, holder: String },
 
@@ -85,7 +91,7 @@ impl Error {
     /// What the user can do about it, where we know.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::NotFound | Error::MountFailed { .. } => Some(
+            Error::NotFound | Error::MountFailed { .. } | Error::MountRefused { .. } => Some(
                 "mount it with `mount -t tracefs nodev /sys/kernel/tracing` as root, or pass --tracefs DIR"
                     .into(),
             ),
@@ -107,6 +113,10 @@ impl Error {
             Error::Busy { .. } => Some(
                 "wait for it to finish, or use `lktrace ctl status` to see who holds it".into(),
             ),
+            Error::LockDir { path, .. } => Some(format!(
+                "it must be a directory owned by this user with mode 0700; remove {} and run again",
+                path.display()
+            )),
             Error::Rejected { log: None, .. } => {
                 Some("`dmesg` may say more".into())
             }

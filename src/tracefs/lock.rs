@@ -7,25 +7,18 @@
 //! alive (or, within this process, that the lock was not released). Weaker, and documented.
 
 use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::error::{Error, Result};
+use super::lockdir;
 use super::sys;
 
-use super::error::{Error, Result};
+pub use super::lockdir::lock_dir;
 
-/// Where lock files live: `/run/lktrace`, or the temp dir when /run is not writable.
-pub fn lock_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("LKTRACE_LOCK_DIR") {
-        return PathBuf::from(dir);
-    }
-    let run = Path::new("/run/lktrace");
-    if std::fs::create_dir_all(run).is_ok() {
-        return run.to_path_buf();
-    }
-    std::env::temp_dir().join("lktrace")
-}
+/// A lock file holds a pid: a few bytes. More is not ours.
+const LOCK_FILE_CAP: u64 = 64;
 
 /// A held exclusive flock on a file; released (and the file removed) on drop.
 #[derive(Debug)]
@@ -47,16 +40,8 @@ pub enum TryLock {
 impl LockFile {
     /// Takes the lock without waiting.
     pub fn try_acquire(name: &str, remove_on_drop: bool) -> Result<TryLock> {
-        let dir = lock_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
-        let path = dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
+        let path = lock_dir()?.join(name);
+        let file = lockdir::open_lock(&path).map_err(|e| Error::io("open", &path, e))?;
         match file.try_lock() {
             Ok(()) => {
                 // Write our pid so a blocked peer can say who holds it.
@@ -72,7 +57,7 @@ impl LockFile {
                 }))
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&path)
+                let holder = lockdir::read_small(&path, LOCK_FILE_CAP)
                     .ok()
                     .map(|s| format!("lktrace pid {}", s.trim()))
                     .unwrap_or_else(|| "another lktrace run".into());
@@ -98,7 +83,11 @@ fn no_flock(e: &std::io::Error) -> bool {
 }
 
 fn pid_in(path: &Path) -> Option<u32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    lockdir::read_small(path, LOCK_FILE_CAP)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Pid-file locking, for kernels without flock.
@@ -146,8 +135,8 @@ impl Drop for LockFile {
 
 /// True when the named lock file exists and nobody holds it (its owner died).
 pub fn is_abandoned(name: &str) -> Option<bool> {
-    let path = lock_dir().join(name);
-    let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+    let path = lock_dir().ok()?.join(name);
+    let file = lockdir::open_existing(&path, true).ok()?;
     match file.try_lock() {
         Ok(()) => {
             let _ = file.unlock();
@@ -163,7 +152,9 @@ pub fn is_abandoned(name: &str) -> Option<bool> {
 
 /// Removes a lock file left by a dead run.
 pub fn remove_abandoned(name: &str) {
-    let _ = std::fs::remove_file(lock_dir().join(name));
+    if let Ok(dir) = lock_dir() {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
 }
 
 /// Points every lock of this test process at one private directory (tests run in parallel
@@ -173,7 +164,7 @@ pub fn use_test_dir() {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let d = DIR.get_or_init(|| {
         let d = std::env::temp_dir().join(format!("lktrace-test-locks-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&d);
+        let _ = super::lockdir::prepare(&d);
         d
     });
     std::env::set_var("LKTRACE_LOCK_DIR", d);

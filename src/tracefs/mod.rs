@@ -20,10 +20,13 @@ pub mod hist;
 pub mod instance;
 pub mod kprobe_profile;
 pub mod lock;
+pub mod lockdir;
 pub mod mount;
+pub mod mounted;
 pub mod pipe;
 pub mod probe;
 pub mod profiler;
+pub mod relpath;
 pub mod session;
 pub mod stale;
 pub mod stop;
@@ -40,15 +43,38 @@ pub use session::Session;
 /// A tracefs mount: the root of every path this library touches.
 ///
 /// It can point at any directory, which is how unit tests run the library on a fake tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One found by discovery also holds this process's share of it ([`mounted::InUse`]): when
+/// the last clone goes, a mount lktrace made is taken away again.
+#[derive(Debug, Clone)]
 pub struct Tracefs {
     root: PathBuf,
+    /// Never read: held for its drop, which may unmount (see [`mounted`]).
+    _hold: Option<std::sync::Arc<mounted::InUse>>,
 }
+
+impl PartialEq for Tracefs {
+    fn eq(&self, other: &Tracefs) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for Tracefs {}
 
 impl Tracefs {
     /// Uses `root` as it is, without checking it.
     pub fn at(root: impl Into<PathBuf>) -> Tracefs {
-        Tracefs { root: root.into() }
+        Tracefs {
+            root: root.into(),
+            _hold: None,
+        }
+    }
+
+    /// The same root, kept in use by `hold` for this value's life.
+    fn held(self, hold: Option<std::sync::Arc<mounted::InUse>>) -> Tracefs {
+        Tracefs {
+            _hold: hold,
+            ..self
+        }
     }
 
     pub fn root(&self) -> &Path {

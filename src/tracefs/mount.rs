@@ -1,10 +1,13 @@
 //! Finding tracefs: an explicit override, then /proc/mounts, then the two usual places; mounting
-//! it at /sys/kernel/tracing when it is absent and we are root.
+//! it at /sys/kernel/tracing when it is absent and we are root, and only on an empty directory
+//! that is not a mount point already (never over something else). A mount lktrace made is
+//! taken away when the last lktrace run using it ends ([`super::mounted`]).
 
 use std::path::{Path, PathBuf};
 
 use super::error::{Error, Result};
-use super::{sys, Tracefs};
+use super::mounted::InUse;
+use super::{lockdir, sys, Tracefs};
 
 pub const DEFAULT_MOUNT: &str = "/sys/kernel/tracing";
 pub const DEBUGFS_MOUNT: &str = "/sys/kernel/debug/tracing";
@@ -39,16 +42,20 @@ impl Discover {
                 Err(Error::NotTracefs { path: dir.clone() })
             };
         }
-        if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
-            if let Some(dir) = tracefs_in_mounts(&mounts) {
-                if looks_like_tracefs(&dir) {
-                    return Ok(Tracefs::at(dir));
-                }
+        // Joined before looking: a run that is unmounting holds the lock exclusively, so we
+        // wait for it to finish, and once we hold it shared nobody unmounts what we find.
+        let held = lockdir::lock_dir()
+            .ok()
+            .and_then(|d| InUse::hold(&d, sys::unmount));
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        if let Some(dir) = tracefs_in_mounts(&mounts) {
+            if looks_like_tracefs(&dir) {
+                return Ok(Tracefs::at(dir).held(held));
             }
         }
         for dir in [DEFAULT_MOUNT, DEBUGFS_MOUNT] {
             if looks_like_tracefs(Path::new(dir)) {
-                return Ok(Tracefs::at(dir));
+                return Ok(Tracefs::at(dir).held(held));
             }
         }
         if !sys::is_root() && Path::new(DEFAULT_MOUNT).is_dir() {
@@ -59,16 +66,58 @@ impl Discover {
         }
         if self.mount_if_missing && Path::new(DEFAULT_MOUNT).is_dir() {
             let path = PathBuf::from(DEFAULT_MOUNT);
+            safe_to_mount(&path, &mounts)?;
             sys::mount_tracefs(&path).map_err(|source| Error::MountFailed {
                 path: path.clone(),
                 source,
             })?;
+            if let Some(h) = &held {
+                h.note_mounted(&path);
+            }
             if looks_like_tracefs(&path) {
-                return Ok(Tracefs::at(path));
+                return Ok(Tracefs::at(path).held(held));
             }
         }
         Err(Error::NotFound)
     }
+}
+
+/// Mounting at `dir` hides nothing: it is an empty directory, no mount point already (by
+/// /proc/mounts, and by its device differing from its parent's).
+pub fn safe_to_mount(dir: &Path, mounts: &str) -> Result<()> {
+    let refuse = |reason: &str| {
+        Err(Error::MountRefused {
+            path: dir.to_path_buf(),
+            reason: reason.into(),
+        })
+    };
+    let listed = mounts.lines().any(|l| {
+        l.split_whitespace()
+            .nth(1)
+            .is_some_and(|m| Path::new(&unescape_mount(m)) == dir)
+    });
+    if listed {
+        return refuse("something else is mounted there");
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+    if entries.next().is_some() {
+        return refuse("the directory is not empty");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let here = std::fs::symlink_metadata(dir).map_err(|e| Error::io("stat", dir, e))?;
+        if !here.file_type().is_dir() {
+            return refuse("it is not a directory");
+        }
+        if let Some(parent) = dir.parent() {
+            let up = std::fs::metadata(parent).map_err(|e| Error::io("stat", parent, e))?;
+            if up.dev() != here.dev() {
+                return refuse("something else is mounted there");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first tracefs mount point listed in /proc/mounts (octal escapes decoded).
@@ -120,6 +169,25 @@ mod tests {
         let m = "tracefs /mnt/my\\040trace tracefs rw 0 0\n";
         assert_eq!(tracefs_in_mounts(m), Some(PathBuf::from("/mnt/my trace")));
         assert_eq!(tracefs_in_mounts("proc /proc proc rw 0 0\n"), None);
+    }
+
+    #[test]
+    fn never_mounts_over_something_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("tracing");
+        std::fs::create_dir(&empty).unwrap();
+        safe_to_mount(&empty, "").unwrap();
+        let listed = format!("tmpfs {} tmpfs rw 0 0\n", empty.display());
+        assert!(matches!(
+            safe_to_mount(&empty, &listed),
+            Err(Error::MountRefused { .. })
+        ));
+        std::fs::write(empty.join("precious"), "x").unwrap();
+        let e = safe_to_mount(&empty, "").unwrap_err();
+        assert!(e.to_string().contains("not empty"), "{e}");
+        // /proc is a mount point of its own on Linux.
+        #[cfg(target_os = "linux")]
+        assert!(safe_to_mount(Path::new("/proc"), "").is_err());
     }
 
     #[test]

@@ -21,7 +21,9 @@ use super::features::{Feature, Features};
 use super::ftrace_filter::{self, FilterList};
 use super::instance::Instance;
 use super::lock::{self, LockFile, TryLock};
+use super::lockdir;
 use super::probe::ProbeDef;
+use super::relpath::RelPath;
 use super::stale::{Liveness, SessionId, GROUP_PREFIX};
 use super::stop::StopFlag;
 use super::Tracefs;
@@ -43,9 +45,9 @@ enum Undo {
     /// Write `0` to an `enable` file.
     Disable(PathBuf),
     /// Put back a control file's old value.
-    Value { rel: PathBuf, old: String },
+    Value { rel: RelPath, old: String },
     /// Put back a filter list (empty = all functions, as it was).
-    FilterList { rel: PathBuf, old: Vec<String> },
+    FilterList { rel: RelPath, old: Vec<String> },
     /// Remove a trigger (`!hist:...`) from an event's `trigger` file.
     Trigger { rel: PathBuf, trigger: String },
 }
@@ -190,7 +192,7 @@ impl Session {
         let rel = self.instance.rel(&format!("options/{option}"));
         let old = self.tracefs.read_value(&rel)?;
         self.undo.push(Undo::Value {
-            rel: rel.clone(),
+            rel: rel_path(&rel)?,
             old,
         });
         self.tracefs.write(rel, value)
@@ -337,7 +339,7 @@ impl Session {
         self.require_global()?;
         let old = self.tracefs.read_value(rel)?;
         self.record(Undo::Value {
-            rel: rel.into(),
+            rel: rel_path(rel)?,
             old,
         })?;
         self.tracefs.write(rel, value)
@@ -348,7 +350,7 @@ impl Session {
         self.require_global()?;
         let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
         self.record(Undo::FilterList {
-            rel: rel.into(),
+            rel: rel_path(rel)?,
             old,
         })?;
         ftrace_filter::set(&self.tracefs, Path::new(rel), list)
@@ -415,6 +417,14 @@ impl Drop for Session {
     }
 }
 
+/// A path made in code, checked like one read back from a journal.
+fn rel_path(p: impl AsRef<Path>) -> Result<RelPath> {
+    RelPath::new(p.as_ref()).map_err(|e| Error::Unsupported(format!("internal: {e}")))
+}
+
+/// A journal lists a few old values: far below this. More is not ours.
+const JOURNAL_CAP: u64 = 1 << 20;
+
 /// A trigger without its `if FILTER` part, which its removal (`!...`) does not take.
 fn strip_filter(trigger: &str) -> &str {
     trigger.split(" if ").next().unwrap_or(trigger).trim()
@@ -442,22 +452,29 @@ fn journal_name(id: &SessionId) -> String {
 
 fn write_journal(id: &SessionId, undo: &[Undo]) -> Result<()> {
     let globals: Vec<&Undo> = undo.iter().filter(|u| u.is_global()).collect();
-    let path = lock::lock_dir().join(journal_name(id));
+    let path = lock::lock_dir()?.join(journal_name(id));
     let text = serde_json::to_string(&globals).map_err(|e| Error::Parse {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
+    lockdir::write_replace(&path, text.as_bytes()).map_err(|e| Error::io("write", &path, e))
 }
 
 fn remove_journal(id: &SessionId) {
-    let _ = std::fs::remove_file(lock::lock_dir().join(journal_name(id)));
+    if let Ok(dir) = lock::lock_dir() {
+        let _ = std::fs::remove_file(dir.join(journal_name(id)));
+    }
 }
 
 /// Replays a dead run's journal of global changes (restoring old values), newest first.
+/// Only a journal in a safe lock directory, a regular file of ours, is read; its paths are
+/// checked as they are parsed ([`RelPath`]).
 fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
-    let path = lock::lock_dir().join(journal_name(id));
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(dir) = lock::lock_dir() else {
+        return Vec::new();
+    };
+    let path = dir.join(journal_name(id));
+    let Ok(text) = lockdir::read_small(&path, JOURNAL_CAP) else {
         return Vec::new();
     };
     let undo: Vec<Undo> = serde_json::from_str(&text).unwrap_or_default();
@@ -487,7 +504,10 @@ pub fn owned(t: &Tracefs) -> Vec<(SessionId, Liveness)> {
     for l in dynamic_events::list_all(t) {
         ids.extend(SessionId::from_group(&l.group));
     }
-    if let Ok(rd) = std::fs::read_dir(lock::lock_dir()) {
+    if let Some(rd) = lock::lock_dir()
+        .ok()
+        .and_then(|d| std::fs::read_dir(d).ok())
+    {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if let Some(rest) = name
@@ -626,8 +646,8 @@ mod tests {
             seq: id.seq,
         };
         std::fs::rename(
-            lock::lock_dir().join(journal_name(&id)),
-            lock::lock_dir().join(journal_name(&dead)),
+            lock::lock_dir().unwrap().join(journal_name(&id)),
+            lock::lock_dir().unwrap().join(journal_name(&dead)),
         )
         .unwrap();
         std::fs::rename(
@@ -644,6 +664,56 @@ mod tests {
                 .any(|r| r.contains("function_profile_enabled")),
             "{removed:?}"
         );
+    }
+
+    /// A journal planted by someone else names files outside tracefs: nothing is written
+    /// there, by `ctl reset` or by the next run.
+    #[test]
+    fn a_planted_journal_cannot_point_outside_tracefs() {
+        let _g = global_guard();
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "root's secret").unwrap();
+        let rel_up = format!(
+            "../{}/victim",
+            outside.path().file_name().unwrap().to_string_lossy()
+        );
+        for (pid, rel) in [
+            (99_999_991, victim.display().to_string()),
+            (99_999_992, rel_up),
+        ] {
+            let id = SessionId { pid, seq: 0 };
+            let j = serde_json::json!([{ "Value": { "rel": rel, "old": "attacker's text" } }]);
+            std::fs::write(
+                lock::lock_dir().unwrap().join(journal_name(&id)),
+                j.to_string(),
+            )
+            .unwrap();
+        }
+        reap_dead(&t);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's secret");
+    }
+
+    /// A `global.lock` that is a symlink to another file is refused, and its target untouched.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_global_lock_is_not_followed() {
+        let _g = global_guard();
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "root's secret").unwrap();
+        let lock_path = lock::lock_dir().unwrap().join(GLOBAL_LOCK);
+        let _ = std::fs::remove_file(&lock_path);
+        std::os::unix::fs::symlink(&victim, &lock_path).unwrap();
+        let mut s = Session::open(t, StopFlag::new()).unwrap();
+        assert!(s.lock_global("the function profiler").is_err());
+        s.close();
+        std::fs::remove_file(&lock_path).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's secret");
     }
 
     #[test]

@@ -37,6 +37,17 @@ pub fn mount_tracefs(_path: &Path) -> std::io::Result<()> {
     ))
 }
 
+/// `umount PATH` (a mount lktrace made; fails with EBUSY while files are open there).
+#[cfg(target_os = "linux")]
+pub fn unmount(path: &Path) -> std::io::Result<()> {
+    nix::mount::umount(path).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn unmount(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// Waits until `fd` is readable or `timeout` passes. Returns true when readable.
 #[cfg(unix)]
 pub fn wait_readable(

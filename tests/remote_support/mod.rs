@@ -24,6 +24,12 @@ pub fn init() {
     ONCE.get_or_init(|| {
         let d = std::env::temp_dir().join(format!("lktrace-remote-tests-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
+        // The lock directory must be writable by its owner alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
         std::env::set_var("LKTRACE_LOCK_DIR", &d);
         d
     });
@@ -321,6 +327,8 @@ pub struct LossyProxy {
     agent: SocketAddr,
     /// Every datagram the client sent, before impairment.
     pub captured: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Every datagram the agent sent back, before impairment.
+    pub captured_back: Arc<Mutex<Vec<Vec<u8>>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     pub forwarded: Arc<std::sync::atomic::AtomicU64>,
@@ -358,6 +366,7 @@ impl LossyProxy {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let forwarded = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let captured: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let captured_back: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let mut threads = Vec::new();
         for dir in 0..2 {
             let (from, to) = if dir == 0 {
@@ -368,7 +377,11 @@ impl LossyProxy {
             let client = client.clone();
             let stop = stop.clone();
             let fwd = forwarded.clone();
-            let cap = captured.clone();
+            let cap = if dir == 0 {
+                captured.clone()
+            } else {
+                captured_back.clone()
+            };
             threads.push(std::thread::spawn(move || {
                 let mut rng = Rng(seed.wrapping_mul(2654435761).wrapping_add(dir as u64 + 1) | 1);
                 let mut held: Vec<(Instant, Vec<u8>)> = Vec::new();
@@ -377,8 +390,8 @@ impl LossyProxy {
                     if let Ok((n, src)) = from.recv_from(&mut buf) {
                         if dir == 0 {
                             *client.lock().unwrap() = Some(src);
-                            cap.lock().unwrap().push(buf[..n].to_vec());
                         }
+                        cap.lock().unwrap().push(buf[..n].to_vec());
                         if rng.next() >= imp.drop {
                             let copies = if rng.next() < imp.dup { 2 } else { 1 };
                             for _ in 0..copies {
@@ -410,6 +423,7 @@ impl LossyProxy {
             back,
             agent,
             captured,
+            captured_back,
             stop,
             threads,
             forwarded,

@@ -1,0 +1,108 @@
+//! Untrusted text made safe for a terminal: the one place human output goes through.
+//!
+//! Kernel text, saved trace files, patterns from the command line and records from an agent all
+//! end up on a terminal, where an ESC (or a C1 CSI) starts a control sequence that can rewrite
+//! the screen, the window title or the clipboard. Every control character is therefore shown
+//! escaped (`\x1b`, `\n`, `\u{9b}`), and text echoed back to the user (a line in a warning, a
+//! pattern in an error) is cut to a readable length with "…". JSON output needs none of this:
+//! serde_json escapes controls already.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Characters of echoed text shown at most in a warning or an error line.
+pub const MAX_ECHO: usize = 400;
+
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// Every C0 and C1 control character, and DEL, as an escape; other text as it is.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && is_control(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// At most `max` characters of `s`, with "…" where it was cut.
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((at, _)) => Cow::Owned(format!("{}…", &s[..at])),
+    }
+}
+
+/// A line of data for the terminal: escaped, never cut (it is the output the user asked for).
+pub fn data_line(s: &str) -> Cow<'_, str> {
+    escape(s)
+}
+
+/// A message line for stderr (warning, error, log): cut to [`MAX_ECHO`], then escaped, so a
+/// 10 MB line of input makes a short warning.
+pub fn message_line(s: &str) -> String {
+    escape(&cut(s, MAX_ECHO)).into_owned()
+}
+
+/// Text of several lines (a table, a block of stack frames): each line escaped, the line
+/// breaks kept.
+pub fn data_block(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&escape(line));
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_shown_escaped() {
+        assert_eq!(escape("plain ü text"), "plain ü text");
+        assert_eq!(
+            escape("\x1b[2J\x07x\u{9b}31m\x7f"),
+            "\\x1b[2J\\x07x\\u{9b}31m\\x7f"
+        );
+        assert_eq!(escape("a\nb\tc\r"), "a\\nb\\tc\\r");
+        assert_eq!(data_block("a\x1b\nb\n"), "a\\x1b\nb\n");
+        assert!(matches!(data_block("a\nb\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn echoed_text_is_cut() {
+        assert_eq!(cut("abcdef", 3), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("ééé", 2), "éé…");
+        let long = "x".repeat(10_000_000);
+        let m = message_line(&long);
+        assert!(m.chars().count() <= MAX_ECHO + 1);
+        assert!(m.ends_with('…'));
+        // Cut first, then escaped: an escape is never split in half.
+        let esc = "\x1b".repeat(1000);
+        let m = message_line(&esc);
+        assert!(m.ends_with("\\x1b…"), "{m}");
+    }
+}
