@@ -105,6 +105,7 @@ fn bench(c: &mut Criterion) {
         stacks: false,
         format_only: false,
         skip_check: false,
+        headers: false,
     });
     let mut g = c.benchmark_group("stream");
     g.sample_size(10)

@@ -27,6 +27,7 @@ fn real_tool_specs() -> Vec<Spec> {
             top: None,
             backend: None,
             max_probes: 200,
+            timestamps: false,
         }),
         kprobe_spec("p:myopen do_sys_openat2 filename=+0(%si):string"),
     ]

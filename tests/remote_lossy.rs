@@ -71,6 +71,7 @@ fn real_tools_and_ping_through_a_lossy_network() {
         top: None,
         backend: None,
         max_probes: 200,
+        timestamps: false,
     });
     for spec in [
         Spec::Ctl(CtlSpec::Status),

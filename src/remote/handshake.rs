@@ -196,7 +196,7 @@ mod tests {
         // A short Hello gets nothing; another version gets a header-only answer.
         assert!(answer_hello(&jar, &from, &parse(&hi), &hi[..200], 1000).is_none());
         let mut v2 = hi.clone();
-        v2[4] = 2;
+        v2[4] = VERSION + 1;
         let r = answer_hello(&jar, &from, &parse(&v2), &v2, 1000).unwrap();
         assert_eq!(r.len(), HEADER_LEN);
     }

@@ -8,8 +8,10 @@
 
 /// First four bytes of every datagram.
 pub const MAGIC: [u8; 4] = *b"LKTR";
-/// Protocol version in the header. A peer with another version gets a `Version` reply.
-pub const VERSION: u8 = 1;
+/// Protocol version in the header. A peer with another version gets a `Version` reply. Goes up
+/// whenever the messages change, including the set or shape of Specs and Records (2: the tool's
+/// name before its Spec, validated Spec fields).
+pub const VERSION: u8 = 2;
 /// magic(4) version(1) type(1) reserved(2) session(8) counter(8).
 pub const HEADER_LEN: usize = 24;
 /// The AEAD tag appended to every sealed body.

@@ -62,6 +62,61 @@ pub struct FunccountSpec {
     pub backend: Option<Backend>,
     /// The most kprobes the kprobe_profile backend may create.
     pub max_probes: usize,
+    /// Print the time above each table (`-T`): a render hint.
+    #[serde(default)]
+    pub timestamps: bool,
+}
+
+/// The funccount tool (see the module documentation).
+pub struct Funccount;
+
+impl super::Tool for Funccount {
+    const NAME: &'static str = "funccount";
+    const ABOUT: &'static str = "Count kernel function calls (perf-tools funccount)";
+    const STANDALONE: bool = true;
+    const RECORDS: &'static [&'static str] = &["counts", "lost", "notice"];
+    const SCENARIOS: &'static [&'static str] = &["fc_auto", "fc_hist", "fc_interval"];
+    type Args = FunccountArgs;
+    type Spec = FunccountSpec;
+
+    fn spec(args: &FunccountArgs) -> Result<FunccountSpec> {
+        args.to_spec()
+    }
+
+    fn needs() -> Vec<super::Need> {
+        use super::{Need, Requires::*};
+        vec![
+            Need::new("funccount (profiler)", All(vec![Feature::FunctionProfiler])),
+            Need::new("funccount (kprobe_profile)", All(vec![Feature::Kprobes])),
+            Need::new(
+                "funccount (function_trace)",
+                All(vec![Feature::FunctionTracer]),
+            ),
+            Need::new(
+                "funccount",
+                Any(vec![
+                    Feature::FunctionProfiler,
+                    Feature::Kprobes,
+                    Feature::FunctionTracer,
+                ]),
+            ),
+        ]
+    }
+
+    fn describe(spec: &FunccountSpec) -> String {
+        format!("funccount {:?}", spec.pattern)
+    }
+
+    fn render_hints(spec: &FunccountSpec) -> super::RenderHints {
+        super::RenderHints {
+            timestamps: spec.timestamps,
+            ..Default::default()
+        }
+    }
+
+    fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+        run(spec, env, sink)
+    }
 }
 
 /// Count kernel function calls.
@@ -85,8 +140,6 @@ pub struct FunccountArgs {
     /// Most kprobes the kprobe-profile backend may create
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_probes: usize,
-    #[command(flatten)]
-    pub remote: crate::remote::RemoteArgs,
     /// Function glob: vfs_*, *_read, tcp_*send*, vfs_[rw]*
     pub pattern: String,
 }
@@ -117,6 +170,7 @@ impl FunccountArgs {
             top: self.top,
             backend: self.backend,
             max_probes: self.max_probes,
+            timestamps: self.timestamps,
         })
     }
 }

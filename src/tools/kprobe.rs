@@ -35,6 +35,53 @@ pub struct KprobeSpec {
     pub format_only: bool,
     /// Skip the available_filter_functions check (`-F`).
     pub skip_check: bool,
+    /// Print column headers (`-H`): a render hint.
+    #[serde(default)]
+    pub headers: bool,
+}
+
+/// The kprobe tool (see the module documentation).
+pub struct Kprobe;
+
+impl super::Tool for Kprobe {
+    const NAME: &'static str = "kprobe";
+    const ABOUT: &'static str = "Trace a kernel function with a kprobe (perf-tools kprobe)";
+    const STANDALONE: bool = true;
+    const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
+    const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack"];
+    type Args = KprobeArgs;
+    type Spec = KprobeSpec;
+
+    fn spec(args: &KprobeArgs) -> Result<KprobeSpec> {
+        args.to_spec()
+    }
+
+    fn needs() -> Vec<super::Need> {
+        use super::{Need, Requires::All};
+        use crate::tracefs::features::Feature;
+        vec![
+            Need::new("kprobe", All(vec![Feature::Kprobes, Feature::Instances])),
+            Need::new(
+                "kprobe -s",
+                All(vec![Feature::Kprobes, Feature::StackTrace]),
+            ),
+        ]
+    }
+
+    fn describe(spec: &KprobeSpec) -> String {
+        format!("kprobe {:?}", spec.definition)
+    }
+
+    fn render_hints(spec: &KprobeSpec) -> super::RenderHints {
+        super::RenderHints {
+            headers: spec.headers,
+            ..Default::default()
+        }
+    }
+
+    fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+        run(spec, env, sink)
+    }
 }
 
 /// Trace a kernel function with kprobes.
@@ -61,8 +108,6 @@ pub struct KprobeArgs {
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
     pub tid: Option<u32>,
-    #[command(flatten)]
-    pub remote: crate::remote::RemoteArgs,
     /// p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS], e.g. 'p:myopen do_sys_openat2 filename=+0(%si):string'
     pub definition: String,
     /// Event filter, e.g. 'filename ~ "*.conf"'
@@ -87,6 +132,7 @@ impl KprobeArgs {
             stacks: self.stacks,
             format_only: self.view_format,
             skip_check: self.force,
+            headers: self.headers,
         })
     }
 }

@@ -264,6 +264,7 @@ pub fn kprobe_spec(def: &str) -> Spec {
         stacks: false,
         format_only: false,
         skip_check: false,
+        headers: false,
     })
 }
 
