@@ -207,3 +207,28 @@ fn ctl_status_attributes_owners() {
     assert_eq!(v["instances"][0]["current_tracer"], "function");
     assert_eq!(v["instances"][0]["owner"]["kind"], "dead");
 }
+
+/// Out-of-range values are usage errors with a clear message, never a panic (a Duration from
+/// 1e300 seconds would panic), and nothing runs.
+#[test]
+fn out_of_range_values_are_usage_errors() {
+    for args in [
+        &["-d", "1e300", "vfs_*"][..],
+        &["-d", "99999999999999999999", "vfs_*"],
+        &["-d", "NaN", "vfs_*"],
+        &["-d", "1e-9", "vfs_*"],
+        &["-i", "0.01", "vfs_*"],
+        &["vfs_rea[d:mod:zz"],
+        &["!vfs_read"],
+        &["--max-probes", "100000000", "vfs_*"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

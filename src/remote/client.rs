@@ -156,9 +156,15 @@ impl Connection {
 
     /// Queues a message for the agent and sends it now.
     pub fn send(&mut self, m: &ToAgent) -> Result<(), Error> {
+        self.send_bytes(m.encode())
+    }
+
+    /// Queues an encoded message as is: what [`Connection::send`] does after encoding, open so
+    /// tests can send what no well-behaved client would (a hostile Spec, an unknown tool).
+    pub fn send_bytes(&mut self, message: Vec<u8>) -> Result<(), Error> {
         self.conn
             .tx
-            .push(m.encode(), true, Instant::now())
+            .push(message, true, Instant::now())
             .map_err(|_| Error::Protocol("request too large".into()))?;
         self.drive(false);
         Ok(())

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
+use super::values::{FuncPattern, IntervalSeconds, MaxProbes, RunSeconds, Top};
 use super::RunEnv;
 use crate::record::{Count, Counts, Lost, NoticeLevel, Record, Sink};
 use crate::tracefs::events::EventRef;
@@ -51,17 +52,17 @@ impl Backend {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunccountSpec {
-    pub pattern: String,
+    pub pattern: FuncPattern,
     /// Stop after this many seconds (`-d`); otherwise at Ctrl-C.
-    pub duration_s: Option<f64>,
+    pub duration_s: Option<RunSeconds>,
     /// Print a table every this many seconds (`-i`).
-    pub interval_s: Option<f64>,
+    pub interval_s: Option<IntervalSeconds>,
     /// Show only the top N functions (`-t`).
-    pub top: Option<usize>,
+    pub top: Option<Top>,
     /// Forced backend (`--backend`); chosen automatically when `None`.
     pub backend: Option<Backend>,
     /// The most kprobes the kprobe_profile backend may create.
-    pub max_probes: usize,
+    pub max_probes: MaxProbes,
     /// Print the time above each table (`-T`): a render hint.
     #[serde(default)]
     pub timestamps: bool,
@@ -127,42 +128,26 @@ pub struct FunccountArgs {
     pub timestamps: bool,
     /// Print a table every SECS seconds
     #[arg(short = 'i', value_name = "SECS")]
-    pub interval: Option<f64>,
+    pub interval: Option<IntervalSeconds>,
     /// Trace for SECS seconds, then print
     #[arg(short = 'd', value_name = "SECS")]
-    pub duration: Option<f64>,
+    pub duration: Option<RunSeconds>,
     /// Show only the top N functions
     #[arg(short = 't', value_name = "N")]
-    pub top: Option<usize>,
+    pub top: Option<Top>,
     /// Where to count (default: the best this kernel has)
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
     /// Most kprobes the kprobe-profile backend may create
-    #[arg(long, default_value_t = 200, value_name = "N")]
-    pub max_probes: usize,
+    #[arg(long, default_value_t = MaxProbes::default(), value_name = "N")]
+    pub max_probes: MaxProbes,
     /// Function glob: vfs_*, *_read, tcp_*send*, vfs_[rw]*
-    pub pattern: String,
+    pub pattern: FuncPattern,
 }
 
 impl FunccountArgs {
+    /// Every value was checked as clap parsed it (the types in `tools::values`).
     pub fn to_spec(&self) -> Result<FunccountSpec> {
-        for (name, v) in [("-i", self.interval), ("-d", self.duration)] {
-            if let Some(v) = v {
-                if !(v > 0.0 && v.is_finite()) {
-                    return Err(crate::Error::Usage(format!(
-                        "{name} needs a positive number of seconds"
-                    )));
-                }
-            }
-        }
-        if self.top == Some(0) {
-            return Err(crate::Error::Usage("-t needs a number above 0".into()));
-        }
-        if self.pattern.trim().is_empty() || self.pattern.contains(char::is_whitespace) {
-            return Err(crate::Error::Usage(
-                "the pattern must be one glob without spaces".into(),
-            ));
-        }
         Ok(FunccountSpec {
             pattern: self.pattern.clone(),
             duration_s: self.duration,
@@ -186,7 +171,7 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         .collect();
     if matched.is_empty() {
         return Err(TfError::NoMatch {
-            pattern: spec.pattern.clone(),
+            pattern: spec.pattern.to_string(),
         }
         .into());
     }
@@ -235,7 +220,7 @@ fn choose_backend(spec: &FunccountSpec, session: &Session, n: usize) -> Result<B
                 if b == Backend::Hist {
                     f.require(Feature::HistTriggers)?;
                 }
-                if n > spec.max_probes {
+                if n > spec.max_probes.get() {
                     return Err(Error::Usage(format!(
                         "the pattern matches {n} functions; the {} backend makes one kprobe each and stops at {} (raise --max-probes, or narrow the pattern)",
                         b.name(),
@@ -249,7 +234,7 @@ fn choose_backend(spec: &FunccountSpec, session: &Session, n: usize) -> Result<B
     }
     if f.has(Feature::FunctionProfiler) {
         Ok(Backend::Profiler)
-    } else if f.has(Feature::Kprobes) && n <= spec.max_probes {
+    } else if f.has(Feature::Kprobes) && n <= spec.max_probes.get() {
         Ok(Backend::KprobeProfile)
     } else if f.has(Feature::FunctionTracer) {
         Ok(Backend::FunctionTrace)
@@ -269,8 +254,8 @@ fn count_loop(
 ) -> Result<()> {
     let stop = session.stop_flag().clone();
     let start = Instant::now();
-    let end = spec.duration_s.map(|d| start + Duration::from_secs_f64(d));
-    let interval = spec.interval_s.map(Duration::from_secs_f64);
+    let end = spec.duration_s.map(|d| start + d.duration());
+    let interval = spec.interval_s.map(IntervalSeconds::duration);
     let mut previous: HashMap<String, u64> = HashMap::new();
     let mut interval_start = start;
     loop {
@@ -302,7 +287,7 @@ fn count_loop(
             })
             .filter(|c| c.count > 0)
             .collect();
-        sort_and_cut(&mut delta, spec.top);
+        sort_and_cut(&mut delta, spec.top.map(Top::get));
         sink.emit(Record::Counts(Counts {
             backend: backend.name().to_string(),
             duration_s: now.duration_since(interval_start).as_secs_f64(),
@@ -406,7 +391,7 @@ impl Counter for ProfilerCounter {
             }
             .into());
         }
-        let list = FilterList::new(vec![spec.pattern.clone()])
+        let list = FilterList::new(vec![spec.pattern.to_string()])
             .ok_or_else(|| Error::Usage("empty pattern".into()))?;
         s.set_global_filter("set_ftrace_filter", &list)?;
         // 0 -> 1 resets the counters.
@@ -639,7 +624,7 @@ impl Counter for TraceCounter {
         _matched: &[String],
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let list = FilterList::new(vec![spec.pattern.clone()])
+        let list = FilterList::new(vec![spec.pattern.to_string()])
             .ok_or_else(|| Error::Usage("empty pattern".into()))?;
         s.set_instance_filter(&list)?;
         // Our own reads of trace_pipe would be traced as fast as we read them (vfs_read!):

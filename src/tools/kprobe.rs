@@ -9,6 +9,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::stream::TraceRecords;
+use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
@@ -20,15 +21,15 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KprobeSpec {
     /// `p:[name] func [args]` / `r:[name] func [args]`, perf-tools style.
-    pub definition: String,
+    pub definition: KprobeDefinition,
     /// An event filter expression (`filename ~ "*.conf"`).
-    pub filter: Option<String>,
+    pub filter: Option<EventFilter>,
     /// Buffer for this many seconds, then print (`-d`); otherwise stream until Ctrl-C.
-    pub duration_s: Option<f64>,
+    pub duration_s: Option<RunSeconds>,
     /// Every thread of this process (`-p`).
-    pub pid: Option<u32>,
+    pub pid: Option<Pid>,
     /// This one thread (`-L`).
-    pub tid: Option<u32>,
+    pub tid: Option<Pid>,
     /// Kernel stack trace with each event (`-s`).
     pub stacks: bool,
     /// Print the event's format and exit (`-v`).
@@ -101,13 +102,13 @@ pub struct KprobeArgs {
     pub view_format: bool,
     /// Trace for SECS seconds (buffered), then print
     #[arg(short = 'd', value_name = "SECS")]
-    pub duration: Option<f64>,
+    pub duration: Option<RunSeconds>,
     /// Trace every thread of this process
     #[arg(short = 'p', value_name = "PID", conflicts_with = "tid")]
-    pub pid: Option<u32>,
+    pub pid: Option<Pid>,
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
-    pub tid: Option<u32>,
+    pub tid: Option<Pid>,
     /// p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS], e.g. 'p:myopen do_sys_openat2 filename=+0(%si):string'
     pub definition: String,
     /// Event filter, e.g. 'filename ~ "*.conf"'
@@ -116,16 +117,25 @@ pub struct KprobeArgs {
 
 impl KprobeArgs {
     pub fn to_spec(&self) -> Result<KprobeSpec> {
-        if let Some(d) = self.duration {
-            if !(d > 0.0 && d.is_finite()) {
-                return Err(crate::Error::Usage(
-                    "-d needs a positive number of seconds".into(),
-                ));
-            }
+        // Parsed here first so a bad definition is shown with the parser's caret; the
+        // KprobeDefinition below runs the same parse (and the agent runs it again).
+        let def = ProbeDef::parse(&self.definition).map_err(TfError::from)?;
+        if def.is_uprobe() {
+            return Err(Error::Usage(
+                "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions".into(),
+            ));
         }
+        let usage = |e: super::values::ValueError| Error::Usage(e.to_string());
+        let definition = KprobeDefinition::try_from(self.definition.as_str()).map_err(usage)?;
+        let filter = self
+            .filter
+            .as_deref()
+            .map(EventFilter::try_from)
+            .transpose()
+            .map_err(usage)?;
         Ok(KprobeSpec {
-            definition: self.definition.clone(),
-            filter: self.filter.clone(),
+            definition,
+            filter,
             duration_s: self.duration,
             pid: self.pid,
             tid: self.tid,
@@ -140,12 +150,8 @@ impl KprobeArgs {
 /// Runs kprobe: defines the probe in our group, enables it in our instance (with the pid
 /// filter, filter expression and stack option asked for), and streams or buffers its events.
 pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
-    let def = ProbeDef::parse(&spec.definition).map_err(TfError::from)?;
-    if def.is_uprobe() {
-        return Err(Error::Usage(
-            "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions".into(),
-        ));
-    }
+    // Checked when the Spec was made; parsed again for its parts.
+    let def = ProbeDef::parse(spec.definition.as_str()).map_err(TfError::from)?;
     let tracefs = super::open_tracefs(env)?;
     if !spec.skip_check {
         if let Target::Symbol {
@@ -163,7 +169,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             }
         }
     }
-    let pids = match (spec.pid, spec.tid) {
+    let pids = match (spec.pid.map(Pid::get), spec.tid.map(Pid::get)) {
         (Some(pid), _) => Some(
             sys::threads_of(pid).map_err(|_| Error::Usage(format!("no process with pid {pid}")))?,
         ),
@@ -194,7 +200,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     }
 
     if let Some(filter) = &spec.filter {
-        session.set_filter(&ev, filter)?;
+        session.set_filter(&ev, filter.as_str())?;
     }
     if let Some(pids) = &pids {
         let list: Vec<String> = pids.iter().map(u32::to_string).collect();
@@ -261,12 +267,12 @@ fn stream(
     let stop = session.stop_flag();
     let mut conv = TraceRecords::new();
     let mut tgids = TgidCache {
-        only_process: spec.pid,
+        only_process: spec.pid.map(Pid::get),
         ..TgidCache::default()
     };
     let mut pending: Vec<Record> = Vec::new();
     if let Some(d) = spec.duration_s {
-        let end = Instant::now() + Duration::from_secs_f64(d);
+        let end = Instant::now() + d.duration();
         while Instant::now() < end && !stop.is_set() {
             stop.sleep((end - Instant::now()).min(Duration::from_millis(200)));
         }

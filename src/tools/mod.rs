@@ -11,6 +11,7 @@ pub mod kprobe;
 pub mod parse;
 pub mod registry;
 pub mod stream;
+pub mod values;
 
 use std::path::PathBuf;
 
