@@ -232,3 +232,44 @@ fn out_of_range_values_are_usage_errors() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// Another lktrace holds the function profiler (the global lock): the automatic choice takes
+/// the next backend and says why in its Tracing notice; `--backend profiler` fails.
+#[test]
+fn funccount_falls_back_when_another_lktrace_holds_the_profiler() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let lock = std::fs::File::create(locks.path().join("global.lock")).unwrap();
+    std::fs::write(locks.path().join("global.lock"), "4242\n").unwrap();
+    lock.try_lock().unwrap();
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--json", "-d", "0.2", "vfs_*"],
+    );
+    // This fake tree cannot run the next backend (its instances are plain directories, with
+    // none of the files the kernel puts in them), so the run fails there; what matters here is
+    // that it went on past the busy profiler. The Tracing notice that names the holder is
+    // checked on the profiler kernel (tests/vm_tools.rs, overlap).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("the function profiler is in use"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("instances/lktrace_"), "{stderr}");
+    assert_eq!(snapshot(tree.path()), before);
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--backend", "profiler", "-d", "0.2", "vfs_*"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the function profiler is in use by lktrace pid 4242"),
+        "{stderr}"
+    );
+    drop(lock);
+}

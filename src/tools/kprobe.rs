@@ -2,20 +2,16 @@
 //!
 //! `kprobe [-FhHsv] [-d secs] [-p PID] [-L TID] definition [filter]`
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
-
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::stream::TraceRecords;
+use super::engine::stream;
 use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
-use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::probe::{ProbeDef, Target};
-use crate::tracefs::{ftrace_filter, sys, Error as TfError, Session};
+use crate::tracefs::{ftrace_filter, Error as TfError, Session};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,18 +165,12 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             }
         }
     }
-    let pids = match (spec.pid.map(Pid::get), spec.tid.map(Pid::get)) {
-        (Some(pid), _) => Some(
-            sys::threads_of(pid).map_err(|_| Error::Usage(format!("no process with pid {pid}")))?,
-        ),
-        (None, Some(tid)) => {
-            if !sys::process_alive(tid) {
-                return Err(Error::Usage(format!("no thread with id {tid}")));
-            }
-            Some(vec![tid])
-        }
-        (None, None) => None,
+    let opts = stream::Options {
+        duration: spec.duration_s.map(RunSeconds::duration),
+        pid: spec.pid.map(Pid::get),
+        tid: spec.tid.map(Pid::get),
     };
+    let threads = stream::threads(&opts)?;
 
     let mut session = Session::open(tracefs, env.stop.clone())?;
     super::report_reaped(&session, sink)?;
@@ -202,36 +192,10 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     if let Some(filter) = &spec.filter {
         session.set_filter(&ev, filter.as_str())?;
     }
-    if let Some(pids) = &pids {
-        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
-        session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
-        // -p follows new threads of the process; -L is one thread only.
-        if spec.pid.is_some() {
-            session.set_instance_option("event-fork", "1")?;
-        }
-    } else if session
-        .tracefs()
-        .exists(session.instance().rel("set_event_notrace_pid"))
-    {
-        // Keep our own work (reading /proc for tgids, say) out of the trace.
-        session.append_instance("set_event_notrace_pid", &super::own_pid_list())?;
-    }
-    // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
-    if session
-        .tracefs()
-        .exists(session.instance().rel("options/record-tgid"))
-    {
-        session.set_instance_option("record-tgid", "1")?;
-    }
     if spec.stacks {
         session.set_instance_option("stacktrace", "1")?;
     }
-    if spec.duration_s.is_some() {
-        // Buffered in the kernel for the whole duration: give it room.
-        let _ = session.write_instance("buffer_size_kb", "8192");
-    }
-    let pipe_path = session.tracefs().path(session.instance().rel("trace_pipe"));
-    let mut pipe = TracePipe::open(&pipe_path)?.settle(Duration::from_millis(100));
+    let mut pipe = stream::prepare(&mut session, &opts, threads.as_deref())?;
     session.enable(&ev)?;
     sink.emit(Record::notice(
         NoticeLevel::Info,
@@ -242,7 +206,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    let result = stream(spec, &session, &mut pipe, sink);
+    let result = stream::run(&opts, &session, &mut pipe, sink);
     // The pipe must be closed before the instance can be removed.
     drop(pipe);
     let closed = close(session);
@@ -254,86 +218,5 @@ fn close(mut session: Session) -> Result<()> {
     match report.failures.into_iter().next() {
         Some(e) => Err(e.into()),
         None => Ok(()),
-    }
-}
-
-/// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe.
-fn stream(
-    spec: &KprobeSpec,
-    session: &Session,
-    pipe: &mut TracePipe,
-    sink: &mut dyn Sink,
-) -> Result<()> {
-    let stop = session.stop_flag();
-    let mut conv = TraceRecords::new();
-    let mut tgids = TgidCache {
-        only_process: spec.pid.map(Pid::get),
-        ..TgidCache::default()
-    };
-    let mut pending: Vec<Record> = Vec::new();
-    if let Some(d) = spec.duration_s {
-        let end = Instant::now() + d.duration();
-        while Instant::now() < end && !stop.is_set() {
-            stop.sleep((end - Instant::now()).min(Duration::from_millis(200)));
-        }
-    } else {
-        while !stop.is_set() {
-            pipe.read_lines(Duration::from_millis(200), &mut |line| {
-                conv.feed(line, &mut |r| pending.push(r))
-            })?;
-            emit_all(&mut pending, sink, &mut tgids)?;
-            sink.flush()?;
-        }
-    }
-    // Stop writing, then read what the buffer still holds: nothing traced is left unread.
-    session.write_instance("tracing_on", "0")?;
-    pipe.drain(&mut |line| conv.feed(line, &mut |r| pending.push(r)))?;
-    conv.finish(&mut |r| pending.push(r));
-    emit_all(&mut pending, sink, &mut tgids)?;
-    Ok(sink.flush()?)
-}
-
-fn emit_all(pending: &mut Vec<Record>, sink: &mut dyn Sink, tgids: &mut TgidCache) -> Result<()> {
-    for r in pending.drain(..) {
-        if let Some(r) = tgids.fill(r) {
-            sink.emit(r)?;
-        }
-    }
-    Ok(())
-}
-
-/// Thread group ids (and names the kernel had not cached) looked up in /proc, once per pid for
-/// tgids; and the `-p` rule applied with them.
-#[derive(Default)]
-struct TgidCache {
-    known: HashMap<u32, Option<u32>>,
-    /// `-p PID`: the kernel follows forks (`event-fork`) so new threads are caught, which also
-    /// catches child processes; keep only the threads of this process.
-    only_process: Option<u32>,
-    /// Threads seen to belong to another process: their stacks go too.
-    foreign: HashSet<u32>,
-}
-
-impl TgidCache {
-    fn fill(&mut self, mut r: Record) -> Option<Record> {
-        match &mut r {
-            Record::Event(e) => {
-                if e.tgid.is_none() {
-                    e.tgid = *self
-                        .known
-                        .entry(e.pid)
-                        .or_insert_with(|| sys::tgid_of(e.pid));
-                }
-                if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
-                    if tgid != want {
-                        self.foreign.insert(e.pid);
-                        return None;
-                    }
-                }
-            }
-            Record::Stack(st) if self.foreign.contains(&st.pid) => return None,
-            _ => {}
-        }
-        Some(r)
     }
 }

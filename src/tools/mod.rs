@@ -6,11 +6,11 @@
 //! all: the [`Spec`] enum, its dispatch and [`TOOLS`] come from it.
 
 pub mod ctl;
+pub mod engine;
 pub mod funccount;
 pub mod kprobe;
 pub mod parse;
 pub mod registry;
-pub mod stream;
 pub mod values;
 
 use std::path::PathBuf;

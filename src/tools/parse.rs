@@ -7,7 +7,7 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use super::stream::TraceRecords;
+use super::engine::stream::TraceRecords;
 use crate::record::{Record, Sink};
 use crate::{Error, Result};
 
