@@ -188,6 +188,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     // A closed pipe also raises the stop flag (SIGPIPE); only a real signal is an interruption.
     // The agent's normal end is SIGTERM/SIGINT.
     if code == exit_codes::OK && env.stop.interrupted() && !agent {
+        if env.stop.signal() == Some(libc::SIGINT) {
+            // Everything is printed and torn down: die of the SIGINT we caught.
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            exit_codes::exit_by_sigint();
+        }
         return exit_codes::INTERRUPTED;
     }
     code
@@ -254,14 +259,20 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
     }
 }
 
-/// `lktrace: error: …`, then the kernel's words, then a hint.
+/// `lktrace: error: …`, then the kernel's words, then a hint; each host's in turn when several
+/// failed.
 pub fn render_error(e: &Error) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "lktrace: error: {e}");
-    if let Some(d) = e.detail() {
-        let _ = writeln!(err, "{d}");
-    }
-    if let Some(h) = e.hint() {
-        let _ = writeln!(err, "hint: {h}");
+    for e in e.each() {
+        if e.is_closed_output() {
+            continue;
+        }
+        let _ = writeln!(err, "lktrace: error: {e}");
+        if let Some(d) = e.detail() {
+            let _ = writeln!(err, "{d}");
+        }
+        if let Some(h) = e.hint() {
+            let _ = writeln!(err, "hint: {h}");
+        }
     }
 }

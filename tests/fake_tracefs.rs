@@ -273,3 +273,68 @@ fn funccount_falls_back_when_another_lktrace_holds_the_profiler() {
     );
     drop(lock);
 }
+
+/// Ctrl-C: the run prints its table, tears down, then dies of SIGINT (so a shell loop around it
+/// stops too); a SIGHUP ignored at start (nohup) stays ignored.
+#[cfg(unix)]
+#[test]
+fn sigint_is_raised_again_after_cleanup_and_an_ignored_sighup_stays_ignored() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let spawn = |ignore_hup: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lktrace"));
+        c.args(["funccount", "--json", "vfs_*"])
+            .env("LKTRACE_TRACEFS", tree.path())
+            .env("LKTRACE_LOCK_DIR", locks.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if ignore_hup {
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                c.pre_exec(|| {
+                    libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                    Ok(())
+                });
+            }
+        }
+        c.spawn().unwrap()
+    };
+    let wait_tracing = |child: &mut std::process::Child| {
+        // The notice is the first line of --json output.
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert!(line.contains("Tracing"), "{line}");
+        out
+    };
+    let mut child = spawn(true);
+    let mut out = wait_tracing(&mut child);
+    let pid = child.id() as i32;
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP ignored at start stays ignored"
+    );
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(
+        rest.contains("\"type\":\"counts\""),
+        "the last table: {rest}"
+    );
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    assert_eq!(snapshot(tree.path()), before, "torn down before dying");
+
+    // Not ignored: SIGHUP stops the run (exit 130, no re-raise: only SIGINT is raised again).
+    let mut child = spawn(false);
+    let _out = wait_tracing(&mut child);
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}

@@ -459,10 +459,18 @@ pub fn run_remote_with(
         return Err(e.into());
     }
     sink.flush()?;
-    for r in results.into_iter().flatten() {
-        r?;
+    // Every host's failure counts, not only the first: the exit status and the messages
+    // reflect all of them.
+    let mut failed: Vec<crate::Error> = results
+        .into_iter()
+        .flatten()
+        .filter_map(Result::err)
+        .collect();
+    match failed.len() {
+        0 => Ok(()),
+        1 => Err(failed.remove(0)),
+        _ => Err(crate::Error::Several(failed)),
     }
-    Ok(())
 }
 
 /// The caller's side of a multi-host run: records into the one sink, results per host.

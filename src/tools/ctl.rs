@@ -174,10 +174,7 @@ pub fn status(t: &Tracefs) -> Result<Status> {
 pub fn check(env: &RunEnv) -> Check {
     let root = sys::is_root();
     let found = crate::tracefs::mount::Discover {
-        override_dir: env
-            .tracefs
-            .clone()
-            .or_else(|| std::env::var_os("LKTRACE_TRACEFS").map(Into::into)),
+        override_dir: env.tracefs.clone().filter(|d| !d.as_os_str().is_empty()),
         mount_if_missing: root,
     }
     .find();

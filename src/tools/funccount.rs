@@ -12,7 +12,7 @@ use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
 use crate::tracefs::ftrace_filter;
-use crate::tracefs::{Error as TfError, Session};
+use crate::tracefs::Error as TfError;
 use crate::Result;
 
 pub use super::engine::count::Backend;
@@ -142,7 +142,7 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         }
         .into());
     }
-    let mut session = Session::open(tracefs, env.stop.clone())?;
+    let mut session = super::open_session(tracefs, env)?;
     super::report_reaped(&session, sink)?;
     let plan = count::Plan {
         pattern: &spec.pattern,

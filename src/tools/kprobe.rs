@@ -172,7 +172,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     };
     let threads = stream::threads(&opts)?;
 
-    let mut session = Session::open(tracefs, env.stop.clone())?;
+    let mut session = super::open_session(tracefs, env)?;
     super::report_reaped(&session, sink)?;
     session.add_probes(std::slice::from_ref(&def))?;
     let group = session.group();

@@ -109,7 +109,7 @@ pub fn run(spec: &Spec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
 /// Opens tracefs the way every tool does.
 #[cfg(target_os = "linux")]
 pub(crate) fn open_tracefs(env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
-    Ok(crate::tracefs::mount::Discover::from_env(env.tracefs.clone()).find()?)
+    Ok(crate::tracefs::mount::Discover::new(env.tracefs.clone()).find()?)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -119,12 +119,32 @@ pub(crate) fn open_tracefs(_env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
     ))
 }
 
+/// Opens a Session the way every tool does: a teardown on an error path or a panic that cannot
+/// undo something says so on stderr (the library prints nothing; in the agent this is its log).
+pub(crate) fn open_session(
+    tracefs: crate::tracefs::Tracefs,
+    env: &RunEnv,
+) -> Result<crate::tracefs::Session> {
+    let mut s = crate::tracefs::Session::open(tracefs, env.stop.clone())?;
+    s.on_drop_failures(|report| {
+        for e in report.failures {
+            eprintln!("lktrace: warning: cleanup: {e}");
+        }
+    });
+    Ok(s)
+}
+
 /// Tells the user what a new session cleaned up after dead runs.
 pub(crate) fn report_reaped(session: &crate::tracefs::Session, sink: &mut dyn Sink) -> Result<()> {
     for r in session.reaped() {
+        let message = if r.starts_with(crate::tracefs::session::KEPT_PREFIX) {
+            r.clone()
+        } else {
+            format!("removed what a dead lktrace run left: {r}")
+        };
         sink.emit(crate::record::Record::notice(
             crate::record::NoticeLevel::Warning,
-            format!("removed what a dead lktrace run left: {r}"),
+            message,
         ))?;
     }
     Ok(())
