@@ -233,7 +233,7 @@ impl Agent {
             stats: Arc::new(Stats::default()),
             info: AgentInfo {
                 version: env!("CARGO_PKG_VERSION").to_string(),
-                kernel: kernel_release(),
+                kernel: crate::tracefs::features::kernel_release(),
             },
         })
     }
@@ -693,10 +693,4 @@ fn unix_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-fn kernel_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| std::env::consts::OS.to_string())
 }
