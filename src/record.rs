@@ -17,6 +17,10 @@ pub enum Record {
     Event(Event),
     /// A kernel stack trace attached to the event before it.
     Stack(Stack),
+    /// A distribution counted in the kernel (hist trigger, log2 or linear buckets).
+    Histogram(Histogram),
+    /// A call with its duration (funcgraph, funcslower).
+    Span(Span),
     /// Events the kernel (or the network) dropped.
     Lost(Lost),
     /// Something a person should know that is not data: the backend chosen, a warning.
@@ -51,8 +55,62 @@ pub struct Counts {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
+    /// The counted thing (a function), or the display form of `keys`.
     pub name: String,
     pub count: u64,
+    /// For counts keyed by more than one thing (process and syscall): the keys, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Fields>,
+}
+
+impl Count {
+    /// A count of one named thing.
+    pub fn named(name: impl Into<String>, count: u64) -> Count {
+        Count {
+            name: name.into(),
+            count,
+            keys: None,
+        }
+    }
+}
+
+/// A distribution: buckets ascending, each with the bounds it holds (both inclusive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// What was measured (`bytes`, `latency`).
+    pub name: String,
+    /// Its unit (`bytes`, `us`), or empty.
+    pub unit: String,
+    /// The other keys this histogram is for (`comm = dd`); empty for one histogram of all.
+    pub keys: Fields,
+    pub buckets: Vec<Bucket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub low: u64,
+    pub high: u64,
+    pub count: u64,
+}
+
+/// A call from entry to exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub comm: String,
+    pub pid: u32,
+    pub cpu: u32,
+    /// Seconds at entry, as the trace clock printed them.
+    pub timestamp: f64,
+    pub name: String,
+    pub duration_us: f64,
+    /// Call depth, for nested spans (funcgraph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+    pub fields: Fields,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// One event line of `trace_pipe`, parsed.
@@ -222,6 +280,8 @@ impl Record {
             Record::Counts(r) => &mut r.host,
             Record::Event(r) => &mut r.host,
             Record::Stack(r) => &mut r.host,
+            Record::Histogram(r) => &mut r.host,
+            Record::Span(r) => &mut r.host,
             Record::Lost(r) => &mut r.host,
             Record::Notice(r) => &mut r.host,
             Record::Format(r) => &mut r.host,
@@ -238,6 +298,8 @@ impl Record {
             Record::Counts(r) => r.host.as_deref(),
             Record::Event(r) => r.host.as_deref(),
             Record::Stack(r) => r.host.as_deref(),
+            Record::Histogram(r) => r.host.as_deref(),
+            Record::Span(r) => r.host.as_deref(),
             Record::Lost(r) => r.host.as_deref(),
             Record::Notice(r) => r.host.as_deref(),
             Record::Format(r) => r.host.as_deref(),

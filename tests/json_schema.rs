@@ -6,8 +6,9 @@ mod json_schema;
 
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
-    Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
-    InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
+    Bucket, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
+    Histogram, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Span, Stack,
+    Status,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -17,6 +18,8 @@ fn kind(r: &Record) -> &'static str {
         Record::Counts(_) => "counts",
         Record::Event(_) => "event",
         Record::Stack(_) => "stack",
+        Record::Histogram(_) => "histogram",
+        Record::Span(_) => "span",
         Record::Lost(_) => "lost",
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
@@ -67,10 +70,12 @@ fn samples() -> Vec<Record> {
                 Count {
                     name: "vfs_write".into(),
                     count: 3,
+                    keys: None,
                 },
                 Count {
                     name: "vfs_read".into(),
                     count: 100,
+                    keys: None,
                 },
             ],
             host: None,
@@ -80,6 +85,67 @@ fn samples() -> Vec<Record> {
             duration_s: 0.5,
             time: 0.0,
             counts: vec![],
+            host: None,
+        }),
+        Record::Counts(Counts {
+            backend: "hist".into(),
+            duration_s: 5.0,
+            time: 1.0,
+            counts: vec![Count {
+                name: "dd read".into(),
+                count: 100,
+                keys: Some(Fields(vec![
+                    ("comm".into(), FieldValue::Str("dd".into())),
+                    ("syscall".into(), FieldValue::Str("read".into())),
+                ])),
+            }],
+            host: None,
+        }),
+        Record::Histogram(Histogram {
+            name: "bytes".into(),
+            unit: "bytes".into(),
+            keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),
+            buckets: vec![
+                Bucket {
+                    low: 0,
+                    high: 1,
+                    count: 100,
+                },
+                Bucket {
+                    low: 513,
+                    high: 1024,
+                    count: 3,
+                },
+            ],
+            host: None,
+        }),
+        Record::Histogram(Histogram {
+            name: "latency".into(),
+            unit: String::new(),
+            keys: Fields::default(),
+            buckets: vec![],
+            host: None,
+        }),
+        Record::Span(Span {
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 0,
+            timestamp: 12.5,
+            name: "vfs_read".into(),
+            duration_us: 3.25,
+            depth: Some(1),
+            fields: Fields::default(),
+            host: None,
+        }),
+        Record::Span(Span {
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 1,
+            timestamp: 12.75,
+            name: "vfs_write".into(),
+            duration_us: 1000.0,
+            depth: None,
+            fields: Fields(vec![("ret".into(), FieldValue::Int(-11))]),
             host: None,
         }),
         event(true),
@@ -235,7 +301,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(kind).collect();
-    assert_eq!(kinds.len(), 10, "a sample of every record type");
+    assert_eq!(kinds.len(), 12, "a sample of every record type");
 }
 
 #[test]
@@ -307,5 +373,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 10, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 12, "docs/json.md has an example of every type");
 }

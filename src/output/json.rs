@@ -32,7 +32,7 @@ pub fn line(record: &Record) -> Result<Vec<u8>, SinkError> {
 pub(crate) fn is_stream(record: &Record) -> bool {
     matches!(
         record,
-        Record::Event(_) | Record::Lost(_) | Record::Stack(_)
+        Record::Event(_) | Record::Lost(_) | Record::Stack(_) | Record::Span(_)
     )
 }
 
@@ -76,6 +76,7 @@ mod tests {
                 counts: vec![Count {
                     name: "vfs_read".into(),
                     count: 3,
+                    keys: None,
                 }],
                 host: Some("pi".into()),
             }))

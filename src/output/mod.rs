@@ -8,6 +8,7 @@
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
 
+pub mod dist;
 pub mod json;
 pub mod table;
 pub mod text;
@@ -109,6 +110,8 @@ impl Sink for HumanSink<'_> {
                 self.out_line(&text::event_line(e, multi))?;
             }
             Record::Stack(s) => self.out(&text::stack_lines(s, multi))?,
+            Record::Histogram(h) => self.block(&dist::histogram(h, multi))?,
+            Record::Span(s) => self.out_line(&dist::span_line(s, multi))?,
             Record::Lost(l) => {
                 // In the stream where it happened, and on stderr too: loss must never pass
                 // unseen, even when stdout goes to a file nobody reads to the end.
@@ -183,6 +186,7 @@ mod tests {
             counts: vec![Count {
                 name: "vfs_read".into(),
                 count: n,
+                keys: None,
             }],
             host: None,
         })

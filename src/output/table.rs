@@ -277,10 +277,12 @@ mod tests {
                 Count {
                     name: "vfs_write".into(),
                     count: 7,
+                    keys: None,
                 },
                 Count {
                     name: "a_rather_long_function_name_that_must_not_wrap_ever".into(),
                     count: 12345,
+                    keys: None,
                 },
             ],
             host: Some("pi".into()),

@@ -251,6 +251,7 @@ pub fn big_counts(i: u64) -> Record {
             .map(|j| Count {
                 name: format!("vfs_function_number_{j}"),
                 count: j * i,
+                keys: None,
             })
             .collect(),
         host: None,

@@ -6,6 +6,9 @@
 //! - [`stream`]: trace text to records, and the trace_pipe loop of event tools (`-p`/`-L`
 //!   with the tgid cache, `-d` buffered mode, lost-event accounting). kprobe today; every
 //!   snoop next.
+//! - [`hist`]: hist triggers with a bucketed key, read back into `histogram` records (log2 or
+//!   linear buckets, split by any other keys).
 
 pub mod count;
+pub mod hist;
 pub mod stream;

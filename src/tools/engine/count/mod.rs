@@ -218,6 +218,7 @@ pub fn run(
             .map(|(name, &c)| Count {
                 name: name.clone(),
                 count: c.saturating_sub(previous.get(name).copied().unwrap_or(0)),
+                keys: None,
             })
             .filter(|c| c.count > 0)
             .collect();
@@ -260,10 +261,7 @@ mod tests {
     use super::*;
 
     fn c(name: &str, count: u64) -> Count {
-        Count {
-            name: name.into(),
-            count,
-        }
+        Count::named(name, count)
     }
 
     #[test]
