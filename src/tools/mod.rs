@@ -5,11 +5,7 @@
 //! and emits Records into a Sink). The [`tools!`] list below is the only place that names them
 //! all: the [`Spec`] enum, its dispatch and [`TOOLS`] come from it.
 
-pub mod ctl;
 pub mod engine;
-pub mod funccount;
-pub mod kprobe;
-pub mod parse;
 pub mod registry;
 pub mod values;
 
@@ -21,11 +17,15 @@ use crate::record::Sink;
 use crate::tracefs::stop::StopFlag;
 use crate::Result;
 
-/// Declares the tools: `Variant => tool type`, one line each. Generates the `Spec` enum (one
-/// variant per tool, holding that tool's Spec), `From` for each tool's Spec, the dispatch
-/// methods, and [`TOOLS`].
+/// Declares the tools, one line each: `module::Type`. Generates the tool's `pub mod`, the
+/// `Spec` enum (one variant per tool, named as its type, holding that tool's Spec), `From` for
+/// each tool's Spec, the dispatch methods, and [`TOOLS`].
 macro_rules! tools {
-    ($($variant:ident => $tool:ty),+ $(,)?) => {
+    ($($module:ident :: $variant:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+        tools!(@spec $($variant => $module::$variant),+);
+    };
+    (@spec $($variant:ident => $tool:ty),+) => {
         /// A complete, validated request for one tool: the unit the remote protocol carries
         /// (as the tool's name, then its Spec; see `remote::msg`).
         #[derive(Debug, Clone, PartialEq)]
@@ -80,11 +80,12 @@ macro_rules! tools {
     };
 }
 
+// The list of tools. Adding one: its file in this directory, and its line here.
 tools! {
-    Funccount => funccount::Funccount,
-    Kprobe => kprobe::Kprobe,
-    Ctl => ctl::Ctl,
-    Parse => parse::Parse,
+    funccount::Funccount,
+    kprobe::Kprobe,
+    ctl::Ctl,
+    parse::Parse,
 }
 
 /// The tool named `name`.
