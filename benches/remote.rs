@@ -37,7 +37,6 @@ fn event(i: u64) -> Record {
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
         payload: None,
-        host: None,
     })
 }
 

@@ -228,8 +228,11 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
             let mut sink = sink_for(Default::default(), targets.len() > 1);
             let r = remote::client::ping(&targets, ra.key_file.as_deref(), &env.stop).and_then(
                 |records| {
-                    for rec in records {
-                        sink.emit(rec)?;
+                    for h in records {
+                        match &h.host {
+                            Some(host) => sink.emit_from(host, h.record)?,
+                            None => sink.emit(h.record)?,
+                        }
                     }
                     Ok(())
                 },

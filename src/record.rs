@@ -48,9 +48,6 @@ pub struct Counts {
     pub time: f64,
     /// Sorted ascending by count, like perf-tools (the largest last, nearest the prompt).
     pub counts: Vec<Count>,
-    /// Set when the results came from a remote agent and several hosts are shown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,8 +81,6 @@ pub struct Histogram {
     /// The other keys this histogram is for (`comm = dd`); empty for one histogram of all.
     pub keys: Fields,
     pub buckets: Vec<Bucket>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,8 +104,6 @@ pub struct Span {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth: Option<u32>,
     pub fields: Fields,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// One event line of `trace_pipe`, parsed.
@@ -136,8 +129,6 @@ pub struct Event {
     /// The payload text when it is not `name=value` pairs (tracepoints with their own format).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// A kernel stack: the ` => frame` lines after a `<stack trace>` line.
@@ -148,8 +139,6 @@ pub struct Stack {
     pub cpu: u32,
     pub timestamp: f64,
     pub frames: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// Events lost: by the kernel's ring buffer (`cpu` set) or on the way from an agent (`cpu` null).
@@ -158,16 +147,12 @@ pub struct Lost {
     pub cpu: Option<u32>,
     /// `None` when the kernel said `[LOST EVENTS]` without a number.
     pub count: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub level: NoticeLevel,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,8 +167,6 @@ pub enum NoticeLevel {
 pub struct Format {
     pub event: String,
     pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// What tracefs holds right now (`ctl status`).
@@ -199,8 +182,6 @@ pub struct Status {
     pub enabled_events: Vec<String>,
     pub dynamic_events: Vec<DynamicEventStatus>,
     pub instances: Vec<InstanceStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,8 +223,6 @@ pub struct Check {
     pub lockdown: Option<String>,
     pub features: Vec<CheckItem>,
     pub tools: Vec<CheckItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,8 +238,6 @@ pub struct CheckItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reset {
     pub removed: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// An agent's answer to `ctl ping`.
@@ -269,54 +246,25 @@ pub struct Ping {
     pub rtt_us: f64,
     pub agent_version: String,
     pub kernel_release: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 impl Record {
-    /// Marks the record with the host it came from (multi-host remote runs).
-    pub fn set_host(&mut self, host: &str) {
-        let slot = match self {
-            Record::Counts(r) => &mut r.host,
-            Record::Event(r) => &mut r.host,
-            Record::Stack(r) => &mut r.host,
-            Record::Histogram(r) => &mut r.host,
-            Record::Span(r) => &mut r.host,
-            Record::Lost(r) => &mut r.host,
-            Record::Notice(r) => &mut r.host,
-            Record::Format(r) => &mut r.host,
-            Record::Status(r) => &mut r.host,
-            Record::Check(r) => &mut r.host,
-            Record::Reset(r) => &mut r.host,
-            Record::Ping(r) => &mut r.host,
-        };
-        *slot = Some(host.to_string());
-    }
-
-    pub fn host(&self) -> Option<&str> {
-        match self {
-            Record::Counts(r) => r.host.as_deref(),
-            Record::Event(r) => r.host.as_deref(),
-            Record::Stack(r) => r.host.as_deref(),
-            Record::Histogram(r) => r.host.as_deref(),
-            Record::Span(r) => r.host.as_deref(),
-            Record::Lost(r) => r.host.as_deref(),
-            Record::Notice(r) => r.host.as_deref(),
-            Record::Format(r) => r.host.as_deref(),
-            Record::Status(r) => r.host.as_deref(),
-            Record::Check(r) => r.host.as_deref(),
-            Record::Reset(r) => r.host.as_deref(),
-            Record::Ping(r) => r.host.as_deref(),
-        }
-    }
-
     pub fn notice(level: NoticeLevel, message: impl Into<String>) -> Record {
         Record::Notice(Notice {
             level,
             message: message.into(),
-            host: None,
         })
     }
+}
+
+/// A record and the host it came from: the one place `host` lives. Only multi-host remote
+/// runs name a host; JSON writes it as a `"host"` field after the record's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hosted {
+    #[serde(flatten)]
+    pub record: Record,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// A field value of an event payload.
@@ -424,19 +372,33 @@ impl SinkError {
 /// Where records go: a renderer locally, a datagram stream in the agent.
 pub trait Sink {
     fn emit(&mut self, record: Record) -> Result<(), SinkError>;
+    /// A record of a multi-host run, with the host it came from. Sinks that show hosts
+    /// (renderers) override this; the default drops the host.
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        let _ = host;
+        self.emit(record)
+    }
     /// Called when a burst of records is complete (end of an interval, a read of the pipe).
     fn flush(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
 }
 
-/// A sink that keeps everything, for tests and for comparing runs.
+/// A sink that keeps everything, for tests and for comparing runs: the records, and beside
+/// each the host it came from (multi-host runs).
 #[derive(Debug, Default)]
-pub struct VecSink(pub Vec<Record>);
+pub struct VecSink(pub Vec<Record>, pub Vec<Option<String>>);
 
 impl Sink for VecSink {
     fn emit(&mut self, record: Record) -> Result<(), SinkError> {
         self.0.push(record);
+        self.1.push(None);
+        Ok(())
+    }
+
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        self.0.push(record);
+        self.1.push(Some(host.to_string()));
         Ok(())
     }
 }
@@ -462,7 +424,6 @@ mod tests {
                 ("flags".into(), FieldValue::Str("0x8000".into())),
             ]),
             payload: None,
-            host: None,
         });
         let j = serde_json::to_string(&e).unwrap();
         assert_eq!(
@@ -474,9 +435,19 @@ mod tests {
     }
 
     #[test]
-    fn set_host_marks_every_kind() {
-        let mut r = Record::notice(NoticeLevel::Info, "x");
-        r.set_host("board");
-        assert_eq!(r.host(), Some("board"));
+    fn host_is_one_field_after_the_records_own() {
+        let h = Hosted {
+            record: Record::notice(NoticeLevel::Info, "x"),
+            host: Some("board".into()),
+        };
+        let j = serde_json::to_string(&h).unwrap();
+        assert_eq!(
+            j,
+            r#"{"type":"notice","level":"info","message":"x","host":"board"}"#
+        );
+        assert_eq!(serde_json::from_str::<Hosted>(&j).unwrap(), h);
+        let local: Hosted =
+            serde_json::from_str(r#"{"type":"notice","level":"info","message":"x"}"#).unwrap();
+        assert_eq!(local.host, None);
     }
 }

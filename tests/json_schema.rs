@@ -7,8 +7,8 @@ mod json_schema;
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields, Format,
-    Histogram, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Span, Stack,
-    Status,
+    Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Span,
+    Stack, Status,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -50,18 +50,17 @@ fn event(full: bool) -> Record {
             ("delta".into(), FieldValue::Int(-2)),
         ]),
         payload: None,
-        host: None,
     })
 }
 
 /// At least one record of every type, with optional fields both absent and present.
-fn samples() -> Vec<Record> {
+fn samples() -> Vec<Hosted> {
     let owners = [
         Owner::Other,
         Owner::Live { pid: 7 },
         Owner::Dead { pid: 42 },
     ];
-    let mut v = vec![
+    let v = vec![
         Record::Counts(Counts {
             backend: "kprobe_profile".into(),
             duration_s: 1.0,
@@ -78,14 +77,12 @@ fn samples() -> Vec<Record> {
                     keys: None,
                 },
             ],
-            host: None,
         }),
         Record::Counts(Counts {
             backend: "profiler".into(),
             duration_s: 0.5,
             time: 0.0,
             counts: vec![],
-            host: None,
         }),
         Record::Counts(Counts {
             backend: "hist".into(),
@@ -99,7 +96,6 @@ fn samples() -> Vec<Record> {
                     ("syscall".into(), FieldValue::Str("read".into())),
                 ])),
             }],
-            host: None,
         }),
         Record::Histogram(Histogram {
             name: "bytes".into(),
@@ -117,14 +113,12 @@ fn samples() -> Vec<Record> {
                     count: 3,
                 },
             ],
-            host: None,
         }),
         Record::Histogram(Histogram {
             name: "latency".into(),
             unit: String::new(),
             keys: Fields::default(),
             buckets: vec![],
-            host: None,
         }),
         Record::Span(Span {
             comm: "dd".into(),
@@ -135,7 +129,6 @@ fn samples() -> Vec<Record> {
             duration_us: 3.25,
             depth: Some(1),
             fields: Fields::default(),
-            host: None,
         }),
         Record::Span(Span {
             comm: "dd".into(),
@@ -146,7 +139,6 @@ fn samples() -> Vec<Record> {
             duration_us: 1000.0,
             depth: None,
             fields: Fields(vec![("ret".into(), FieldValue::Int(-11))]),
-            host: None,
         }),
         event(true),
         event(false),
@@ -161,7 +153,6 @@ fn samples() -> Vec<Record> {
             probe: None,
             fields: Fields::default(),
             payload: Some("(fd: 3, buf: 7f75ead2a000, count: 10000)".into()),
-            host: None,
         }),
         Record::Stack(Stack {
             comm: "sh".into(),
@@ -169,28 +160,23 @@ fn samples() -> Vec<Record> {
             cpu: 1,
             timestamp: 2.625912,
             frames: vec!["do_sys_openat2".into(), "__x64_sys_openat".into()],
-            host: None,
         }),
         Record::Lost(Lost {
             cpu: Some(0),
             count: Some(2760),
-            host: None,
         }),
         Record::Lost(Lost {
             cpu: None,
             count: None,
-            host: None,
         }),
         Record::Notice(Notice {
             level: NoticeLevel::Info,
             message: "counting with kprobe_profile".into(),
-            host: None,
         }),
         Record::notice(NoticeLevel::Warning, "lost 3 events"),
         Record::Format(Format {
             event: "open".into(),
             text: "name: open\nID: 1392\n".into(),
-            host: None,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -216,7 +202,6 @@ fn samples() -> Vec<Record> {
                     owner: o.clone(),
                 })
                 .collect(),
-            host: None,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -227,7 +212,6 @@ fn samples() -> Vec<Record> {
             enabled_events: vec![],
             dynamic_events: vec![],
             instances: vec![],
-            host: None,
         }),
         Record::Check(Check {
             kernel_release: "6.1.0-47-cloud-amd64".into(),
@@ -248,33 +232,29 @@ fn samples() -> Vec<Record> {
                 },
             ],
             tools: vec![],
-            host: None,
         }),
         Record::Reset(Reset {
             removed: vec!["instance lktrace_42".into()],
-            host: None,
         }),
         Record::Ping(Ping {
             rtt_us: 123.4,
             agent_version: "0.1.0".into(),
             kernel_release: "6.1.0".into(),
-            host: None,
         }),
     ];
-    // Every record again as a multi-host run marks it.
-    let hosted: Vec<Record> = v
+    // Every record once as a local run writes it, and again as a multi-host run does.
+    let local = v
         .iter()
         .cloned()
-        .map(|mut r| {
-            r.set_host("board");
-            r
-        })
-        .collect();
-    v.extend(hosted);
-    v
+        .map(|record| Hosted { record, host: None });
+    let hosted = v.iter().cloned().map(|record| Hosted {
+        record,
+        host: Some("board".into()),
+    });
+    local.chain(hosted).collect()
 }
 
-fn render_json(records: &[Record]) -> String {
+fn render_json(records: &[Hosted]) -> String {
     let mut out = Vec::new();
     {
         let opts = Options {
@@ -283,8 +263,12 @@ fn render_json(records: &[Record]) -> String {
             ..Options::default()
         };
         let mut sink = renderer(opts, Box::new(&mut out), Box::new(std::io::sink()));
-        for r in records {
-            sink.emit(r.clone()).expect("render");
+        for h in records {
+            match &h.host {
+                Some(host) => sink.emit_from(host, h.record.clone()),
+                None => sink.emit(h.record.clone()),
+            }
+            .expect("render");
         }
         sink.flush().expect("flush");
     }
@@ -297,10 +281,10 @@ fn every_record_type_matches_its_mirror() {
     let out = render_json(&records);
     let lines = json_schema::validate_output(&out).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(lines.len(), records.len(), "one line per record:\n{out}");
-    for (line, record) in lines.iter().zip(&records) {
-        assert_eq!(line.kind(), kind(record));
+    for (line, h) in lines.iter().zip(&records) {
+        assert_eq!(line.kind(), kind(&h.record));
     }
-    let kinds: std::collections::BTreeSet<&str> = records.iter().map(kind).collect();
+    let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
     assert_eq!(kinds.len(), 12, "a sample of every record type");
 }
 
@@ -320,7 +304,7 @@ fn json_output_round_trips_to_the_same_records() {
     let records = samples();
     let out = render_json(&records);
     for (l, r) in out.lines().zip(&records) {
-        let back: Record = serde_json::from_str(l).unwrap();
+        let back: Hosted = serde_json::from_str(l).unwrap();
         assert_eq!(&back, r);
     }
 }
@@ -364,7 +348,7 @@ fn the_documented_examples_validate() {
         let line = json_schema::validate_line(l).unwrap_or_else(|e| panic!("docs/json.md: {e}"));
         kinds.insert(line.kind());
         // And the library reads them back as the same JSON it writes.
-        let r: Record =
+        let r: Hosted =
             serde_json::from_str(l).unwrap_or_else(|e| panic!("docs/json.md: {e}: {l}"));
         let again = serde_json::to_string(&r).unwrap();
         let (a, b): (serde_json::Value, serde_json::Value) = (

@@ -12,9 +12,9 @@ const BAR: usize = 40;
 ///          0 -> 1      : 100      |****************************************|
 ///        513 -> 1024   : 3        |*                                       |
 /// ```
-pub fn histogram(h: &Histogram, multi_host: bool) -> String {
+pub fn histogram(h: &Histogram, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    if let (true, Some(host)) = (multi_host, h.host.as_deref()) {
+    if let (true, Some(host)) = (multi_host, host) {
         out.push_str(&format!("[{host}]\n"));
     }
     for (k, v) in &h.keys.0 {
@@ -64,9 +64,9 @@ pub fn histogram(h: &Histogram, multi_host: bool) -> String {
 }
 
 /// `dd-123 [000] 12.500000: vfs_read 3.250 us`, indented two spaces per depth.
-pub fn span_line(s: &Span, multi_host: bool) -> String {
+pub fn span_line(s: &Span, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    if let (true, Some(host)) = (multi_host, s.host.as_deref()) {
+    if let (true, Some(host)) = (multi_host, host) {
         out.push_str(&format!("[{host}] "));
     }
     let indent = "  ".repeat(s.depth.unwrap_or(0) as usize);
@@ -100,9 +100,8 @@ mod tests {
                     count: 3,
                 },
             ],
-            host: None,
         };
-        let text = histogram(&h, false);
+        let text = histogram(&h, false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "comm = dd");
         assert!(lines[1].trim_start().starts_with("bytes"), "{text}");
@@ -125,10 +124,9 @@ mod tests {
             duration_us: 3.25,
             depth: Some(1),
             fields: Fields::default(),
-            host: None,
         };
         assert_eq!(
-            span_line(&s, false),
+            span_line(&s, false, None),
             "dd-123 [000] 12.500000:   vfs_read 3.250 us"
         );
     }

@@ -3,7 +3,7 @@
 //!
 //! One thread per host talks to its agent; records come back over a bounded channel to the
 //! caller's thread, which owns the sink (so a slow terminal slows the agents down instead of
-//! filling memory). With several hosts each record is tagged with [`Record::set_host`].
+//! filling memory). With several hosts each record goes to [`Sink::emit_from`] with its host.
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -18,7 +18,7 @@ use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
 use super::wire::{self, Header, Kind, MAX_DATAGRAM};
 use super::Error;
-use crate::record::{Lost, Ping, Record, Sink};
+use crate::record::{Hosted, Lost, Ping, Record, Sink};
 use crate::tools::Spec;
 use crate::tracefs::stop::StopFlag;
 
@@ -485,14 +485,16 @@ struct Merge<'a> {
 impl Merge<'_> {
     fn take(&mut self, i: usize, ev: Event, sink: &mut dyn Sink) {
         match ev {
-            Event::Record(mut r) => {
+            Event::Record(r) => {
                 if self.sink_error.is_some() {
                     return;
                 }
-                if self.multi {
-                    r.set_host(&self.targets[i].label);
-                }
-                if let Err(e) = sink.emit(r) {
+                let sent = if self.multi {
+                    sink.emit_from(&self.targets[i].label, r)
+                } else {
+                    sink.emit(r)
+                };
+                if let Err(e) = sent {
                     // `| head` closed: stop every host, quietly.
                     *self.sink_error = Some(e);
                     self.abort.request();
@@ -556,7 +558,6 @@ fn run_one(
             Some(Incoming::Lost(n)) => Some(Record::Lost(Lost {
                 cpu: None,
                 count: Some(n),
-                host: None,
             })),
             Some(Incoming::Message(ToClient::Record(r))) => Some(*r),
             Some(Incoming::Message(ToClient::Done(outcome))) => {
@@ -595,7 +596,6 @@ fn flush_given_up(c: &mut Connection, out: &mut dyn FnMut(Record, &mut Connectio
             Incoming::Lost(n) => Record::Lost(Lost {
                 cpu: None,
                 count: Some(n),
-                host: None,
             }),
             Incoming::Message(_) => continue,
         };
@@ -611,7 +611,7 @@ pub fn ping(
     targets: &[RemoteTarget],
     key_file: Option<&Path>,
     stop: &StopFlag,
-) -> crate::Result<Vec<Record>> {
+) -> crate::Result<Vec<Hosted>> {
     ping_with(targets, key_file, stop, &ClientOptions::default())
 }
 
@@ -620,12 +620,12 @@ pub fn ping_with(
     key_file: Option<&Path>,
     stop: &StopFlag,
     opts: &ClientOptions,
-) -> crate::Result<Vec<Record>> {
+) -> crate::Result<Vec<Hosted>> {
     let mut keys = Vec::with_capacity(targets.len());
     for t in targets {
         keys.push(key_for(t, key_file).map_err(|e| e.into_crate(&t.label))?);
     }
-    let results: Vec<crate::Result<Record>> = std::thread::scope(|scope| {
+    let results: Vec<crate::Result<Hosted>> = std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .iter()
             .zip(&keys)
@@ -647,7 +647,7 @@ fn ping_one(
     key: &Key,
     stop: &StopFlag,
     opts: &ClientOptions,
-) -> crate::Result<Record> {
+) -> crate::Result<Hosted> {
     let fail = |e: Error| e.into_crate(&t.label);
     let addr = resolve(t).map_err(fail)?;
     let mut c = Connection::open(addr, key, opts).map_err(fail)?;
@@ -664,10 +664,12 @@ fn ping_one(
     c.close();
     rtts.sort();
     let info = info.ok_or_else(|| crate::Error::Other("no ping answered".into()))?;
-    Ok(Record::Ping(Ping {
-        rtt_us: rtts[rtts.len() / 2].as_secs_f64() * 1e6,
-        agent_version: info.version,
-        kernel_release: info.kernel,
+    Ok(Hosted {
+        record: Record::Ping(Ping {
+            rtt_us: rtts[rtts.len() / 2].as_secs_f64() * 1e6,
+            agent_version: info.version,
+            kernel_release: info.kernel,
+        }),
         host: Some(t.label.clone()),
-    }))
+    })
 }

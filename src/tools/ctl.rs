@@ -101,7 +101,6 @@ pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             };
             sink.emit(Record::Reset(Reset {
                 removed,
-                host: None,
             }))?;
         }
     }
@@ -166,7 +165,6 @@ pub fn status(t: &Tracefs) -> Result<Status> {
         enabled_events,
         dynamic_events,
         instances,
-        host: None,
     })
 }
 
@@ -261,7 +259,6 @@ pub fn check(env: &RunEnv) -> Check {
         lockdown,
         features: feature_items,
         tools,
-        host: None,
     }
 }
 

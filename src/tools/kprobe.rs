@@ -184,7 +184,6 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         sink.emit(Record::Format(Format {
             event: event.clone(),
             text,
-            host: None,
         }))?;
         return close(session);
     }

@@ -238,7 +238,6 @@ pub fn event(i: u64) -> Record {
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
         payload: None,
-        host: None,
     })
 }
 
@@ -254,7 +253,6 @@ pub fn big_counts(i: u64) -> Record {
                 keys: None,
             })
             .collect(),
-        host: None,
     })
 }
 

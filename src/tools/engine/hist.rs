@@ -100,7 +100,6 @@ impl Plan {
                             .collect(),
                     ),
                     buckets,
-                    host: None,
                 })
             })
             .collect()

@@ -38,7 +38,6 @@ impl TraceCounter {
             Line::Lost { cpu, count } => lost.push(Record::Lost(Lost {
                 cpu: Some(cpu),
                 count,
-                host: None,
             })),
             _ => {}
         }

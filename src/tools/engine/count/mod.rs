@@ -228,7 +228,6 @@ pub fn run(
             duration_s: now.duration_since(interval_start).as_secs_f64(),
             time: unix_now(),
             counts: delta,
-            host: None,
         }))?;
         sink.flush()?;
         previous = totals;

@@ -42,7 +42,6 @@ impl TraceRecords {
                         cpu: ctx.cpu,
                         timestamp: ctx.timestamp,
                         frames: Vec::new(),
-                        host: None,
                     });
                 }
                 Body::Named { event, payload } => {
@@ -59,7 +58,6 @@ impl TraceRecords {
             Line::Lost { cpu, count } => out(Record::Lost(Lost {
                 cpu: Some(cpu),
                 count,
-                host: None,
             })),
             Line::Comment => {}
             Line::Unknown(text) => out(unparsed(text, "")),
@@ -94,7 +92,6 @@ fn base_event(ctx: &Context<'_>, event: &str, fields: Fields) -> Event {
         probe: None,
         fields,
         payload: None,
-        host: None,
     }
 }
 
@@ -247,7 +244,6 @@ mod tests {
             Record::Lost(Lost {
                 cpu: Some(0),
                 count: Some(2760),
-                host: None
             })
         );
         let ev = events(&recs);
