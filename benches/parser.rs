@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lktrace::tools::stream::TraceRecords;
+use lktrace::tools::engine::stream::TraceRecords;
 use lktrace::tracefs::trace_line::{fields, parse_line, probe_payload, Body, Line};
 
 const TARGET_BYTES: usize = 8 * 1024 * 1024;

@@ -37,7 +37,6 @@ fn event(i: u64) -> Record {
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
         payload: None,
-        host: None,
     })
 }
 
@@ -97,7 +96,7 @@ fn bench(c: &mut Criterion) {
         key_file: None,
     };
     let spec = Spec::Kprobe(KprobeSpec {
-        definition: "p:myopen do_sys_openat2".into(),
+        definition: "p:myopen do_sys_openat2".parse().unwrap(),
         filter: None,
         duration_s: None,
         pid: None,
@@ -105,6 +104,7 @@ fn bench(c: &mut Criterion) {
         stacks: false,
         format_only: false,
         skip_check: false,
+        headers: false,
     });
     let mut g = c.benchmark_group("stream");
     g.sample_size(10)

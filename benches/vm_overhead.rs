@@ -11,7 +11,6 @@
 //! docs/performance.md quotes.
 
 #[path = "../tests/support/vm.rs"]
-#[allow(dead_code)]
 mod vm;
 
 use std::collections::BTreeMap;
@@ -166,8 +165,8 @@ fn report(k: Kernel, run: &Run, cs: &[Contender]) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<20} {:>10} {:>9}  {}",
-        "contender", "overhead_s", "vfs_read", "what (rc)"
+        "{:<20} {:>10} {:>9}  what (rc)",
+        "contender", "overhead_s", "vfs_read"
     );
     let mut medians = BTreeMap::new();
     for c in cs {
@@ -256,11 +255,7 @@ fn main() {
         }
         for r in 0..ROUNDS {
             for c in &cs {
-                s.raw(&format!(
-                    "measure {}.r{r} {}",
-                    c.name,
-                    vm::sh_quote(&c.cmd)
-                ));
+                s.raw(&format!("measure {}.r{r} {}", c.name, vm::sh_quote(&c.cmd)));
             }
         }
         let mut v = Vm::new(k, &format!("{}-bench", k.name()), s);

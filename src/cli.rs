@@ -4,15 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Command, FromArgMatches, Subcommand};
 
 use crate::exit_codes;
 use crate::output::{self, Mode};
 use crate::remote::{self, AgentArgs, RemoteArgs};
-use crate::tools::{
-    self, ctl::CtlSpec, funccount::FunccountArgs, kprobe::KprobeArgs, parse::ParseArgs, RunEnv,
-    Spec,
-};
+use crate::tools::{self, RunEnv, Spec, Tool, TOOLS};
 use crate::{Error, Result};
 
 /// Flags every tool takes.
@@ -26,54 +23,10 @@ pub struct Global {
     pub tracefs: Option<PathBuf>,
 }
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "lktrace",
-    version,
-    about = "Linux kernel tracing tools on tracefs"
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: Global,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Count kernel function calls (perf-tools funccount)
-    Funccount(FunccountArgs),
-    /// Trace a kernel function with a kprobe (perf-tools kprobe)
-    Kprobe(KprobeArgs),
-    /// Inspect and clean tracefs
-    #[command(subcommand)]
-    Ctl(CtlCommand),
-    /// Parse saved ftrace text (trace or trace_pipe format) into records
-    Parse(ParseArgs),
-    /// Serve --remote clients: tools run here for holders of the key (UDP, port 34023)
-    Agent(AgentArgs),
-}
-
+/// `ctl` subcommands of the client side: they never reach a kernel, so they are not part of
+/// the ctl tool (tools do not know the remote layer).
 #[derive(Debug, Clone, Subcommand)]
-pub enum CtlCommand {
-    /// Tracers, enabled events, dynamic events and instances, and who owns them
-    Status {
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
-    /// Which tools and backends this kernel can run, and why not
-    Check {
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
-    /// Remove what dead lktrace runs left behind
-    Reset {
-        /// Reset all of ftrace, like perf-tools' reset-ftrace
-        #[arg(long)]
-        all: bool,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
+enum ClientCtl {
     /// Round-trip time, version and kernel of agents (needs --remote)
     Ping {
         #[command(flatten)]
@@ -86,6 +39,110 @@ pub enum CtlCommand {
     },
 }
 
+/// Serve --remote clients: tools run here for holders of the key (UDP, port 34023)
+const AGENT_ABOUT: &str =
+    "Serve --remote clients: tools run here for holders of the key (UDP, port 34023)";
+
+/// The whole command tree, from the list of tools ([`TOOLS`]) plus `agent` and the client-side
+/// `ctl` subcommands. Every tool that may run on an agent gets `--remote`/`--key-file` here.
+pub fn command() -> Command {
+    let root = Command::new("lktrace")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Linux kernel tracing tools on tracefs")
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    let mut root = keep_about(root, Global::augment_args);
+    for t in TOOLS {
+        let mut sub = t.command();
+        if t.remote() {
+            sub = with_remote(sub);
+        }
+        if t.name() == tools::ctl::Ctl::NAME {
+            sub = keep_about(sub, ClientCtl::augment_subcommands);
+        }
+        root = root.subcommand(sub);
+    }
+    root.subcommand(AgentArgs::augment_args(Command::new("agent")).about(AGENT_ABOUT))
+}
+
+/// `--remote` on a command, or on each of its subcommands (`ctl status --remote HOST`).
+fn with_remote(cmd: Command) -> Command {
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    if subs.is_empty() {
+        return keep_about(cmd, RemoteArgs::augment_args);
+    }
+    subs.iter().fold(cmd, |c, name| {
+        c.mut_subcommand(name, |s| keep_about(s, RemoteArgs::augment_args))
+    })
+}
+
+/// Applies `f` (a derived `augment_args`, which also sets `about` from its struct's doc
+/// comment) and keeps the command's own about.
+fn keep_about(cmd: Command, f: impl FnOnce(Command) -> Command) -> Command {
+    let about = cmd.get_about().cloned();
+    let long = cmd.get_long_about().cloned();
+    let mut out = f(cmd);
+    if let Some(a) = about {
+        out = out.about(a);
+    }
+    if let Some(l) = long {
+        out = out.long_about(l);
+    }
+    out
+}
+
+/// The innermost subcommand's matches: where a tool's `--remote` was parsed.
+fn leaf(m: &clap::ArgMatches) -> &clap::ArgMatches {
+    match m.subcommand() {
+        Some((_, sub)) => leaf(sub),
+        None => m,
+    }
+}
+
+/// What the command line asks for, after clap.
+enum Invocation {
+    Agent(AgentArgs),
+    Keygen(PathBuf),
+    Ping(RemoteArgs),
+    /// A tool's Spec (or why it could not be built), and where to run it.
+    Tool {
+        spec: Result<Spec>,
+        remote: Option<RemoteArgs>,
+    },
+}
+
+fn invocation(m: &clap::ArgMatches) -> std::result::Result<Invocation, clap::Error> {
+    let Some((name, sub)) = m.subcommand() else {
+        return Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand));
+    };
+    if name == "agent" {
+        return Ok(Invocation::Agent(AgentArgs::from_arg_matches(sub)?));
+    }
+    if name == tools::ctl::Ctl::NAME {
+        if let Some(("ping" | "keygen", _)) = sub.subcommand() {
+            return Ok(match ClientCtl::from_arg_matches(sub)? {
+                ClientCtl::Ping { remote } => Invocation::Ping(remote),
+                ClientCtl::Keygen { path } => Invocation::Keygen(path),
+            });
+        }
+    }
+    let Some(tool) = tools::find(name) else {
+        return Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand));
+    };
+    let remote = if tool.remote() {
+        Some(RemoteArgs::from_arg_matches(leaf(sub))?)
+    } else {
+        None
+    };
+    Ok(Invocation::Tool {
+        spec: tool.spec_from(sub),
+        remote,
+    })
+}
+
 /// Entry point of every binary. `tool` is `Some("funccount")` for the funccount binary, which
 /// then parses its arguments as `lktrace funccount` would.
 pub fn main_for(tool: Option<&str>) -> i32 {
@@ -93,7 +150,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     if let Some(t) = tool {
         args.insert(1, t.into());
     }
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = command().try_get_matches_from(args).and_then(|m| {
+        let global = Global::from_arg_matches(&m)?;
+        Ok((global, invocation(&m)?))
+    });
+    let (global, inv) = match parsed {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {
             // A usage error echoes what was typed: through the same helper as every error.
@@ -111,13 +172,14 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         }
     };
     let env = RunEnv {
-        tracefs: cli.global.tracefs.clone(),
+        tracefs: global.tracefs.clone(),
         ..RunEnv::default()
     };
     if let Err(e) = env.stop.install_signal_handlers() {
         eprintln!("lktrace: warning: cannot catch signals: {e}");
     }
-    let result = run(&cli, &env);
+    let agent = matches!(inv, Invocation::Agent(_));
+    let result = run(&global, inv, &env);
     let code = match result {
         Ok(()) => exit_codes::OK,
         Err(e) if e.is_closed_output() => exit_codes::OK,
@@ -131,102 +193,99 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     };
     // A closed pipe also raises the stop flag (SIGPIPE); only a real signal is an interruption.
     // The agent's normal end is SIGTERM/SIGINT.
-    let agent = matches!(cli.command, Command::Agent(_));
     if code == exit_codes::OK && env.stop.interrupted() && !agent {
+        if env.stop.signal() == Some(libc::SIGINT) {
+            // Everything is printed and torn down: die of the SIGINT we caught.
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            exit_codes::exit_by_sigint();
+        }
         return exit_codes::INTERRUPTED;
     }
     code
 }
 
-fn run(cli: &Cli, env: &RunEnv) -> Result<()> {
-    let mut opts = output::Options {
-        mode: if cli.global.json {
-            Mode::Json
-        } else {
-            Mode::Human
-        },
-        timestamps: matches!(&cli.command, Command::Funccount(a) if a.timestamps),
-        headers: matches!(&cli.command, Command::Kprobe(a) if a.headers),
-        ..Default::default()
+fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
+    let mode = if global.json { Mode::Json } else { Mode::Human };
+    let sink_for = |hints: tools::RenderHints, multi_host: bool| {
+        let opts = output::Options {
+            mode,
+            timestamps: hints.timestamps,
+            headers: hints.headers,
+            multi_host,
+        };
+        output::renderer(
+            opts,
+            Box::new(std::io::stdout().lock()),
+            Box::new(std::io::stderr()),
+        )
     };
-    let targets = match remote_args(&cli.command) {
-        Some(r) => r.targets()?,
-        None => None,
-    };
-    opts.multi_host = targets.as_ref().is_some_and(|t| t.len() > 1);
-    let stdout = std::io::stdout();
-    let mut sink = output::renderer(opts, Box::new(stdout.lock()), Box::new(std::io::stderr()));
-    let r = match (&cli.command, &targets) {
-        (Command::Agent(a), _) => {
-            let mut a = a.clone();
-            a.tracefs = cli.global.tracefs.clone();
+    match inv {
+        Invocation::Agent(mut a) => {
+            a.tracefs = global.tracefs.clone();
             remote::agent::serve(&a, env.stop.clone())
         }
-        (Command::Ctl(CtlCommand::Keygen { path }), _) => remote::crypto::keygen(path),
-        // Reads a local file: never a Spec for an agent.
-        (Command::Parse(a), _) => tools::parse::run_file(a, &env.stop, sink.as_mut()),
-        (Command::Ctl(CtlCommand::Ping { .. }), None) => Err(Error::Usage(
-            "ctl ping needs --remote HOST[:PORT] (or a name from the config file)".into(),
-        )),
-        (Command::Ctl(CtlCommand::Ping { remote: ra }), Some(t)) => {
-            remote::client::ping(t, ra.key_file.as_deref(), &env.stop).and_then(|records| {
-                for rec in records {
-                    sink.emit(rec)?;
-                }
-                Ok(())
-            })
+        Invocation::Keygen(path) => remote::crypto::keygen(&path),
+        Invocation::Ping(ra) => {
+            let Some(targets) = ra.targets()? else {
+                return Err(Error::Usage(
+                    "ctl ping needs --remote HOST[:PORT] (or a name from the config file)".into(),
+                ));
+            };
+            let mut sink = sink_for(Default::default(), targets.len() > 1);
+            let r = remote::client::ping(&targets, ra.key_file.as_deref(), &env.stop).and_then(
+                |records| {
+                    for h in records {
+                        match &h.host {
+                            Some(host) => sink.emit_from(host, h.record)?,
+                            None => sink.emit(h.record)?,
+                        }
+                    }
+                    Ok(())
+                },
+            );
+            r.and(sink.flush().map_err(Error::from))
         }
-        (other, Some(t)) => {
-            let key = remote_args(other).and_then(|r| r.key_file.as_deref());
-            remote::client::run_remote(t, key, &spec_of(other)?, sink.as_mut(), &env.stop)
+        Invocation::Tool { spec, remote } => {
+            let targets = match &remote {
+                Some(r) => r.targets()?,
+                None => None,
+            };
+            let spec = spec?;
+            let multi = targets.as_ref().is_some_and(|t| t.len() > 1);
+            let mut sink = sink_for(spec.render_hints(), multi);
+            let r = match (&targets, &remote) {
+                (Some(t), Some(ra)) => remote::client::run_remote(
+                    t,
+                    ra.key_file.as_deref(),
+                    &spec,
+                    sink.as_mut(),
+                    &env.stop,
+                ),
+                _ => tools::run(&spec, env, sink.as_mut()),
+            };
+            r.and(sink.flush().map_err(Error::from))
         }
-        (other, None) => tools::run(&spec_of(other)?, env, sink.as_mut()),
-    };
-    let f = sink.flush().map_err(Error::from);
-    r.and(f)
-}
-
-/// The `--remote` flags of a command that can run on an agent.
-fn remote_args(command: &Command) -> Option<&RemoteArgs> {
-    match command {
-        Command::Funccount(a) => Some(&a.remote),
-        Command::Kprobe(a) => Some(&a.remote),
-        Command::Ctl(
-            CtlCommand::Status { remote }
-            | CtlCommand::Check { remote }
-            | CtlCommand::Reset { remote, .. }
-            | CtlCommand::Ping { remote },
-        ) => Some(remote),
-        Command::Ctl(CtlCommand::Keygen { .. }) | Command::Parse(_) | Command::Agent(_) => None,
     }
 }
 
-/// The Spec of a command that can run here or on an agent.
-fn spec_of(command: &Command) -> Result<Spec> {
-    Ok(match command {
-        Command::Funccount(a) => Spec::Funccount(a.to_spec()?),
-        Command::Kprobe(a) => Spec::Kprobe(a.to_spec()?),
-        Command::Ctl(CtlCommand::Status { .. }) => Spec::Ctl(CtlSpec::Status),
-        Command::Ctl(CtlCommand::Check { .. }) => Spec::Ctl(CtlSpec::Check),
-        Command::Ctl(CtlCommand::Reset { all, .. }) => Spec::Ctl(CtlSpec::Reset { all: *all }),
-        Command::Ctl(CtlCommand::Ping { .. } | CtlCommand::Keygen { .. })
-        | Command::Parse(_)
-        | Command::Agent(_) => return Err(Error::Usage("this command has no Spec to run".into())),
-    })
-}
-
-/// `lktrace: error: …`, then the kernel's words, then a hint. Each line goes through the one
-/// escaping helper: an error may echo a pattern, a kernel message or an agent's words.
+/// `lktrace: error: …`, then the kernel's words, then a hint; each host's in turn when several
+/// failed. Each line goes through the one escaping helper: an error may echo a pattern, a
+/// kernel message or an agent's words.
 pub fn render_error(e: &Error) {
     let mut err = std::io::stderr().lock();
     let mut line = |s: &str| {
         let _ = writeln!(err, "{}", output::escape::message_line(s));
     };
-    line(&format!("lktrace: error: {e}"));
-    if let Some(d) = e.detail() {
-        d.lines().for_each(&mut line);
-    }
-    if let Some(h) = e.hint() {
-        line(&format!("hint: {h}"));
+    for e in e.each() {
+        if e.is_closed_output() {
+            continue;
+        }
+        line(&format!("lktrace: error: {e}"));
+        if let Some(d) = e.detail() {
+            d.lines().for_each(&mut line);
+        }
+        if let Some(h) = e.hint() {
+            line(&format!("hint: {h}"));
+        }
     }
 }

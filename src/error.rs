@@ -22,6 +22,10 @@ pub enum Error {
 
     #[error("{0}")]
     Other(String),
+
+    /// Several hosts of one multi-host run failed; each is rendered on its own.
+    #[error("{} hosts failed", .0.len())]
+    Several(Vec<Error>),
 }
 
 /// What an agent says about a run that failed there.
@@ -35,10 +39,26 @@ pub struct RemoteError {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The library's hint, with what only the command line knows: its flags and commands (jj
+/// style: the library never names a flag).
+fn tracefs_hint(e: &tracefs::Error) -> Option<String> {
+    use tracefs::Error as T;
+    let base = e.hint()?;
+    Some(match e {
+        T::NotFound | T::MountFailed { .. } | T::MountRefused { .. } => {
+            format!("{base}, or pass --tracefs DIR")
+        }
+        T::Missing { .. } => format!("{base}; `lktrace ctl check` lists what it can run"),
+        T::NotTraceable { .. } => format!("{base}; pass -F to try anyway"),
+        T::Busy { .. } => format!("{base}, or use `lktrace ctl status` to see who holds it"),
+        _ => base,
+    })
+}
+
 impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Tracefs(e) => e.hint(),
+            Error::Tracefs(e) => tracefs_hint(e),
             Error::Remote(r) => r.hint.clone(),
             _ => None,
         }
@@ -58,6 +78,18 @@ impl Error {
 
     /// The reader went away: not a failure.
     pub fn is_closed_output(&self) -> bool {
-        matches!(self, Error::Sink(SinkError::Closed))
+        match self {
+            Error::Sink(SinkError::Closed) => true,
+            Error::Several(all) => all.iter().all(Error::is_closed_output),
+            _ => false,
+        }
+    }
+
+    /// Every error this one stands for: itself, or each host's.
+    pub fn each(&self) -> Vec<&Error> {
+        match self {
+            Error::Several(all) => all.iter().flat_map(Error::each).collect(),
+            e => vec![e],
+        }
     }
 }

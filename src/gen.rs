@@ -9,8 +9,15 @@ use std::path::Path;
 use clap::Command;
 use clap_complete::Shell;
 
-/// Subcommands that also ship as a binary of their own (`src/bin/`), perf-tools style.
-pub const STANDALONE: &[&str] = &["funccount", "kprobe"];
+/// Tools that also ship as a binary of their own (`src/bin/`), perf-tools style: from the list
+/// of tools.
+pub fn standalone() -> Vec<&'static str> {
+    crate::tools::TOOLS
+        .iter()
+        .filter(|t| t.standalone())
+        .map(|t| t.name())
+        .collect()
+}
 
 /// The shells completions are generated for, with their file under `completions/`.
 pub const SHELLS: &[(Shell, &str)] = &[
@@ -43,9 +50,9 @@ pub fn man_pages_with_examples(cmd: Command, examples_dir: &Path) -> Vec<(String
     let mut pages = Vec::new();
     collect(&cmd, &root, 0, &source, examples_dir, &mut pages);
 
-    for tool in STANDALONE {
+    for tool in standalone() {
         if let Some(sub) = cmd.find_subcommand(tool) {
-            let standalone = sub.clone().name(*tool).display_name(*tool).bin_name(*tool);
+            let standalone = sub.clone().name(tool).display_name(tool).bin_name(tool);
             pages.push(page(standalone, tool, &source, examples_dir));
         }
     }
@@ -125,6 +132,29 @@ pub fn completions(cmd: Command, shell: Shell) -> Vec<u8> {
     out
 }
 
+/// The completion script of `shell` for the standalone binary `tool` (`funccount`): the
+/// subcommand as a command of its own, with the global flags.
+pub fn standalone_completions(cmd: Command, tool: &'static str, shell: Shell) -> Option<Vec<u8>> {
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let mut sub = cmd.find_subcommand(tool)?.clone().name(tool).bin_name(tool);
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut sub, tool, &mut out);
+    Some(out)
+}
+
+/// The file under `completions/` of `shell` for binary `bin`.
+pub fn completion_file(shell: Shell, bin: &str) -> String {
+    match shell {
+        Shell::Bash => format!("{bin}.bash"),
+        Shell::Zsh => format!("{bin}.zsh"),
+        Shell::Fish => format!("{bin}.fish"),
+        Shell::PowerShell => format!("_{bin}.ps1"),
+        Shell::Elvish => format!("{bin}.elv"),
+        _ => format!("{bin}.{shell}"),
+    }
+}
+
 /// Every generated file with its path relative to the source tree: `man/*.1` and
 /// `completions/*`.
 pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
@@ -137,6 +167,14 @@ pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
             format!("completions/{name}"),
             completions(cmd.clone(), *shell),
         ));
+        for tool in standalone() {
+            if let Some(text) = standalone_completions(cmd.clone(), tool, *shell) {
+                files.push((
+                    format!("completions/{}", completion_file(*shell, tool)),
+                    text,
+                ));
+            }
+        }
     }
     files
 }
@@ -146,7 +184,7 @@ mod tests {
     use super::*;
 
     fn cmd() -> Command {
-        <crate::cli::Cli as clap::CommandFactory>::command()
+        crate::cli::command()
     }
 
     #[test]

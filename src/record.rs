@@ -17,6 +17,10 @@ pub enum Record {
     Event(Event),
     /// A kernel stack trace attached to the event before it.
     Stack(Stack),
+    /// A distribution counted in the kernel (hist trigger, log2 or linear buckets).
+    Histogram(Histogram),
+    /// A call with its duration (funcgraph, funcslower).
+    Span(Span),
     /// Events the kernel (or the network) dropped.
     Lost(Lost),
     /// Something a person should know that is not data: the backend chosen, a warning.
@@ -44,15 +48,62 @@ pub struct Counts {
     pub time: f64,
     /// Sorted ascending by count, like perf-tools (the largest last, nearest the prompt).
     pub counts: Vec<Count>,
-    /// Set when the results came from a remote agent and several hosts are shown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
+    /// The counted thing (a function), or the display form of `keys`.
     pub name: String,
     pub count: u64,
+    /// For counts keyed by more than one thing (process and syscall): the keys, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Fields>,
+}
+
+impl Count {
+    /// A count of one named thing.
+    pub fn named(name: impl Into<String>, count: u64) -> Count {
+        Count {
+            name: name.into(),
+            count,
+            keys: None,
+        }
+    }
+}
+
+/// A distribution: buckets ascending, each with the bounds it holds (both inclusive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// What was measured (`bytes`, `latency`).
+    pub name: String,
+    /// Its unit (`bytes`, `us`), or empty.
+    pub unit: String,
+    /// The other keys this histogram is for (`comm = dd`); empty for one histogram of all.
+    pub keys: Fields,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub low: u64,
+    pub high: u64,
+    pub count: u64,
+}
+
+/// A call from entry to exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub comm: String,
+    pub pid: u32,
+    pub cpu: u32,
+    /// Seconds at entry, as the trace clock printed them.
+    pub timestamp: f64,
+    pub name: String,
+    pub duration_us: f64,
+    /// Call depth, for nested spans (funcgraph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+    pub fields: Fields,
 }
 
 /// One event line of `trace_pipe`, parsed.
@@ -78,8 +129,6 @@ pub struct Event {
     /// The payload text when it is not `name=value` pairs (tracepoints with their own format).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// A kernel stack: the ` => frame` lines after a `<stack trace>` line.
@@ -90,8 +139,6 @@ pub struct Stack {
     pub cpu: u32,
     pub timestamp: f64,
     pub frames: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// Events lost: by the kernel's ring buffer (`cpu` set) or on the way from an agent (`cpu` null).
@@ -100,16 +147,12 @@ pub struct Lost {
     pub cpu: Option<u32>,
     /// `None` when the kernel said `[LOST EVENTS]` without a number.
     pub count: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub level: NoticeLevel,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,8 +167,6 @@ pub enum NoticeLevel {
 pub struct Format {
     pub event: String,
     pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// What tracefs holds right now (`ctl status`).
@@ -143,8 +184,6 @@ pub struct Status {
     pub instances: Vec<InstanceStatus>,
     /// The top-level ring buffer; `None` when its size files are unreadable.
     pub buffer: Option<BufferStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// The top-level ring buffer's memory (`buffer_size_kb`, `buffer_total_size_kb`).
@@ -200,8 +239,6 @@ pub struct Check {
     pub lockdown: Option<String>,
     pub features: Vec<CheckItem>,
     pub tools: Vec<CheckItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,8 +254,6 @@ pub struct CheckItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reset {
     pub removed: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 /// An agent's answer to `ctl ping`.
@@ -227,50 +262,25 @@ pub struct Ping {
     pub rtt_us: f64,
     pub agent_version: String,
     pub kernel_release: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
 }
 
 impl Record {
-    /// Marks the record with the host it came from (multi-host remote runs).
-    pub fn set_host(&mut self, host: &str) {
-        let slot = match self {
-            Record::Counts(r) => &mut r.host,
-            Record::Event(r) => &mut r.host,
-            Record::Stack(r) => &mut r.host,
-            Record::Lost(r) => &mut r.host,
-            Record::Notice(r) => &mut r.host,
-            Record::Format(r) => &mut r.host,
-            Record::Status(r) => &mut r.host,
-            Record::Check(r) => &mut r.host,
-            Record::Reset(r) => &mut r.host,
-            Record::Ping(r) => &mut r.host,
-        };
-        *slot = Some(host.to_string());
-    }
-
-    pub fn host(&self) -> Option<&str> {
-        match self {
-            Record::Counts(r) => r.host.as_deref(),
-            Record::Event(r) => r.host.as_deref(),
-            Record::Stack(r) => r.host.as_deref(),
-            Record::Lost(r) => r.host.as_deref(),
-            Record::Notice(r) => r.host.as_deref(),
-            Record::Format(r) => r.host.as_deref(),
-            Record::Status(r) => r.host.as_deref(),
-            Record::Check(r) => r.host.as_deref(),
-            Record::Reset(r) => r.host.as_deref(),
-            Record::Ping(r) => r.host.as_deref(),
-        }
-    }
-
     pub fn notice(level: NoticeLevel, message: impl Into<String>) -> Record {
         Record::Notice(Notice {
             level,
             message: message.into(),
-            host: None,
         })
     }
+}
+
+/// A record and the host it came from: the one place `host` lives. Only multi-host remote
+/// runs name a host; JSON writes it as a `"host"` field after the record's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hosted {
+    #[serde(flatten)]
+    pub record: Record,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// A field value of an event payload.
@@ -378,19 +388,33 @@ impl SinkError {
 /// Where records go: a renderer locally, a datagram stream in the agent.
 pub trait Sink {
     fn emit(&mut self, record: Record) -> Result<(), SinkError>;
+    /// A record of a multi-host run, with the host it came from. Sinks that show hosts
+    /// (renderers) override this; the default drops the host.
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        let _ = host;
+        self.emit(record)
+    }
     /// Called when a burst of records is complete (end of an interval, a read of the pipe).
     fn flush(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
 }
 
-/// A sink that keeps everything, for tests and for comparing runs.
+/// A sink that keeps everything, for tests and for comparing runs: the records, and beside
+/// each the host it came from (multi-host runs).
 #[derive(Debug, Default)]
-pub struct VecSink(pub Vec<Record>);
+pub struct VecSink(pub Vec<Record>, pub Vec<Option<String>>);
 
 impl Sink for VecSink {
     fn emit(&mut self, record: Record) -> Result<(), SinkError> {
         self.0.push(record);
+        self.1.push(None);
+        Ok(())
+    }
+
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        self.0.push(record);
+        self.1.push(Some(host.to_string()));
         Ok(())
     }
 }
@@ -416,7 +440,6 @@ mod tests {
                 ("flags".into(), FieldValue::Str("0x8000".into())),
             ]),
             payload: None,
-            host: None,
         });
         let j = serde_json::to_string(&e).unwrap();
         assert_eq!(
@@ -428,9 +451,19 @@ mod tests {
     }
 
     #[test]
-    fn set_host_marks_every_kind() {
-        let mut r = Record::notice(NoticeLevel::Info, "x");
-        r.set_host("board");
-        assert_eq!(r.host(), Some("board"));
+    fn host_is_one_field_after_the_records_own() {
+        let h = Hosted {
+            record: Record::notice(NoticeLevel::Info, "x"),
+            host: Some("board".into()),
+        };
+        let j = serde_json::to_string(&h).unwrap();
+        assert_eq!(
+            j,
+            r#"{"type":"notice","level":"info","message":"x","host":"board"}"#
+        );
+        assert_eq!(serde_json::from_str::<Hosted>(&j).unwrap(), h);
+        let local: Hosted =
+            serde_json::from_str(r#"{"type":"notice","level":"info","message":"x"}"#).unwrap();
+        assert_eq!(local.host, None);
     }
 }

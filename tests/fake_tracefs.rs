@@ -231,3 +231,134 @@ fn a_huge_pattern_is_echoed_cut_and_escaped() {
     assert!(!out.stderr.contains(&0x1b), "{err}");
     assert!(err.contains('…'), "{err}");
 }
+
+/// Out-of-range values are usage errors with a clear message, never a panic (a Duration from
+/// 1e300 seconds would panic), and nothing runs.
+#[test]
+fn out_of_range_values_are_usage_errors() {
+    for args in [
+        &["-d", "1e300", "vfs_*"][..],
+        &["-d", "99999999999999999999", "vfs_*"],
+        &["-d", "NaN", "vfs_*"],
+        &["-d", "1e-9", "vfs_*"],
+        &["-i", "0.01", "vfs_*"],
+        &["vfs_rea[d:mod:zz"],
+        &["!vfs_read"],
+        &["--max-probes", "100000000", "vfs_*"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Another lktrace holds the function profiler (the global lock): the automatic choice takes
+/// the next backend and says why in its Tracing notice; `--backend profiler` fails.
+#[test]
+fn funccount_falls_back_when_another_lktrace_holds_the_profiler() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let lock = std::fs::File::create(locks.path().join("global.lock")).unwrap();
+    std::fs::write(locks.path().join("global.lock"), "4242\n").unwrap();
+    lock.try_lock().unwrap();
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--json", "-d", "0.2", "vfs_*"],
+    );
+    // This fake tree cannot run the next backend (its instances are plain directories, with
+    // none of the files the kernel puts in them), so the run fails there; what matters here is
+    // that it went on past the busy profiler. The Tracing notice that names the holder is
+    // checked on the profiler kernel (tests/vm_tools.rs, overlap).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("the function profiler is in use"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("instances/lktrace_"), "{stderr}");
+    assert_eq!(snapshot(tree.path()), before);
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--backend", "profiler", "-d", "0.2", "vfs_*"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the function profiler is in use by lktrace pid 4242"),
+        "{stderr}"
+    );
+    drop(lock);
+}
+
+/// Ctrl-C: the run prints its table, tears down, then dies of SIGINT (so a shell loop around it
+/// stops too); a SIGHUP ignored at start (nohup) stays ignored.
+#[cfg(unix)]
+#[test]
+fn sigint_is_raised_again_after_cleanup_and_an_ignored_sighup_stays_ignored() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let spawn = |ignore_hup: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lktrace"));
+        c.args(["funccount", "--json", "vfs_*"])
+            .env("LKTRACE_TRACEFS", tree.path())
+            .env("LKTRACE_LOCK_DIR", locks.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if ignore_hup {
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                c.pre_exec(|| {
+                    libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                    Ok(())
+                });
+            }
+        }
+        c.spawn().unwrap()
+    };
+    let wait_tracing = |child: &mut std::process::Child| {
+        // The notice is the first line of --json output.
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert!(line.contains("Tracing"), "{line}");
+        out
+    };
+    let mut child = spawn(true);
+    let mut out = wait_tracing(&mut child);
+    let pid = child.id() as i32;
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP ignored at start stays ignored"
+    );
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(
+        rest.contains("\"type\":\"counts\""),
+        "the last table: {rest}"
+    );
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    assert_eq!(snapshot(tree.path()), before, "torn down before dying");
+
+    // Not ignored: SIGHUP stops the run (exit 130, no re-raise: only SIGINT is raised again).
+    let mut child = spawn(false);
+    let _out = wait_tracing(&mut child);
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}

@@ -11,7 +11,7 @@ fn root() -> PathBuf {
 }
 
 fn generated() -> Vec<(String, Vec<u8>)> {
-    lktrace::gen::all(<lktrace::cli::Cli as clap::CommandFactory>::command())
+    lktrace::gen::all(lktrace::cli::command())
 }
 
 /// Files in `dir` (relative to the root) whose name ends in one of `exts`.

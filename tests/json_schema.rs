@@ -6,8 +6,9 @@ mod json_schema;
 
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
-    BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue, Fields,
-    Format, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping, Record, Reset, Stack, Status,
+    Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
+    Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
+    Record, Reset, Span, Stack, Status,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -17,6 +18,8 @@ fn kind(r: &Record) -> &'static str {
         Record::Counts(_) => "counts",
         Record::Event(_) => "event",
         Record::Stack(_) => "stack",
+        Record::Histogram(_) => "histogram",
+        Record::Span(_) => "span",
         Record::Lost(_) => "lost",
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
@@ -47,18 +50,17 @@ fn event(full: bool) -> Record {
             ("delta".into(), FieldValue::Int(-2)),
         ]),
         payload: None,
-        host: None,
     })
 }
 
 /// At least one record of every type, with optional fields both absent and present.
-fn samples() -> Vec<Record> {
+fn samples() -> Vec<Hosted> {
     let owners = [
         Owner::Other,
         Owner::Live { pid: 7 },
         Owner::Dead { pid: 42 },
     ];
-    let mut v = vec![
+    let v = vec![
         Record::Counts(Counts {
             backend: "kprobe_profile".into(),
             duration_s: 1.0,
@@ -67,20 +69,76 @@ fn samples() -> Vec<Record> {
                 Count {
                     name: "vfs_write".into(),
                     count: 3,
+                    keys: None,
                 },
                 Count {
                     name: "vfs_read".into(),
                     count: 100,
+                    keys: None,
                 },
             ],
-            host: None,
         }),
         Record::Counts(Counts {
             backend: "profiler".into(),
             duration_s: 0.5,
             time: 0.0,
             counts: vec![],
-            host: None,
+        }),
+        Record::Counts(Counts {
+            backend: "hist".into(),
+            duration_s: 5.0,
+            time: 1.0,
+            counts: vec![Count {
+                name: "dd read".into(),
+                count: 100,
+                keys: Some(Fields(vec![
+                    ("comm".into(), FieldValue::Str("dd".into())),
+                    ("syscall".into(), FieldValue::Str("read".into())),
+                ])),
+            }],
+        }),
+        Record::Histogram(Histogram {
+            name: "bytes".into(),
+            unit: "bytes".into(),
+            keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),
+            buckets: vec![
+                Bucket {
+                    low: 0,
+                    high: 1,
+                    count: 100,
+                },
+                Bucket {
+                    low: 513,
+                    high: 1024,
+                    count: 3,
+                },
+            ],
+        }),
+        Record::Histogram(Histogram {
+            name: "latency".into(),
+            unit: String::new(),
+            keys: Fields::default(),
+            buckets: vec![],
+        }),
+        Record::Span(Span {
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 0,
+            timestamp: 12.5,
+            name: "vfs_read".into(),
+            duration_us: 3.25,
+            depth: Some(1),
+            fields: Fields::default(),
+        }),
+        Record::Span(Span {
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 1,
+            timestamp: 12.75,
+            name: "vfs_write".into(),
+            duration_us: 1000.0,
+            depth: None,
+            fields: Fields(vec![("ret".into(), FieldValue::Int(-11))]),
         }),
         event(true),
         event(false),
@@ -95,7 +153,6 @@ fn samples() -> Vec<Record> {
             probe: None,
             fields: Fields::default(),
             payload: Some("(fd: 3, buf: 7f75ead2a000, count: 10000)".into()),
-            host: None,
         }),
         Record::Stack(Stack {
             comm: "sh".into(),
@@ -103,28 +160,23 @@ fn samples() -> Vec<Record> {
             cpu: 1,
             timestamp: 2.625912,
             frames: vec!["do_sys_openat2".into(), "__x64_sys_openat".into()],
-            host: None,
         }),
         Record::Lost(Lost {
             cpu: Some(0),
             count: Some(2760),
-            host: None,
         }),
         Record::Lost(Lost {
             cpu: None,
             count: None,
-            host: None,
         }),
         Record::Notice(Notice {
             level: NoticeLevel::Info,
             message: "counting with kprobe_profile".into(),
-            host: None,
         }),
         Record::notice(NoticeLevel::Warning, "lost 3 events"),
         Record::Format(Format {
             event: "open".into(),
             text: "name: open\nID: 1392\n".into(),
-            host: None,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -151,7 +203,6 @@ fn samples() -> Vec<Record> {
                 })
                 .collect(),
             buffer: None,
-            host: None,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -168,7 +219,6 @@ fn samples() -> Vec<Record> {
                 expanded: false,
                 expands_to_kb: Some(1408),
             }),
-            host: None,
         }),
         Record::Check(Check {
             kernel_release: "6.1.0-47-cloud-amd64".into(),
@@ -189,33 +239,29 @@ fn samples() -> Vec<Record> {
                 },
             ],
             tools: vec![],
-            host: None,
         }),
         Record::Reset(Reset {
             removed: vec!["instance lktrace_42".into()],
-            host: None,
         }),
         Record::Ping(Ping {
             rtt_us: 123.4,
             agent_version: "0.1.0".into(),
             kernel_release: "6.1.0".into(),
-            host: None,
         }),
     ];
-    // Every record again as a multi-host run marks it.
-    let hosted: Vec<Record> = v
+    // Every record once as a local run writes it, and again as a multi-host run does.
+    let local = v
         .iter()
         .cloned()
-        .map(|mut r| {
-            r.set_host("board");
-            r
-        })
-        .collect();
-    v.extend(hosted);
-    v
+        .map(|record| Hosted { record, host: None });
+    let hosted = v.iter().cloned().map(|record| Hosted {
+        record,
+        host: Some("board".into()),
+    });
+    local.chain(hosted).collect()
 }
 
-fn render_json(records: &[Record]) -> String {
+fn render_json(records: &[Hosted]) -> String {
     let mut out = Vec::new();
     {
         let opts = Options {
@@ -224,8 +270,12 @@ fn render_json(records: &[Record]) -> String {
             ..Options::default()
         };
         let mut sink = renderer(opts, Box::new(&mut out), Box::new(std::io::sink()));
-        for r in records {
-            sink.emit(r.clone()).expect("render");
+        for h in records {
+            match &h.host {
+                Some(host) => sink.emit_from(host, h.record.clone()),
+                None => sink.emit(h.record.clone()),
+            }
+            .expect("render");
         }
         sink.flush().expect("flush");
     }
@@ -238,11 +288,11 @@ fn every_record_type_matches_its_mirror() {
     let out = render_json(&records);
     let lines = json_schema::validate_output(&out).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(lines.len(), records.len(), "one line per record:\n{out}");
-    for (line, record) in lines.iter().zip(&records) {
-        assert_eq!(line.kind(), kind(record));
+    for (line, h) in lines.iter().zip(&records) {
+        assert_eq!(line.kind(), kind(&h.record));
     }
-    let kinds: std::collections::BTreeSet<&str> = records.iter().map(kind).collect();
-    assert_eq!(kinds.len(), 10, "a sample of every record type");
+    let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
+    assert_eq!(kinds.len(), 12, "a sample of every record type");
 }
 
 #[test]
@@ -261,7 +311,7 @@ fn json_output_round_trips_to_the_same_records() {
     let records = samples();
     let out = render_json(&records);
     for (l, r) in out.lines().zip(&records) {
-        let back: Record = serde_json::from_str(l).unwrap();
+        let back: Hosted = serde_json::from_str(l).unwrap();
         assert_eq!(&back, r);
     }
 }
@@ -305,7 +355,7 @@ fn the_documented_examples_validate() {
         let line = json_schema::validate_line(l).unwrap_or_else(|e| panic!("docs/json.md: {e}"));
         kinds.insert(line.kind());
         // And the library reads them back as the same JSON it writes.
-        let r: Record =
+        let r: Hosted =
             serde_json::from_str(l).unwrap_or_else(|e| panic!("docs/json.md: {e}: {l}"));
         let again = serde_json::to_string(&r).unwrap();
         let (a, b): (serde_json::Value, serde_json::Value) = (
@@ -314,5 +364,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 10, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 12, "docs/json.md has an example of every type");
 }

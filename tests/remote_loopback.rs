@@ -21,12 +21,13 @@ fn real_tool_specs() -> Vec<Spec> {
         Spec::Ctl(CtlSpec::Check),
         Spec::Ctl(CtlSpec::Reset { all: false }),
         Spec::Funccount(FunccountSpec {
-            pattern: "vfs_*".into(),
-            duration_s: Some(0.2),
+            pattern: "vfs_*".parse().unwrap(),
+            duration_s: Some(0.2.try_into().unwrap()),
             interval_s: None,
             top: None,
             backend: None,
-            max_probes: 200,
+            max_probes: Default::default(),
+            timestamps: false,
         }),
         kprobe_spec("p:myopen do_sys_openat2 filename=+0(%si):string"),
     ]
@@ -122,25 +123,18 @@ fn several_hosts_at_once_tag_their_records() {
         let mine: Vec<Record> = sink
             .0
             .iter()
-            .filter(|r| r.host() == Some(t.label.as_str()))
-            .cloned()
-            .map(|mut r| {
-                clear_host(&mut r);
-                r
-            })
+            .zip(&sink.1)
+            .filter(|(_, h)| h.as_deref() == Some(t.label.as_str()))
+            .map(|(r, _)| r.clone())
             .collect();
         assert_eq!(normalise(&mine, None).0, local, "host {}", t.label);
     }
     assert_eq!(sink.0.len(), 1000);
-    let j = serde_json::to_string(&sink.0[0]).unwrap();
-    assert!(j.contains("\"host\":\"127.0.0.1:"), "{j}");
-}
-
-fn clear_host(r: &mut Record) {
-    match r {
-        Record::Event(e) => e.host = None,
-        other => panic!("only events expected here: {other:?}"),
-    }
+    // Every record came with its host (the JSON envelope's "host").
+    assert!(sink
+        .1
+        .iter()
+        .all(|h| h.as_deref().is_some_and(|h| h.starts_with("127.0.0.1:"))));
 }
 
 #[test]
@@ -149,13 +143,17 @@ fn ping_reports_rtt_version_and_kernel() {
     let (kp, key) = key_file(dir.path(), "key");
     let agent = TestAgent::start(key, AgentOptions::default());
     let recs = client::ping(&[agent.target()], Some(&kp), &StopFlag::new()).unwrap();
-    let [Record::Ping(p)] = recs.as_slice() else {
+    let [lktrace::record::Hosted {
+        record: Record::Ping(p),
+        host,
+    }] = recs.as_slice()
+    else {
         panic!("{recs:?}")
     };
     assert!(p.rtt_us > 0.0 && p.rtt_us < 100_000.0, "{}", p.rtt_us);
     assert_eq!(p.agent_version, env!("CARGO_PKG_VERSION"));
     assert!(!p.kernel_release.is_empty());
-    assert_eq!(p.host.as_deref(), Some(agent.target().label.as_str()));
+    assert_eq!(host.as_deref(), Some(agent.target().label.as_str()));
     assert_eq!(
         agent
             .stats

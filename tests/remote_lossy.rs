@@ -65,12 +65,13 @@ fn real_tools_and_ping_through_a_lossy_network() {
     let proxy = LossyProxy::start(agent.addr, BAD_NETWORK, 7);
     let runner = AgentOptions::default().runner;
     let funccount = Spec::Funccount(lktrace::tools::funccount::FunccountSpec {
-        pattern: "vfs_*".into(),
-        duration_s: Some(0.3),
-        interval_s: Some(0.1),
+        pattern: "vfs_*".parse().unwrap(),
+        duration_s: Some(0.3.try_into().unwrap()),
+        interval_s: Some(0.1.try_into().unwrap()),
         top: None,
         backend: None,
-        max_probes: 200,
+        max_probes: Default::default(),
+        timestamps: false,
     });
     for spec in [
         Spec::Ctl(CtlSpec::Status),

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lktrace::tools::stream::TraceRecords;
+use lktrace::tools::engine::stream::TraceRecords;
 use lktrace::tracefs::trace_line::{fields, parse_line, probe_payload, Body, Line};
 
 fuzz_target!(|data: &[u8]| {

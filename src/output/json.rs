@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::record::{Record, Sink, SinkError};
+use crate::record::{Hosted, Record, Sink, SinkError};
 
 /// Renders each Record as one line of JSON.
 pub struct JsonSink<'a> {
@@ -20,10 +20,21 @@ impl<'a> JsonSink<'a> {
 
 /// One record as its JSON line, newline included.
 pub fn line(record: &Record) -> Result<Vec<u8>, SinkError> {
+    to_line(record)
+}
+
+/// One record of a multi-host run as its JSON line: the record's fields, then `"host"`.
+pub fn hosted_line(host: &str, record: Record) -> Result<Vec<u8>, SinkError> {
+    to_line(&Hosted {
+        record,
+        host: Some(host.to_string()),
+    })
+}
+
+fn to_line(v: &impl serde::Serialize) -> Result<Vec<u8>, SinkError> {
     // Serialising into memory first keeps serde errors (impossible for these types, but typed
     // all the same) apart from I/O errors, which must go through `SinkError::from_io`.
-    let mut buf =
-        serde_json::to_vec(record).map_err(|e| SinkError::Io(std::io::Error::other(e)))?;
+    let mut buf = serde_json::to_vec(v).map_err(|e| SinkError::Io(std::io::Error::other(e)))?;
     buf.push(b'\n');
     Ok(buf)
 }
@@ -32,18 +43,30 @@ pub fn line(record: &Record) -> Result<Vec<u8>, SinkError> {
 pub(crate) fn is_stream(record: &Record) -> bool {
     matches!(
         record,
-        Record::Event(_) | Record::Lost(_) | Record::Stack(_)
+        Record::Event(_) | Record::Lost(_) | Record::Stack(_) | Record::Span(_)
     )
+}
+
+impl JsonSink<'_> {
+    fn write(&mut self, buf: &[u8], stream: bool) -> Result<(), SinkError> {
+        self.out.write_all(buf).map_err(SinkError::from_io)?;
+        if stream {
+            self.out.flush().map_err(SinkError::from_io)?;
+        }
+        Ok(())
+    }
 }
 
 impl Sink for JsonSink<'_> {
     fn emit(&mut self, record: Record) -> Result<(), SinkError> {
         let buf = line(&record)?;
-        self.out.write_all(&buf).map_err(SinkError::from_io)?;
-        if is_stream(&record) {
-            self.out.flush().map_err(SinkError::from_io)?;
-        }
-        Ok(())
+        self.write(&buf, is_stream(&record))
+    }
+
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        let stream = is_stream(&record);
+        let buf = hosted_line(host, record)?;
+        self.write(&buf, stream)
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {
@@ -64,21 +87,23 @@ mod tests {
             sink.emit(Record::Lost(Lost {
                 cpu: Some(0),
                 count: Some(2760),
-                host: None,
             }))
             .unwrap();
             sink.emit(Record::notice(NoticeLevel::Warning, "x"))
                 .unwrap();
-            sink.emit(Record::Counts(Counts {
-                backend: "profiler".into(),
-                duration_s: 1.0,
-                time: 1700000000.5,
-                counts: vec![Count {
-                    name: "vfs_read".into(),
-                    count: 3,
-                }],
-                host: Some("pi".into()),
-            }))
+            sink.emit_from(
+                "pi",
+                Record::Counts(Counts {
+                    backend: "profiler".into(),
+                    duration_s: 1.0,
+                    time: 1700000000.5,
+                    counts: vec![Count {
+                        name: "vfs_read".into(),
+                        count: 3,
+                        keys: None,
+                    }],
+                }),
+            )
             .unwrap();
             sink.flush().unwrap();
         }

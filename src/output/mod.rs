@@ -8,6 +8,7 @@
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
 
+pub mod dist;
 pub mod escape;
 pub mod json;
 pub mod table;
@@ -102,37 +103,52 @@ impl HumanSink<'_> {
     }
 }
 
-impl Sink for HumanSink<'_> {
-    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+impl HumanSink<'_> {
+    /// Renders one record; `host` names where it came from in multi-host runs.
+    fn render(&mut self, host: Option<&str>, record: Record) -> Result<(), SinkError> {
         let multi = self.opts.multi_host;
         match &record {
-            Record::Counts(c) => self.block(&table::counts(c, self.opts.timestamps, multi))?,
+            Record::Counts(c) => {
+                self.block(&table::counts(c, self.opts.timestamps, multi, host))?
+            }
             Record::Event(e) => {
                 if self.opts.headers && !self.header_done {
                     self.header_done = true;
                     self.out(text::header_for(e))?;
                 }
-                self.out_line(&text::event_line(e, multi))?;
+                self.out_line(&text::event_line(e, multi, host))?;
             }
-            Record::Stack(s) => self.out(&text::stack_lines(s, multi))?,
+            Record::Stack(s) => self.out(&text::stack_lines(s, multi, host))?,
+            Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
+            Record::Span(s) => self.out_line(&dist::span_line(s, multi, host))?,
             Record::Lost(l) => {
                 // In the stream where it happened, and on stderr too: loss must never pass
                 // unseen, even when stdout goes to a file nobody reads to the end.
-                self.out_line(&text::lost_line(l, multi))?;
+                self.out_line(&text::lost_line(l, multi, host))?;
                 self.out.flush().map_err(SinkError::from_io)?;
-                self.err_line(&text::lost_warning(l, multi))?;
+                self.err_line(&text::lost_warning(l, multi, host))?;
             }
-            Record::Notice(n) => self.err_line(&text::notice_line(n, multi))?,
-            Record::Format(f) => self.out(&text::format_text(f, multi))?,
-            Record::Status(s) => self.block(&table::status(s, multi))?,
-            Record::Check(c) => self.block(&table::check(c, multi))?,
-            Record::Reset(r) => self.block(&table::reset(r, multi))?,
-            Record::Ping(p) => self.out(&table::ping(p))?,
+            Record::Notice(n) => self.err_line(&text::notice_line(n, multi, host))?,
+            Record::Format(f) => self.out(&text::format_text(f, multi, host))?,
+            Record::Status(s) => self.block(&table::status(s, multi, host))?,
+            Record::Check(c) => self.block(&table::check(c, multi, host))?,
+            Record::Reset(r) => self.block(&table::reset(r, multi, host))?,
+            Record::Ping(p) => self.out(&table::ping(p, host))?,
         }
         if json::is_stream(&record) {
             self.out.flush().map_err(SinkError::from_io)?;
         }
         Ok(())
+    }
+}
+
+impl Sink for HumanSink<'_> {
+    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+        self.render(None, record)
+    }
+
+    fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
+        self.render(Some(host), record)
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {
@@ -177,7 +193,6 @@ mod tests {
                 crate::record::FieldValue::Str("0x3".into()),
             )]),
             payload: None,
-            host: None,
         })
     }
 
@@ -189,8 +204,8 @@ mod tests {
             counts: vec![Count {
                 name: "vfs_read".into(),
                 count: n,
+                keys: None,
             }],
-            host: None,
         })
     }
 
@@ -203,7 +218,6 @@ mod tests {
         let lost = Record::Lost(Lost {
             cpu: Some(1),
             count: Some(5),
-            host: None,
         });
         let (out, err) = human(opts, vec![event(2.527230), lost, event(2.6)]);
         let want = format!(

@@ -43,13 +43,13 @@ fn text(t: &Table) -> String {
 
 /// funccount's table for one interval: optional time line, then `FUNC COUNT` (HOST first when
 /// several hosts are shown). Rows stay in the order given (ascending, as the tool sorted them).
-pub fn counts(c: &Counts, timestamps: bool, multi_host: bool) -> String {
+pub fn counts(c: &Counts, timestamps: bool, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
     if timestamps {
         out.push_str(&local_hms(c.time));
         out.push('\n');
     }
-    let host = c.host.as_deref().unwrap_or("-");
+    let host = host.unwrap_or("-");
     let mut t = if multi_host {
         plain(&["HOST", "FUNC", "COUNT"], &[2])
     } else {
@@ -141,9 +141,9 @@ fn host_title(out: &mut String, host: Option<&str>, multi_host: bool) {
 }
 
 /// `ctl status`: global state, then the dynamic events and instances with their owners.
-pub fn status(s: &Status, multi_host: bool) -> String {
+pub fn status(s: &Status, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    host_title(&mut out, s.host.as_deref(), multi_host);
+    host_title(&mut out, host, multi_host);
     let filter = if s.ftrace_filter.is_empty() {
         "all functions".to_string()
     } else {
@@ -233,9 +233,9 @@ fn check_items(title: &str, items: &[CheckItem]) -> String {
 }
 
 /// `ctl check`: the kernel, then what works and why not.
-pub fn check(c: &Check, multi_host: bool) -> String {
+pub fn check(c: &Check, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    host_title(&mut out, c.host.as_deref(), multi_host);
+    host_title(&mut out, host, multi_host);
     key_values(
         &mut out,
         &[
@@ -262,9 +262,9 @@ pub fn check(c: &Check, multi_host: bool) -> String {
 }
 
 /// `ctl reset`: what was removed, one per line.
-pub fn reset(r: &Reset, multi_host: bool) -> String {
+pub fn reset(r: &Reset, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    host_title(&mut out, r.host.as_deref(), multi_host);
+    host_title(&mut out, host, multi_host);
     if r.removed.is_empty() {
         out.push_str("nothing to remove\n");
     }
@@ -275,8 +275,8 @@ pub fn reset(r: &Reset, multi_host: bool) -> String {
 }
 
 /// `HOST: rtt 0.123 ms, agent 0.1.0, kernel 6.1.0`.
-pub fn ping(p: &Ping) -> String {
-    let host = p.host.as_deref().unwrap_or("agent");
+pub fn ping(p: &Ping, host: Option<&str>) -> String {
+    let host = host.unwrap_or("agent");
     format!(
         "{host}: rtt {:.3} ms, agent {}, kernel {}\n",
         p.rtt_us / 1000.0,
@@ -299,20 +299,21 @@ mod tests {
                 Count {
                     name: "vfs_write".into(),
                     count: 7,
+                    keys: None,
                 },
                 Count {
                     name: "a_rather_long_function_name_that_must_not_wrap_ever".into(),
                     count: 12345,
+                    keys: None,
                 },
             ],
-            host: Some("pi".into()),
         }
     }
 
     #[test]
     fn counts_like_perf_tools() {
         assert_eq!(
-            counts(&sample_counts(), false, false),
+            counts(&sample_counts(), false, false, Some("pi")),
             "\
 FUNC                                                 COUNT
 vfs_write                                                7
@@ -326,16 +327,16 @@ a_rather_long_function_name_that_must_not_wrap_ever  12345
         let mut c = sample_counts();
         c.counts.truncate(1);
         assert_eq!(
-            counts(&c, false, true),
+            counts(&c, false, true, Some("pi")),
             "HOST  FUNC       COUNT\npi    vfs_write      7\n"
         );
         c.counts.clear();
-        assert_eq!(counts(&c, false, false), "FUNC  COUNT\n");
+        assert_eq!(counts(&c, false, false, Some("pi")), "FUNC  COUNT\n");
     }
 
     #[test]
     fn counts_with_time_line() {
-        let out = counts(&sample_counts(), true, false);
+        let out = counts(&sample_counts(), true, false, Some("pi"));
         let first = out.lines().next().unwrap();
         assert_eq!(first.len(), 8, "{first}");
         assert!(first.bytes().enumerate().all(|(i, b)| if i == 2 || i == 5 {
@@ -382,10 +383,9 @@ a_rather_long_function_name_that_must_not_wrap_ever  12345
                 expanded: false,
                 expands_to_kb: Some(1408),
             }),
-            host: None,
         };
         assert_eq!(
-            status(&s, false),
+            status(&s, false, Some("pi")),
             "\
 tracefs:            /sys/kernel/tracing
 current tracer:     nop
@@ -412,10 +412,9 @@ lktrace_7  function  live lktrace pid 7
                 expanded: true,
                 expands_to_kb: None,
             }),
-            host: Some("pi".into()),
             ..s
         };
-        let out = status(&empty, true);
+        let out = status(&empty, true, Some("pi"));
         assert!(out.starts_with("[pi]\ntracefs:"));
         assert!(
             out.contains("\ntop-level buffer:   1410 KiB per CPU, 2820 KiB in all (expanded)\n")
@@ -448,10 +447,9 @@ lktrace_7  function  live lktrace pid 7
                 ok: true,
                 reason: None,
             }],
-            host: None,
         };
         assert_eq!(
-            check(&c, false),
+            check(&c, false, Some("pi")),
             "\
 kernel:    6.1.0-47-cloud-amd64
 arch:      x86_64
@@ -471,23 +469,22 @@ funccount  OK
 
     #[test]
     fn reset_and_ping() {
-        let mut r = Reset {
-            removed: vec![],
-            host: None,
-        };
-        assert_eq!(reset(&r, false), "nothing to remove\n");
+        let mut r = Reset { removed: vec![] };
+        assert_eq!(reset(&r, false, Some("pi")), "nothing to remove\n");
         r.removed = vec!["instance lktrace_42".into(), "kprobe lkt_42/open".into()];
         assert_eq!(
-            reset(&r, false),
+            reset(&r, false, Some("pi")),
             "removed instance lktrace_42\nremoved kprobe lkt_42/open\n"
         );
         let p = Ping {
             rtt_us: 123.4,
             agent_version: "0.1.0".into(),
             kernel_release: "6.1.0".into(),
-            host: Some("pi".into()),
         };
-        assert_eq!(ping(&p), "pi: rtt 0.123 ms, agent 0.1.0, kernel 6.1.0\n");
+        assert_eq!(
+            ping(&p, Some("pi")),
+            "pi: rtt 0.123 ms, agent 0.1.0, kernel 6.1.0\n"
+        );
     }
 
     #[test]

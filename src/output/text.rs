@@ -67,9 +67,9 @@ fn context(out: &mut String, comm: &str, pid: u32, cpu: u32, flags: Option<&str>
 }
 
 /// One event as the kernel prints it, without the newline.
-pub fn event_line(e: &Event, multi_host: bool) -> String {
+pub fn event_line(e: &Event, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::with_capacity(128);
-    host_prefix(&mut out, multi_host, e.host.as_deref());
+    host_prefix(&mut out, multi_host, host);
     context(
         &mut out,
         &e.comm,
@@ -175,14 +175,14 @@ fn printed_bare(s: &str) -> bool {
 }
 
 /// The `<stack trace>` line and its ` => frame` lines, each ending in a newline.
-pub fn stack_lines(s: &Stack, multi_host: bool) -> String {
+pub fn stack_lines(s: &Stack, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::with_capacity(64 * (s.frames.len() + 1));
-    host_prefix(&mut out, multi_host, s.host.as_deref());
+    host_prefix(&mut out, multi_host, host);
     // The Stack record carries no flags; the kernel's stack entries of a kprobe show none set.
     context(&mut out, &s.comm, s.pid, s.cpu, Some("....."), s.timestamp);
     out.push_str("<stack trace>\n");
     for frame in &s.frames {
-        host_prefix(&mut out, multi_host, s.host.as_deref());
+        host_prefix(&mut out, multi_host, host);
         out.push_str(" => ");
         out.push_str(frame);
         out.push('\n');
@@ -191,9 +191,9 @@ pub fn stack_lines(s: &Stack, multi_host: bool) -> String {
 }
 
 /// The kernel's `CPU:0 [LOST 12 EVENTS]` line (no newline); network loss has no CPU.
-pub fn lost_line(l: &Lost, multi_host: bool) -> String {
+pub fn lost_line(l: &Lost, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
-    host_prefix(&mut out, multi_host, l.host.as_deref());
+    host_prefix(&mut out, multi_host, host);
     match (l.cpu, l.count) {
         (Some(cpu), Some(n)) => {
             let _ = write!(out, "CPU:{cpu} [LOST {n} EVENTS]");
@@ -210,7 +210,7 @@ pub fn lost_line(l: &Lost, multi_host: bool) -> String {
 }
 
 /// The stderr warning that goes with a Lost record, so loss is seen even when stdout is a file.
-pub fn lost_warning(l: &Lost, multi_host: bool) -> String {
+pub fn lost_warning(l: &Lost, multi_host: bool, host: Option<&str>) -> String {
     let mut msg = String::new();
     match l.count {
         Some(n) => {
@@ -228,29 +228,29 @@ pub fn lost_warning(l: &Lost, multi_host: bool) -> String {
         &Notice {
             level: NoticeLevel::Warning,
             message: msg,
-            host: l.host.clone(),
         },
         multi_host,
+        host,
     )
 }
 
 /// `lktrace: message` or `lktrace: warning: message` (no newline), for stderr.
-pub fn notice_line(n: &Notice, multi_host: bool) -> String {
+pub fn notice_line(n: &Notice, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::from("lktrace: ");
     if n.level == NoticeLevel::Warning {
         out.push_str("warning: ");
     }
-    host_prefix(&mut out, multi_host, n.host.as_deref());
+    host_prefix(&mut out, multi_host, host);
     out.push_str(&n.message);
     out
 }
 
 /// An event's format file as is, ending in a newline; each line prefixed in multi-host runs.
-pub fn format_text(f: &Format, multi_host: bool) -> String {
+pub fn format_text(f: &Format, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::with_capacity(f.text.len() + 1);
-    if multi_host && f.host.is_some() {
+    if multi_host && host.is_some() {
         for line in f.text.lines() {
-            host_prefix(&mut out, multi_host, f.host.as_deref());
+            host_prefix(&mut out, multi_host, host);
             out.push_str(line);
             out.push('\n');
         }
@@ -295,7 +295,6 @@ mod tests {
                 ("flags".into(), FieldValue::Str(flags.into())),
             ]),
             payload: None,
-            host: None,
         }
     }
 
@@ -311,7 +310,6 @@ mod tests {
             probe: Some("__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2".into()),
             fields: Fields(vec![("ret".into(), FieldValue::Str(ret.into()))]),
             payload: None,
-            host: None,
         }
     }
 
@@ -359,7 +357,7 @@ mod tests {
         let expected: Vec<&str> = FIXTURE.lines().filter(|l| !l.starts_with('#')).collect();
         let got: Vec<String> = fixture_events()
             .iter()
-            .map(|e| event_line(e, false))
+            .map(|e| event_line(e, false, Some("board")))
             .collect();
         assert_eq!(got.len(), expected.len());
         for (g, e) in got.iter().zip(&expected) {
@@ -391,7 +389,6 @@ mod tests {
                 "do_syscall_64".into(),
                 "entry_SYSCALL_64_after_hwframe".into(),
             ],
-            host: None,
         };
         let expected: String = STACK_FIXTURE
             .lines()
@@ -399,7 +396,7 @@ mod tests {
             .take(5)
             .map(|l| format!("{l}\n"))
             .collect();
-        assert_eq!(stack_lines(&s, false), expected);
+        assert_eq!(stack_lines(&s, false, Some("pi")), expected);
     }
 
     #[test]
@@ -411,7 +408,7 @@ mod tests {
         e.fields = Fields::default();
         e.payload = Some("(fd: 3, buf: 7f75ead2a000, count: 10000)".into());
         assert_eq!(
-            event_line(&e, false),
+            event_line(&e, false, Some("board")),
             "           <...>-133     [000]      3.579472: sys_read: (fd: 3, buf: 7f75ead2a000, count: 10000)"
         );
     }
@@ -427,12 +424,11 @@ mod tests {
             ("arr".into(), FieldValue::Str("{1,2}".into())),
         ]);
         e.probe = None;
-        e.host = Some("board".into());
         assert_eq!(
-            event_line(&e, true),
+            event_line(&e, true, Some("board")),
             "[board]              cat-7       [012] ..... 12345.500000: open: n=-2 u=10 s=\"0x10 file\" sym=vfs_read+0x0/0x170 arr={1,2}"
         );
-        assert!(!event_line(&e, false).starts_with('['));
+        assert!(!event_line(&e, false, Some("board")).starts_with('['));
     }
 
     #[test]
@@ -445,48 +441,54 @@ mod tests {
             ("parent".into(), FieldValue::Str("ksys_read".into())),
         ]);
         let want = "              ls-118     [001] .....     2.500000: vfs_read <-ksys_read";
-        assert_eq!(event_line(&e, false), want);
+        assert_eq!(event_line(&e, false, Some("board")), want);
         e.fields = Fields::default();
         e.payload = Some("vfs_read <-ksys_read".into());
-        assert_eq!(event_line(&e, false), want);
+        assert_eq!(event_line(&e, false, Some("board")), want);
     }
 
     #[test]
     fn comm_is_padded_by_bytes_like_printf() {
         let e = open("caf\u{e9}", 9, 0, 1.0, "0x1", "x", "0x0");
-        assert!(event_line(&e, false).starts_with("           caf\u{e9}-9       [000]"));
+        assert!(
+            event_line(&e, false, Some("board")).starts_with("           caf\u{e9}-9       [000]")
+        );
     }
 
     #[test]
     fn probe_without_fields() {
         let mut e = open("ls", 1, 0, 1.0, "0x1", "x", "0x0");
         e.fields = Fields::default();
-        assert!(event_line(&e, false).ends_with(": open: (do_sys_openat2+0x0/0x170)"));
+        assert!(
+            event_line(&e, false, Some("board")).ends_with(": open: (do_sys_openat2+0x0/0x170)")
+        );
     }
 
     #[test]
     fn lost_lines_and_warnings() {
-        let l = |cpu, count| Lost {
-            cpu,
-            count,
-            host: None,
-        };
+        let l = |cpu, count| Lost { cpu, count };
         assert_eq!(
-            lost_line(&l(Some(0), Some(2760)), false),
+            lost_line(&l(Some(0), Some(2760)), false, None),
             "CPU:0 [LOST 2760 EVENTS]"
         );
-        assert_eq!(lost_line(&l(Some(1), None), false), "CPU:1 [LOST EVENTS]");
         assert_eq!(
-            lost_line(&l(None, Some(3)), false),
+            lost_line(&l(Some(1), None), false, None),
+            "CPU:1 [LOST EVENTS]"
+        );
+        assert_eq!(
+            lost_line(&l(None, Some(3)), false, None),
             "[LOST 3 EVENTS in transit]"
         );
-        assert_eq!(lost_line(&l(None, None), false), "[LOST EVENTS in transit]");
         assert_eq!(
-            lost_warning(&l(Some(0), Some(2760)), false),
+            lost_line(&l(None, None), false, Some("pi")),
+            "[LOST EVENTS in transit]"
+        );
+        assert_eq!(
+            lost_warning(&l(Some(0), Some(2760)), false, None),
             "lktrace: warning: lost 2760 events on CPU 0 (the kernel's buffer was full)"
         );
         assert_eq!(
-            lost_warning(&l(None, Some(3)), false),
+            lost_warning(&l(None, Some(3)), false, None),
             "lktrace: warning: lost 3 events in transit from the agent"
         );
     }
@@ -496,15 +498,14 @@ mod tests {
         let mut n = Notice {
             level: NoticeLevel::Info,
             message: "counting with kprobe_profile".into(),
-            host: Some("pi".into()),
         };
         assert_eq!(
-            notice_line(&n, false),
+            notice_line(&n, false, Some("pi")),
             "lktrace: counting with kprobe_profile"
         );
         n.level = NoticeLevel::Warning;
         assert_eq!(
-            notice_line(&n, true),
+            notice_line(&n, true, Some("pi")),
             "lktrace: warning: [pi] counting with kprobe_profile"
         );
     }
@@ -514,9 +515,11 @@ mod tests {
         let f = Format {
             event: "open".into(),
             text: "name: open\nID: 1\n".into(),
-            host: Some("pi".into()),
         };
-        assert_eq!(format_text(&f, false), "name: open\nID: 1\n");
-        assert_eq!(format_text(&f, true), "[pi] name: open\n[pi] ID: 1\n");
+        assert_eq!(format_text(&f, false, Some("pi")), "name: open\nID: 1\n");
+        assert_eq!(
+            format_text(&f, true, Some("pi")),
+            "[pi] name: open\n[pi] ID: 1\n"
+        );
     }
 }

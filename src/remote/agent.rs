@@ -26,7 +26,7 @@ use super::args::AgentArgs;
 use super::crypto::Key;
 use super::front::{self, AuthCheck, FrontDoor, Rates};
 use super::handshake;
-use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
+use super::msg::{AgentInfo, Outcome, Refusal, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
 use super::wire::{Header, Kind, RefuseReason, MAX_DATAGRAM};
 use crate::record::{Record, Sink, SinkError};
@@ -239,7 +239,7 @@ impl Agent {
             stats: Arc::new(Stats::default()),
             info: AgentInfo {
                 version: env!("CARGO_PKG_VERSION").to_string(),
-                kernel: kernel_release(),
+                kernel: crate::tracefs::features::kernel_release(),
             },
         })
     }
@@ -479,8 +479,29 @@ impl Agent {
         }
         while let Some(del) = st.conn.rx.pop() {
             let Delivery::Message(m) = del else { continue };
-            match ToAgent::decode(&m) {
-                Some(ToAgent::Start(spec)) => {
+            match ToAgent::receive(&m) {
+                Some(Err(refusal)) => {
+                    // A Start we will not run (no such tool, a Spec refused): say why, once.
+                    if st.run != RunState::None {
+                        continue;
+                    }
+                    st.run = RunState::Finished;
+                    let message = refusal.message(&self.info.version);
+                    self.log(&format!("{from}: refused: {message}"));
+                    let hint = match refusal {
+                        Refusal::NoTool(_) => {
+                            Some("run the same lktrace version on both sides".to_string())
+                        }
+                        Refusal::LocalOnly(_) | Refusal::BadSpec { .. } => None,
+                    };
+                    let done = ToClient::Done(Outcome::Error {
+                        message,
+                        hint,
+                        detail: None,
+                    });
+                    let _ = st.conn.tx.push(done.encode(), true, now);
+                }
+                Some(Ok(ToAgent::Start(spec))) => {
                     // Only the first Start of a session runs: a repeated request is a no-op.
                     if st.run != RunState::None {
                         continue;
@@ -498,7 +519,7 @@ impl Agent {
                     };
                     match refuse {
                         Some(message) => {
-                            self.log(&format!("{from}: refused {}: {message}", tool_name(&spec)));
+                            self.log(&format!("{from}: refused {}: {message}", spec.describe()));
                             let done = ToClient::Done(Outcome::Error {
                                 message,
                                 hint: Some("try again later".into()),
@@ -512,11 +533,11 @@ impl Agent {
                         }
                     }
                 }
-                Some(ToAgent::Stop) => {
+                Some(Ok(ToAgent::Stop)) => {
                     st.stops += 1;
                     st.run_stop.request();
                 }
-                Some(ToAgent::Ping) => {
+                Some(Ok(ToAgent::Ping)) => {
                     // A client that pings without reading the answers must not grow our queue.
                     if st.conn.tx.queued_bytes() < SEND_QUEUE_LIMIT {
                         let pong = ToClient::Pong(self.info.clone()).encode();
@@ -600,7 +621,7 @@ impl Agent {
                 let line = format!(
                     "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
                     s.peer,
-                    tool_name(&spec),
+                    spec.describe(),
                     started.elapsed().as_secs_f64(),
                     sink.records
                 );
@@ -714,19 +735,4 @@ impl Sink for StreamSink {
         st.conn.drive(Instant::now(), false, &mut s.sender());
         Ok(())
     }
-}
-
-fn tool_name(spec: &Spec) -> String {
-    match spec {
-        // Debug-quoted: a client's text must not forge log lines.
-        Spec::Funccount(s) => format!("funccount {:?}", s.pattern),
-        Spec::Kprobe(s) => format!("kprobe {:?}", s.definition),
-        Spec::Ctl(c) => format!("ctl {c:?}").to_lowercase(),
-    }
-}
-
-fn kernel_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| std::env::consts::OS.to_string())
 }

@@ -3,7 +3,7 @@
 //!
 //! One thread per host talks to its agent; records come back over a bounded channel to the
 //! caller's thread, which owns the sink (so a slow terminal slows the agents down instead of
-//! filling memory). With several hosts each record is tagged with [`Record::set_host`].
+//! filling memory). With several hosts each record goes to [`Sink::emit_from`] with its host.
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -18,7 +18,7 @@ use super::msg::{AgentInfo, Outcome, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
 use super::wire::{self, Header, Kind, MAX_DATAGRAM};
 use super::Error;
-use crate::record::{Lost, Ping, Record, Sink};
+use crate::record::{Hosted, Lost, Ping, Record, Sink};
 use crate::tools::Spec;
 use crate::tracefs::stop::StopFlag;
 
@@ -166,9 +166,15 @@ impl Connection {
 
     /// Queues a message for the agent and sends it now.
     pub fn send(&mut self, m: &ToAgent) -> Result<(), Error> {
+        self.send_bytes(m.encode())
+    }
+
+    /// Queues an encoded message as is: what [`Connection::send`] does after encoding, open so
+    /// tests can send what no well-behaved client would (a hostile Spec, an unknown tool).
+    pub fn send_bytes(&mut self, message: Vec<u8>) -> Result<(), Error> {
         self.conn
             .tx
-            .push(m.encode(), true, Instant::now())
+            .push(message, true, Instant::now())
             .map_err(|_| Error::Protocol("request too large".into()))?;
         self.drive(false);
         Ok(())
@@ -462,10 +468,18 @@ pub fn run_remote_with(
         return Err(e.into());
     }
     sink.flush()?;
-    for r in results.into_iter().flatten() {
-        r?;
+    // Every host's failure counts, not only the first: the exit status and the messages
+    // reflect all of them.
+    let mut failed: Vec<crate::Error> = results
+        .into_iter()
+        .flatten()
+        .filter_map(Result::err)
+        .collect();
+    match failed.len() {
+        0 => Ok(()),
+        1 => Err(failed.remove(0)),
+        _ => Err(crate::Error::Several(failed)),
     }
-    Ok(())
 }
 
 /// The caller's side of a multi-host run: records into the one sink, results per host.
@@ -480,14 +494,16 @@ struct Merge<'a> {
 impl Merge<'_> {
     fn take(&mut self, i: usize, ev: Event, sink: &mut dyn Sink) {
         match ev {
-            Event::Record(mut r) => {
+            Event::Record(r) => {
                 if self.sink_error.is_some() {
                     return;
                 }
-                if self.multi {
-                    r.set_host(&self.targets[i].label);
-                }
-                if let Err(e) = sink.emit(r) {
+                let sent = if self.multi {
+                    sink.emit_from(&self.targets[i].label, r)
+                } else {
+                    sink.emit(r)
+                };
+                if let Err(e) = sent {
                     // `| head` closed: stop every host, quietly.
                     *self.sink_error = Some(e);
                     self.abort.request();
@@ -551,7 +567,6 @@ fn run_one(
             Some(Incoming::Lost(n)) => Some(Record::Lost(Lost {
                 cpu: None,
                 count: Some(n),
-                host: None,
             })),
             Some(Incoming::Message(ToClient::Record(r))) => Some(*r),
             Some(Incoming::Message(ToClient::Done(outcome))) => {
@@ -590,7 +605,6 @@ fn flush_given_up(c: &mut Connection, out: &mut dyn FnMut(Record, &mut Connectio
             Incoming::Lost(n) => Record::Lost(Lost {
                 cpu: None,
                 count: Some(n),
-                host: None,
             }),
             Incoming::Message(_) => continue,
         };
@@ -606,7 +620,7 @@ pub fn ping(
     targets: &[RemoteTarget],
     key_file: Option<&Path>,
     stop: &StopFlag,
-) -> crate::Result<Vec<Record>> {
+) -> crate::Result<Vec<Hosted>> {
     ping_with(targets, key_file, stop, &ClientOptions::default())
 }
 
@@ -615,12 +629,12 @@ pub fn ping_with(
     key_file: Option<&Path>,
     stop: &StopFlag,
     opts: &ClientOptions,
-) -> crate::Result<Vec<Record>> {
+) -> crate::Result<Vec<Hosted>> {
     let mut keys = Vec::with_capacity(targets.len());
     for t in targets {
         keys.push(key_for(t, key_file).map_err(|e| e.into_crate(&t.label))?);
     }
-    let results: Vec<crate::Result<Record>> = std::thread::scope(|scope| {
+    let results: Vec<crate::Result<Hosted>> = std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .iter()
             .zip(&keys)
@@ -642,7 +656,7 @@ fn ping_one(
     key: &Key,
     stop: &StopFlag,
     opts: &ClientOptions,
-) -> crate::Result<Record> {
+) -> crate::Result<Hosted> {
     let fail = |e: Error| e.into_crate(&t.label);
     let addr = resolve(t).map_err(fail)?;
     let mut c = Connection::open(addr, key, opts).map_err(fail)?;
@@ -659,10 +673,12 @@ fn ping_one(
     c.close();
     rtts.sort();
     let info = info.ok_or_else(|| crate::Error::Other("no ping answered".into()))?;
-    Ok(Record::Ping(Ping {
-        rtt_us: rtts[rtts.len() / 2].as_secs_f64() * 1e6,
-        agent_version: info.version,
-        kernel_release: info.kernel,
+    Ok(Hosted {
+        record: Record::Ping(Ping {
+            rtt_us: rtts[rtts.len() / 2].as_secs_f64() * 1e6,
+            agent_version: info.version,
+            kernel_release: info.kernel,
+        }),
         host: Some(t.label.clone()),
-    }))
+    })
 }

@@ -33,7 +33,7 @@ use super::wire::{
 pub const NOISE_PARAMS: &str = "Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s";
 /// A cookie is honoured this many seconds (agent's monotonic clock) after the agent made it.
 pub const COOKIE_LIFETIME_S: u64 = 30;
-const PROLOGUE_TAG: &[u8] = b"lktrace protocol 2";
+const PROLOGUE_TAG: &[u8] = b"lktrace protocol 3";
 
 fn header(kind: Kind, session: u64) -> [u8; HEADER_LEN] {
     Header {
@@ -309,9 +309,9 @@ mod tests {
         }
         // A short Hello gets nothing; another version gets a header-only answer.
         assert!(answer_hello(&jar, &from, &parse(&hi), &hi[..200], 1000).is_none());
-        let mut v1 = hi.clone();
-        v1[4] = 1;
-        let r = answer_hello(&jar, &from, &parse(&v1), &v1, 1000).unwrap();
+        let mut v2 = hi.clone();
+        v2[4] = VERSION + 1;
+        let r = answer_hello(&jar, &from, &parse(&v2), &v2, 1000).unwrap();
         assert_eq!(r.len(), HEADER_LEN);
     }
 

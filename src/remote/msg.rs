@@ -1,5 +1,10 @@
 //! What travels inside the reliable message stream: one tag byte, then JSON.
 //!
+//! A Start is the tag, the tool's name (one length byte, then the name), then that tool's Spec
+//! as JSON: the agent looks the name up before it reads the Spec, so an agent without that
+//! tool, or one that refuses the Spec (every field is validated as it decodes), answers with a
+//! clear error instead of ending the session over an undecodable message.
+//!
 //! JSON because Spec and Record already have their serde shapes (the same ones `--json`
 //! prints), so the agent and the client can never disagree on a field. Decoding happens only
 //! after a datagram authenticated, and messages from a client are capped in size first.
@@ -25,6 +30,34 @@ pub enum ToAgent {
     Stop,
     Ping,
 }
+
+/// A well-formed Start the agent will not run; it answers with an error saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No tool of that name here (an older agent, or a name this build does not have).
+    NoTool(String),
+    /// A tool that runs only where its input is (`parse`).
+    LocalOnly(String),
+    /// The tool's Spec did not decode: a field refused by its validation, or a Spec of another
+    /// version.
+    BadSpec { tool: String, message: String },
+}
+
+impl Refusal {
+    /// The error the agent sends back; `version` is the agent's.
+    pub fn message(&self, version: &str) -> String {
+        match self {
+            Refusal::NoTool(t) => format!("this agent (version {version}) has no tool {t:?}"),
+            Refusal::LocalOnly(t) => format!("{t} runs only locally, never on an agent"),
+            Refusal::BadSpec { tool, message } => {
+                format!("this agent (version {version}) refused the {tool} request: {message}")
+            }
+        }
+    }
+}
+
+/// Longest tool name a Start may carry.
+const MAX_TOOL_NAME: usize = 64;
 
 /// Agent → client.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,20 +96,53 @@ fn tagged(tag: u8, body: impl Serialize) -> Vec<u8> {
 impl ToAgent {
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            ToAgent::Start(s) => tagged(START, s),
+            ToAgent::Start(s) => {
+                let name = s.tool().as_bytes();
+                let mut out = vec![START, name.len() as u8];
+                out.extend_from_slice(name);
+                out.extend_from_slice(&s.body_json());
+                out
+            }
             ToAgent::Stop => vec![STOP],
             ToAgent::Ping => vec![PING],
         }
     }
 
+    /// A message the agent can act on, or `None` when it is not one.
     pub fn decode(b: &[u8]) -> Option<ToAgent> {
+        Self::receive(b).and_then(Result::ok)
+    }
+
+    /// What the agent received: a message, a Start it refuses (and why), or `None` for bytes
+    /// that are no message at all (a protocol violation).
+    pub fn receive(b: &[u8]) -> Option<Result<ToAgent, Refusal>> {
         let (&tag, body) = b.split_first()?;
         match tag {
-            START => serde_json::from_slice(body)
-                .ok()
-                .map(|s| ToAgent::Start(Box::new(s))),
-            STOP if body.is_empty() => Some(ToAgent::Stop),
-            PING if body.is_empty() => Some(ToAgent::Ping),
+            START => {
+                let (&len, rest) = body.split_first()?;
+                let len = usize::from(len);
+                if len == 0 || len > MAX_TOOL_NAME || rest.len() < len {
+                    return None;
+                }
+                let (name, spec) = rest.split_at(len);
+                let name = std::str::from_utf8(name).ok()?;
+                let Some(tool) = crate::tools::find(name) else {
+                    return Some(Err(Refusal::NoTool(name.to_string())));
+                };
+                if !tool.remote() {
+                    return Some(Err(Refusal::LocalOnly(name.to_string())));
+                }
+                Some(
+                    tool.decode(spec)
+                        .map(|s| ToAgent::Start(Box::new(s)))
+                        .map_err(|message| Refusal::BadSpec {
+                            tool: name.to_string(),
+                            message,
+                        }),
+                )
+            }
+            STOP if body.is_empty() => Some(Ok(ToAgent::Stop)),
+            PING if body.is_empty() => Some(Ok(ToAgent::Ping)),
             _ => None,
         }
     }
@@ -150,6 +216,18 @@ mod tests {
             assert_eq!(ToClient::decode(&m.encode()), Some(m));
         }
         assert_eq!(ToAgent::decode(&[9]), None);
-        assert_eq!(ToAgent::decode(&[START, b'{']), None);
+        assert_eq!(ToAgent::receive(&[START, b'{']), None);
+        assert_eq!(
+            ToAgent::receive(b"\x01\x03fooxyz"),
+            Some(Err(Refusal::NoTool("foo".into())))
+        );
+        assert_eq!(
+            ToAgent::receive(b"\x01\x05parse{\"file\":null}"),
+            Some(Err(Refusal::LocalOnly("parse".into())))
+        );
+        let Some(Err(Refusal::BadSpec { tool, .. })) = ToAgent::receive(b"\x01\x03ctl{") else {
+            panic!("a broken Spec is refused, not a violation")
+        };
+        assert_eq!(tool, "ctl");
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::RunEnv;
+use super::{Requires, RunEnv};
 use crate::record::{
     BufferStatus, Check, CheckItem, DynamicEventStatus, InstanceStatus, Owner, Record, Reset, Sink,
     Status,
@@ -28,6 +28,64 @@ pub enum CtlSpec {
     },
 }
 
+/// `lktrace ctl SUBCOMMAND`. The CLI adds the subcommands that never reach a kernel (`ping`,
+/// `keygen`: they belong to the remote layer).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CtlArgs {
+    #[command(subcommand)]
+    pub command: CtlCommand,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum CtlCommand {
+    /// Tracers, enabled events, dynamic events and instances, and who owns them
+    Status,
+    /// Which tools and backends this kernel can run, and why not
+    Check,
+    /// Remove what dead lktrace runs left behind
+    Reset {
+        /// Reset all of ftrace, like perf-tools' reset-ftrace
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// The ctl tool.
+pub struct Ctl;
+
+impl super::Tool for Ctl {
+    const NAME: &'static str = "ctl";
+    const ABOUT: &'static str = "Inspect and clean tracefs";
+    const RECORDS: &'static [&'static str] = &["status", "check", "reset", "ping"];
+    const SCENARIOS: &'static [&'static str] =
+        &["ctl_status", "ctl_check", "ctl_reset", "reset_all"];
+    type Args = CtlArgs;
+    type Spec = CtlSpec;
+
+    fn spec(args: &CtlArgs) -> Result<CtlSpec> {
+        Ok(match args.command {
+            CtlCommand::Status => CtlSpec::Status,
+            CtlCommand::Check => CtlSpec::Check,
+            CtlCommand::Reset { all } => CtlSpec::Reset { all },
+        })
+    }
+
+    fn needs() -> Vec<super::Need> {
+        vec![super::Need::new(
+            "ctl status / reset",
+            super::Requires::Tracefs,
+        )]
+    }
+
+    fn describe(spec: &CtlSpec) -> String {
+        format!("ctl {spec:?}").to_lowercase()
+    }
+
+    fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+        run(spec, env, sink)
+    }
+}
+
 pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     match spec {
         CtlSpec::Status => {
@@ -44,7 +102,6 @@ pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             };
             sink.emit(Record::Reset(Reset {
                 removed,
-                host: None,
             }))?;
         }
     }
@@ -115,7 +172,6 @@ pub fn status(t: &Tracefs) -> Result<Status> {
             expanded: b.per_cpu.is_expanded(),
             expands_to_kb: b.per_cpu.expands_to,
         }),
-        host: None,
     })
 }
 
@@ -123,10 +179,7 @@ pub fn status(t: &Tracefs) -> Result<Status> {
 pub fn check(env: &RunEnv) -> Check {
     let root = sys::is_root();
     let found = crate::tracefs::mount::Discover {
-        override_dir: env
-            .tracefs
-            .clone()
-            .or_else(|| std::env::var_os("LKTRACE_TRACEFS").map(Into::into)),
+        override_dir: env.tracefs.clone().filter(|d| !d.as_os_str().is_empty()),
         mount_if_missing: root,
     }
     .find();
@@ -190,30 +243,21 @@ pub fn check(env: &RunEnv) -> Check {
     } else {
         Some("needs root".to_string())
     };
-    let tools = vec![
-        item(
-            "funccount (profiler)",
-            reason_for(Feature::FunctionProfiler),
-        ),
-        item("funccount (kprobe_profile)", reason_for(Feature::Kprobes)),
-        item(
-            "funccount (function_trace)",
-            reason_for(Feature::FunctionTracer),
-        ),
-        item(
-            "funccount",
-            any_of(&[
-                Feature::FunctionProfiler,
-                Feature::Kprobes,
-                Feature::FunctionTracer,
-            ]),
-        ),
-        item("kprobe", first(&[Feature::Kprobes, Feature::Instances])),
-        item("kprobe -s", first(&[Feature::Kprobes, Feature::StackTrace])),
-        item("ctl status / reset", tracefs_reason),
-        item("parse", None),
-        item("agent", None),
-    ];
+    let reason = |r: &Requires| -> Option<String> {
+        match r {
+            Requires::All(fs) => first(fs),
+            Requires::Any(fs) => any_of(fs),
+            Requires::Tracefs => tracefs_reason.clone(),
+            Requires::Nothing => None,
+        }
+    };
+    let mut tools: Vec<CheckItem> = super::TOOLS
+        .iter()
+        .flat_map(|t| t.needs())
+        .map(|n| item(&n.label, reason(&n.requires)))
+        .collect();
+    // Not a tool: it runs tools for others, and needs what they need.
+    tools.push(item("agent", None));
     Check {
         kernel_release: crate::tracefs::features::kernel_release(),
         arch: std::env::consts::ARCH.to_string(),
@@ -222,7 +266,6 @@ pub fn check(env: &RunEnv) -> Check {
         lockdown,
         features: feature_items,
         tools,
-        host: None,
     }
 }
 

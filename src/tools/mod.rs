@@ -1,28 +1,96 @@
-//! One module per tool. Each has a plain `Spec` (serde: it is what travels to a remote agent),
-//! clap `Args` converted once into that Spec, and a `run` that drives a tracefs Session and
-//! emits Records into a Sink.
+//! One module per tool, the list of tools, and the engines tools are built from.
+//!
+//! Each tool is a type implementing [`Tool`] (its plain serde Spec, its clap Args converted
+//! once into that Spec, what it needs from the kernel, and a `run` that drives a tracefs Session
+//! and emits Records into a Sink). The [`tools!`] list below is the only place that names them
+//! all: the [`Spec`] enum, its dispatch and [`TOOLS`] come from it.
 
-pub mod ctl;
-pub mod funccount;
-pub mod kprobe;
-pub mod parse;
-pub mod stream;
+pub mod engine;
+pub mod registry;
+pub mod values;
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+pub use registry::{Entry, Need, RenderHints, Requires, Tool};
 
 use crate::record::Sink;
 use crate::tracefs::stop::StopFlag;
 use crate::Result;
 
-/// A complete, validated request for one tool: the unit the remote protocol carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "tool", rename_all = "snake_case")]
-pub enum Spec {
-    Funccount(funccount::FunccountSpec),
-    Kprobe(kprobe::KprobeSpec),
-    Ctl(ctl::CtlSpec),
+/// Declares the tools, one line each: `module::Type`. Generates the tool's `pub mod`, the
+/// `Spec` enum (one variant per tool, named as its type, holding that tool's Spec), `From` for
+/// each tool's Spec, the dispatch methods, and [`TOOLS`].
+macro_rules! tools {
+    ($($module:ident :: $variant:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+        tools!(@spec $($variant => $module::$variant),+);
+    };
+    (@spec $($variant:ident => $tool:ty),+) => {
+        /// A complete, validated request for one tool: the unit the remote protocol carries
+        /// (as the tool's name, then its Spec; see `remote::msg`).
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Spec {
+            $($variant(<$tool as Tool>::Spec),)+
+        }
+
+        $(impl From<<$tool as Tool>::Spec> for Spec {
+            fn from(s: <$tool as Tool>::Spec) -> Spec {
+                Spec::$variant(s)
+            }
+        })+
+
+        impl Spec {
+            /// The name of the tool this Spec is for.
+            pub fn tool(&self) -> &'static str {
+                match self {
+                    $(Spec::$variant(_) => <$tool as Tool>::NAME,)+
+                }
+            }
+
+            /// One line for the agent's log.
+            pub fn describe(&self) -> String {
+                match self {
+                    $(Spec::$variant(s) => <$tool as Tool>::describe(s),)+
+                }
+            }
+
+            pub fn render_hints(&self) -> RenderHints {
+                match self {
+                    $(Spec::$variant(s) => <$tool as Tool>::render_hints(s),)+
+                }
+            }
+
+            /// The tool's Spec alone, as JSON (the tool's name travels beside it).
+            pub fn body_json(&self) -> Vec<u8> {
+                // Serialising our own plain data to memory cannot fail.
+                match self {
+                    $(Spec::$variant(s) => serde_json::to_vec(s).expect("serialising to memory"),)+
+                }
+            }
+
+            fn run_here(&self, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+                match self {
+                    $(Spec::$variant(s) => <$tool as Tool>::run(s, env, sink),)+
+                }
+            }
+        }
+
+        /// Every tool, in the order of `lktrace --help`.
+        pub static TOOLS: &[&dyn Entry] = &[$(&registry::Row::<$tool>::new(),)+];
+    };
+}
+
+// The list of tools. Adding one: its file in this directory, and its line here.
+tools! {
+    funccount::Funccount,
+    kprobe::Kprobe,
+    ctl::Ctl,
+    parse::Parse,
+}
+
+/// The tool named `name`.
+pub fn find(name: &str) -> Option<&'static dyn Entry> {
+    TOOLS.iter().copied().find(|t| t.name() == name)
 }
 
 /// What a run needs from where it runs, beyond its Spec.
@@ -36,17 +104,13 @@ pub struct RunEnv {
 
 /// Runs a Spec here, on this kernel. The agent calls exactly this.
 pub fn run(spec: &Spec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
-    match spec {
-        Spec::Funccount(s) => funccount::run(s, env, sink),
-        Spec::Kprobe(s) => kprobe::run(s, env, sink),
-        Spec::Ctl(s) => ctl::run(s, env, sink),
-    }
+    spec.run_here(env, sink)
 }
 
 /// Opens tracefs the way every tool does.
 #[cfg(target_os = "linux")]
 pub(crate) fn open_tracefs(env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
-    Ok(crate::tracefs::mount::Discover::from_env(env.tracefs.clone()).find()?)
+    Ok(crate::tracefs::mount::Discover::new(env.tracefs.clone()).find()?)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -56,12 +120,32 @@ pub(crate) fn open_tracefs(_env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
     ))
 }
 
+/// Opens a Session the way every tool does: a teardown on an error path or a panic that cannot
+/// undo something says so on stderr (the library prints nothing; in the agent this is its log).
+pub(crate) fn open_session(
+    tracefs: crate::tracefs::Tracefs,
+    env: &RunEnv,
+) -> Result<crate::tracefs::Session> {
+    let mut s = crate::tracefs::Session::open(tracefs, env.stop.clone())?;
+    s.on_drop_failures(|report| {
+        for e in report.failures {
+            eprintln!("lktrace: warning: cleanup: {e}");
+        }
+    });
+    Ok(s)
+}
+
 /// Tells the user what a new session cleaned up after dead runs.
 pub(crate) fn report_reaped(session: &crate::tracefs::Session, sink: &mut dyn Sink) -> Result<()> {
     for r in session.reaped() {
+        let message = if r.starts_with(crate::tracefs::session::KEPT_PREFIX) {
+            r.clone()
+        } else {
+            format!("removed what a dead lktrace run left: {r}")
+        };
         sink.emit(crate::record::Record::notice(
             crate::record::NoticeLevel::Warning,
-            format!("removed what a dead lktrace run left: {r}"),
+            message,
         ))?;
     }
     Ok(())

@@ -7,7 +7,7 @@
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
-use super::stream::TraceRecords;
+use super::engine::stream::TraceRecords;
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::stop::StopFlag;
 use crate::{Error, Result};
@@ -24,10 +24,48 @@ pub struct ParseArgs {
     pub file: Option<PathBuf>,
 }
 
-/// Runs `parse` on `args.file` (or standard input) until its end or until `stop` (Ctrl-C):
+/// What to parse. Never sent to an agent (`Tool::REMOTE` is false): the file is here.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ParseSpec {
+    pub file: Option<PathBuf>,
+}
+
+/// The parse tool.
+pub struct Parse;
+
+impl super::Tool for Parse {
+    const NAME: &'static str = "parse";
+    const ABOUT: &'static str = "Parse saved ftrace text (trace or trace_pipe format) into records";
+    const REMOTE: bool = false;
+    const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "notice"];
+    // It reads text and needs nothing of the kernel: tests/parse_cli.rs covers it.
+    const SCENARIOS: &'static [&'static str] = &[];
+    type Args = ParseArgs;
+    type Spec = ParseSpec;
+
+    fn spec(args: &ParseArgs) -> Result<ParseSpec> {
+        Ok(ParseSpec {
+            file: args.file.clone(),
+        })
+    }
+
+    fn needs() -> Vec<super::Need> {
+        vec![super::Need::new("parse", super::Requires::Nothing)]
+    }
+
+    fn describe(spec: &ParseSpec) -> String {
+        format!("parse {:?}", spec.file)
+    }
+
+    fn run(spec: &ParseSpec, env: &super::RunEnv, sink: &mut dyn Sink) -> Result<()> {
+        run_file(spec, &env.stop, sink)
+    }
+}
+
+/// Runs `parse` on `spec.file` (or standard input) until its end or until `stop` (Ctrl-C):
 /// a read blocked on a pipe or terminal wakes for it.
-pub fn run_file(args: &ParseArgs, stop: &StopFlag, sink: &mut dyn Sink) -> Result<()> {
-    let input: Input = match args.file.as_deref() {
+pub fn run_file(spec: &ParseSpec, stop: &StopFlag, sink: &mut dyn Sink) -> Result<()> {
+    let input: Input = match spec.file.as_deref() {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
             .map_err(|e| Error::Other(format!("cannot open {}: {e}", p.display())))?
             .into_input(),
@@ -311,10 +349,10 @@ mod tests {
         )
         .unwrap();
         let mut sink = VecSink::default();
-        run_file(&ParseArgs { file: Some(p) }, &StopFlag::new(), &mut sink).unwrap();
+        run_file(&ParseSpec { file: Some(p) }, &StopFlag::new(), &mut sink).unwrap();
         assert!(sink.0.iter().all(|r| matches!(r, Record::Event(_))));
         assert!(sink.0.len() >= 10);
-        let missing = ParseArgs {
+        let missing = ParseSpec {
             file: Some(dir.path().join("nope")),
         };
         let e = run_file(&missing, &StopFlag::new(), &mut sink).unwrap_err();

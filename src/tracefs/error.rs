@@ -88,12 +88,12 @@ impl Error {
         }
     }
 
-    /// What the user can do about it, where we know.
+    /// What to do about it, in the library's words: no command names, no flags (the CLI adds
+    /// those where the error reaches it, see `crate::error`).
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::NotFound | Error::MountFailed { .. } | Error::MountRefused { .. } => Some(
-                "mount it with `mount -t tracefs nodev /sys/kernel/tracing` as root, or pass --tracefs DIR"
-                    .into(),
+                "mount it with `mount -t tracefs nodev /sys/kernel/tracing` as root".into(),
             ),
             Error::NotRoot { .. } => Some("tracing needs root: run with sudo".into()),
             Error::Lockdown { .. } => Some(
@@ -101,18 +101,15 @@ impl Error {
                     .into(),
             ),
             Error::Missing { config, .. } => {
-                Some(format!("this kernel was built without {config}; `lktrace ctl check` lists what it can run"))
+                Some(format!("this kernel was built without {config}"))
             }
             Error::NotTraceable { .. } => Some(
-                "it may be inlined, notrace, or in a module that is not loaded; pass -F to try anyway"
-                    .into(),
+                "it may be inlined, notrace, or in a module that is not loaded".into(),
             ),
             Error::NoMatch { .. } => {
                 Some("check the pattern against available_filter_functions".into())
             }
-            Error::Busy { .. } => Some(
-                "wait for it to finish, or use `lktrace ctl status` to see who holds it".into(),
-            ),
+            Error::Busy { .. } => Some("wait for it to finish".into()),
             Error::LockDir { path, .. } => Some(format!(
                 "it must be a directory owned by this user with mode 0700; remove {} and run again",
                 path.display()

@@ -145,7 +145,8 @@ impl Features {
     }
 }
 
-/// `uname -r`.
+/// The running kernel's release (`uname -r`), or `unknown`. The one place that reads it: `ctl
+/// check` and the agent's Pong both use this.
 pub fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())

@@ -15,21 +15,18 @@ pub const DEBUGFS_MOUNT: &str = "/sys/kernel/debug/tracing";
 /// Where a caller wants tracefs to come from.
 #[derive(Debug, Clone, Default)]
 pub struct Discover {
-    /// `--tracefs DIR` or `LKTRACE_TRACEFS`: used as is, never mounted.
+    /// A directory the caller names (the CLI's `--tracefs DIR`): used as is, never mounted.
     pub override_dir: Option<PathBuf>,
     /// Mount tracefs when it is nowhere to be found (needs root).
     pub mount_if_missing: bool,
 }
 
 impl Discover {
-    pub fn from_env(override_dir: Option<PathBuf>) -> Discover {
-        let override_dir = override_dir.or_else(|| {
-            std::env::var_os("LKTRACE_TRACEFS")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        });
+    /// `override_dir` if given, else the usual search, mounting when missing. The library reads
+    /// no environment: the caller passes what its user asked for.
+    pub fn new(override_dir: Option<PathBuf>) -> Discover {
         Discover {
-            override_dir,
+            override_dir: override_dir.filter(|d| !d.as_os_str().is_empty()),
             mount_if_missing: true,
         }
     }

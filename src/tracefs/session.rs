@@ -65,6 +65,9 @@ impl Undo {
 /// Receives a line for each slow step.
 type Progress = Box<dyn FnMut(&str) + Send>;
 
+/// Receives what a teardown on drop (an error path, a panic) could not undo.
+type DropReport = Box<dyn FnMut(TeardownReport) + Send>;
+
 /// What teardown could not undo.
 #[derive(Debug, Default)]
 pub struct TeardownReport {
@@ -83,6 +86,7 @@ pub struct Session {
     alive: Option<LockFile>,
     reaped: Vec<String>,
     progress: Option<Progress>,
+    on_drop: Option<DropReport>,
     closed: bool,
 }
 
@@ -129,6 +133,7 @@ impl Session {
             alive: Some(alive),
             reaped,
             progress: None,
+            on_drop: None,
             closed: false,
         })
     }
@@ -171,6 +176,12 @@ impl Session {
     /// Receives progress messages for slow steps (attaching or removing many probes).
     pub fn on_progress(&mut self, f: impl FnMut(&str) + Send + 'static) {
         self.progress = Some(Box::new(f));
+    }
+
+    /// Receives the failures of a teardown that runs because the session is dropped without
+    /// [`Session::close`] (an error path, a panic). The library prints nothing itself.
+    pub fn on_drop_failures(&mut self, f: impl FnMut(TeardownReport) + Send + 'static) {
+        self.on_drop = Some(Box::new(f));
     }
 
     fn say(&mut self, msg: &str) {
@@ -411,8 +422,12 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         // The normal path calls close() and reports; this is the path of errors and panics.
-        for e in self.close().failures {
-            eprintln!("lktrace: warning: cleanup: {e}");
+        let report = self.close();
+        if report.failures.is_empty() {
+            return;
+        }
+        if let Some(f) = self.on_drop.as_mut() {
+            f(report);
         }
     }
 }
@@ -466,9 +481,14 @@ fn remove_journal(id: &SessionId) {
     }
 }
 
+/// How a line of [`reap_dead`] starts when a dead run's journal was kept, not replayed.
+pub const KEPT_PREFIX: &str = "kept ";
+
 /// Replays a dead run's journal of global changes (restoring old values), newest first.
 /// Only a journal in a safe lock directory, a regular file of ours, is read; its paths are
-/// checked as they are parsed ([`RelPath`]).
+/// checked as they are parsed ([`RelPath`]). A journal that does not parse (a path that fails
+/// that check included) is kept, not deleted: its changes were not undone, and each later
+/// reap says so again until someone has looked.
 fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
     let Ok(dir) = lock::lock_dir() else {
         return Vec::new();
@@ -477,7 +497,16 @@ fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
     let Ok(text) = lockdir::read_small(&path, JOURNAL_CAP) else {
         return Vec::new();
     };
-    let undo: Vec<Undo> = serde_json::from_str(&text).unwrap_or_default();
+    let undo: Vec<Undo> = match serde_json::from_str(&text) {
+        Ok(u) => u,
+        Err(e) => {
+            return vec![format!(
+                "{KEPT_PREFIX}{}: the journal of dead run {} does not parse ({e}), so its global changes were not restored; check the files it names and delete it",
+                path.display(),
+                id.pid
+            )]
+        }
+    };
     let mut done = Vec::new();
     for u in undo.iter().rev() {
         let r = match u {
@@ -692,8 +721,20 @@ mod tests {
             )
             .unwrap();
         }
-        reap_dead(&t);
+        let lines = reap_dead(&t);
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's secret");
+        // Refused at parse time, so kept and named (not replayed, not silently deleted).
+        for pid in [99_999_991, 99_999_992] {
+            let id = SessionId { pid, seq: 0 };
+            let path = lock::lock_dir().unwrap().join(journal_name(&id));
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(KEPT_PREFIX) && l.contains(&path.display().to_string())),
+                "{lines:?}"
+            );
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 
     /// A `global.lock` that is a symlink to another file is refused, and its target untouched.
@@ -714,6 +755,30 @@ mod tests {
         s.close();
         std::fs::remove_file(&lock_path).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's secret");
+    }
+
+    #[test]
+    fn a_dead_runs_journal_that_does_not_parse_is_kept_and_named() {
+        let _g = global_guard();
+        lock::use_test_dir();
+        let (_d, t) = fake();
+        let dead = SessionId {
+            pid: 99_999_998,
+            seq: 0,
+        };
+        let path = lock::lock_dir().unwrap().join(journal_name(&dead));
+        std::fs::write(&path, "[{\"value\":{\"rel\":\"tracing_on\"").unwrap();
+        for _ in 0..2 {
+            let lines = reap_dead(&t);
+            assert!(
+                lines.iter().any(|l| l.starts_with(KEPT_PREFIX)
+                    && l.contains("does not parse")
+                    && l.contains(&path.display().to_string())),
+                "{lines:?}"
+            );
+            assert!(path.exists(), "kept, every time, until someone looks");
+        }
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

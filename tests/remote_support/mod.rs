@@ -160,7 +160,10 @@ pub fn synthetic_runner() -> Runner {
         let Spec::Kprobe(k) = spec else {
             return lktrace::tools::run(spec, env, sink);
         };
-        let mut it = k.definition.split_whitespace();
+        let Some(pseudo) = k.filter.as_deref().filter(|f| f.starts_with("p:synth")) else {
+            return lktrace::tools::run(spec, env, sink);
+        };
+        let mut it = pseudo.split_whitespace();
         let kind = it.next().unwrap_or("");
         let n: u64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
         match kind {
@@ -241,7 +244,6 @@ pub fn event(i: u64) -> Record {
             ("flags".into(), FieldValue::Str("0x88000".into())),
         ]),
         payload: None,
-        host: None,
     })
 }
 
@@ -254,22 +256,31 @@ pub fn big_counts(i: u64) -> Record {
             .map(|j| Count {
                 name: format!("vfs_function_number_{j}"),
                 count: j * i,
+                keys: None,
             })
             .collect(),
-        host: None,
     })
 }
 
+/// A kprobe Spec for `def`: a real definition, or a synthetic one (`p:synth N`, see
+/// [`synthetic_runner`]), which rides in the filter beside a valid definition (a Spec holds only
+/// valid definitions).
 pub fn kprobe_spec(def: &str) -> Spec {
+    let (definition, filter) = if def.starts_with("p:synth") {
+        ("p:synth vfs_read", Some(def.parse().unwrap()))
+    } else {
+        (def, None)
+    };
     Spec::Kprobe(KprobeSpec {
-        definition: def.into(),
-        filter: None,
-        duration_s: Some(0.2),
+        definition: definition.parse().unwrap(),
+        filter,
+        duration_s: Some(0.2.try_into().unwrap()),
         pid: None,
         tid: None,
         stacks: false,
         format_only: false,
         skip_check: false,
+        headers: false,
     })
 }
 

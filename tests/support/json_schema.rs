@@ -39,6 +39,8 @@ pub enum Line {
     Counts(Counts),
     Event(Event),
     Stack(Stack),
+    Histogram(Histogram),
+    Span(Span),
     Lost(Lost),
     Notice(Notice),
     Format(Format),
@@ -55,6 +57,8 @@ impl Line {
             Line::Counts(_) => "counts",
             Line::Event(_) => "event",
             Line::Stack(_) => "stack",
+            Line::Histogram(_) => "histogram",
+            Line::Span(_) => "span",
             Line::Lost(_) => "lost",
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
@@ -91,6 +95,43 @@ pub enum Backend {
 pub struct Count {
     pub name: String,
     pub count: u64,
+    #[serde(default, deserialize_with = "present")]
+    pub keys: Option<BTreeMap<String, FieldValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Histogram {
+    pub name: String,
+    pub unit: String,
+    pub keys: BTreeMap<String, FieldValue>,
+    pub buckets: Vec<Bucket>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    pub low: u64,
+    pub high: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    pub comm: String,
+    pub pid: u32,
+    pub cpu: u32,
+    pub timestamp: f64,
+    pub name: String,
+    pub duration_us: f64,
+    #[serde(default, deserialize_with = "present")]
+    pub depth: Option<u32>,
+    pub fields: BTreeMap<String, FieldValue>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

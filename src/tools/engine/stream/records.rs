@@ -42,7 +42,6 @@ impl TraceRecords {
                         cpu: ctx.cpu,
                         timestamp: ctx.timestamp,
                         frames: Vec::new(),
-                        host: None,
                     });
                 }
                 Body::Named { event, payload } => {
@@ -59,7 +58,6 @@ impl TraceRecords {
             Line::Lost { cpu, count } => out(Record::Lost(Lost {
                 cpu: Some(cpu),
                 count,
-                host: None,
             })),
             Line::Comment => {}
             Line::Unknown(text) => out(unparsed(text, "")),
@@ -94,7 +92,6 @@ fn base_event(ctx: &Context<'_>, event: &str, fields: Fields) -> Event {
         probe: None,
         fields,
         payload: None,
-        host: None,
     }
 }
 
@@ -164,7 +161,7 @@ mod tests {
     #[test]
     fn debian_6_1_stack_fixture_gives_three_events_and_three_stacks() {
         let recs = run(include_str!(
-            "../../tests/fixtures/debian/trace_kprobe_stack.txt"
+            "../../../../tests/fixtures/debian/trace_kprobe_stack.txt"
         ));
         assert_eq!(recs.len(), 6, "{recs:#?}");
         let frames = vec![
@@ -206,7 +203,7 @@ mod tests {
     #[test]
     fn profiler_6_1_stack_fixture_last_stack_flushed_by_finish() {
         let recs = run(include_str!(
-            "../../tests/fixtures/profiler/trace_kprobe_stack.txt"
+            "../../../../tests/fixtures/profiler/trace_kprobe_stack.txt"
         ));
         assert_eq!(recs.len(), 6);
         let Record::Stack(last) = &recs[5] else {
@@ -219,7 +216,7 @@ mod tests {
     #[test]
     fn debian_6_1_kprobes_fixture_openret() {
         let recs = run(include_str!(
-            "../../tests/fixtures/debian/trace_kprobes.txt"
+            "../../../../tests/fixtures/debian/trace_kprobes.txt"
         ));
         let ev = events(&recs);
         assert_eq!(ev.len(), 16);
@@ -236,7 +233,7 @@ mod tests {
     #[test]
     fn debian_6_1_lost_fixture() {
         // The fixture was captured with `grep -n`: drop the line number of its first line.
-        let text = include_str!("../../tests/fixtures/debian/trace_pipe_lost.txt");
+        let text = include_str!("../../../../tests/fixtures/debian/trace_pipe_lost.txt");
         let text: String = text
             .lines()
             .map(|l| crate::tracefs::trace_line::tests::strip_grep_n(l).to_string() + "\n")
@@ -247,7 +244,6 @@ mod tests {
             Record::Lost(Lost {
                 cpu: Some(0),
                 count: Some(2760),
-                host: None
             })
         );
         let ev = events(&recs);
@@ -311,9 +307,9 @@ mod tests {
     #[test]
     fn truncated_lines_never_panic() {
         let texts = [
-            include_str!("../../tests/fixtures/debian/trace_kprobes.txt"),
-            include_str!("../../tests/fixtures/debian/trace_kprobe_stack.txt"),
-            include_str!("../../tests/fixtures/profiler/trace_pipe_lost.txt"),
+            include_str!("../../../../tests/fixtures/debian/trace_kprobes.txt"),
+            include_str!("../../../../tests/fixtures/debian/trace_kprobe_stack.txt"),
+            include_str!("../../../../tests/fixtures/profiler/trace_pipe_lost.txt"),
         ];
         let mut t = TraceRecords::new();
         for text in texts {

@@ -1,0 +1,14 @@
+complete -c funccount -s i -d 'Print a table every SECS seconds' -r
+complete -c funccount -s d -d 'Trace for SECS seconds, then print' -r
+complete -c funccount -s t -d 'Show only the top N functions' -r
+complete -c funccount -l backend -d 'Where to count (default: the best this kernel has)' -r -f -a "profiler\t'The function profiler: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)'
+kprobe-profile\t'One kprobe per function, hits read from kprobe_profile; nothing streamed'
+hist\t'One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend: it costs what kprobe_profile costs'
+function-trace\t'The function tracer in a private instance; trace_pipe lines counted here'"
+complete -c funccount -l max-probes -d 'Most kprobes the kprobe-profile backend may create' -r
+complete -c funccount -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c funccount -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c funccount -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c funccount -s T -d 'Print a timestamp with each table (-T)'
+complete -c funccount -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c funccount -s h -l help -d 'Print help (see more with \'--help\')'

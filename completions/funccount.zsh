@@ -1,0 +1,47 @@
+#compdef funccount
+
+autoload -U is-at-least
+
+_funccount() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-i+[Print a table every SECS seconds]:SECS:_default' \
+'-d+[Trace for SECS seconds, then print]:SECS:_default' \
+'-t+[Show only the top N functions]:N:_default' \
+'--backend=[Where to count (default\: the best this kernel has)]:BACKEND:((profiler\:"The function profiler\: per-CPU counters in the kernel (CONFIG_FUNCTION_PROFILER)"
+kprobe-profile\:"One kprobe per function, hits read from kprobe_profile; nothing streamed"
+hist\:"One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend\: it costs what kprobe_profile costs"
+function-trace\:"The function tracer in a private instance; trace_pipe lines counted here"))' \
+'--max-probes=[Most kprobes the kprobe-profile backend may create]:N:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-T[Print a timestamp with each table (-T)]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':pattern -- Function glob\: vfs_*, *_read, tcp_*send*, vfs_\[rw\]*:_default' \
+&& ret=0
+}
+
+(( $+functions[_funccount_commands] )) ||
+_funccount_commands() {
+    local commands; commands=()
+    _describe -t commands 'funccount commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_funccount" ]; then
+    _funccount "$@"
+else
+    compdef _funccount funccount
+fi

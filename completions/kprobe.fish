@@ -1,0 +1,12 @@
+complete -c kprobe -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c kprobe -s p -d 'Trace every thread of this process' -r
+complete -c kprobe -s L -d 'Trace this thread only' -r
+complete -c kprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c kprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c kprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c kprobe -s F -d 'Skip the available_filter_functions check'
+complete -c kprobe -s H -d 'Print column headers'
+complete -c kprobe -s s -d 'Print a kernel stack trace after each event'
+complete -c kprobe -s v -d 'Print the event\'s format and exit'
+complete -c kprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c kprobe -s h -l help -d 'Print help'

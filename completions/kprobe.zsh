@@ -1,0 +1,46 @@
+#compdef kprobe
+
+autoload -U is-at-least
+
+_kprobe() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-F[Skip the available_filter_functions check]' \
+'-H[Print column headers]' \
+'-s[Print a kernel stack trace after each event]' \
+'-v[Print the event'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':definition -- p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\], e.g. '\''p\:myopen do_sys_openat2 filename=+0(%si)\:string'\'':_default' \
+'::filter -- Event filter, e.g. '\''filename ~ "*.conf"'\'':_default' \
+&& ret=0
+}
+
+(( $+functions[_kprobe_commands] )) ||
+_kprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'kprobe commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_kprobe" ]; then
+    _kprobe "$@"
+else
+    compdef _kprobe kprobe
+fi

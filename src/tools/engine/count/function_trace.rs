@@ -1,0 +1,109 @@
+//! The function-trace backend: the function tracer in our instance, each trace_pipe line
+//! counted here.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::{Counter, Plan};
+use crate::record::{Lost, NoticeLevel, Record, Sink};
+use crate::tracefs::features::Feature;
+use crate::tracefs::ftrace_filter::FilterList;
+use crate::tracefs::pipe::TracePipe;
+use crate::tracefs::trace_line::{self, Body, Line};
+use crate::tracefs::{Error as TfError, Session, Tracefs};
+use crate::{Error, Result};
+
+/// The function tracer in our instance, each trace_pipe line counted here. Costs the most;
+/// the kernel drops events when we fall behind, and we report how many.
+#[derive(Default)]
+pub(super) struct TraceCounter {
+    pipe: Option<TracePipe>,
+    counts: HashMap<String, u64>,
+    tracefs: Option<Tracefs>,
+}
+
+impl TraceCounter {
+    fn take_line(&mut self, line: &str, lost: &mut Vec<Record>) {
+        match trace_line::parse_line(line) {
+            Line::Event {
+                body: Body::Function { func, .. },
+                ..
+            } => {
+                if let Some(c) = self.counts.get_mut(func) {
+                    *c += 1;
+                } else {
+                    self.counts.insert(func.to_string(), 1);
+                }
+            }
+            Line::Lost { cpu, count } => lost.push(Record::Lost(Lost {
+                cpu: Some(cpu),
+                count,
+            })),
+            _ => {}
+        }
+    }
+}
+
+impl Counter for TraceCounter {
+    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
+        let list = FilterList::new(vec![plan.pattern.to_string()])
+            .ok_or_else(|| Error::Usage("empty pattern".into()))?;
+        s.set_instance_filter(&list)?;
+        // Our own reads of trace_pipe would be traced as fast as we read them (vfs_read!):
+        // keep this process and this thread out.
+        if s.features().has(Feature::NotracePid) {
+            s.append_instance("set_ftrace_notrace_pid", &crate::tools::own_pid_list())?;
+        } else {
+            sink.emit(Record::notice(
+                NoticeLevel::Warning,
+                "this kernel has no set_ftrace_notrace_pid (5.8+): lktrace's own calls are counted too",
+            ))?;
+        }
+        // Bigger per-CPU buffers make drops rarer; the instance (and its memory) goes at exit.
+        let _ = s.write_instance("buffer_size_kb", "4096");
+        s.write_instance("current_tracer", "function")?;
+        let tracer = s.tracefs().read_value(s.instance().rel("current_tracer"))?;
+        if tracer != "function" {
+            return Err(TfError::Missing {
+                what: "the function tracer (the kernel kept current_tracer at nop)".into(),
+                config: "CONFIG_FUNCTION_TRACER",
+            }
+            .into());
+        }
+        self.tracefs = Some(s.tracefs().clone());
+        self.pipe = Some(TracePipe::open(
+            &s.tracefs().path(s.instance().rel("trace_pipe")),
+        )?);
+        Ok(())
+    }
+
+    fn pump(&mut self, s: &Session, timeout: Duration, sink: &mut dyn Sink) -> Result<bool> {
+        let Some(mut pipe) = self.pipe.take() else {
+            return Ok(s.stop_flag().sleep(timeout));
+        };
+        let mut lost = Vec::new();
+        let r = pipe.read_lines(timeout, &mut |line| self.take_line(line, &mut lost));
+        self.pipe = Some(pipe);
+        r?;
+        for l in lost {
+            sink.emit(l)?;
+        }
+        Ok(s.stop_flag().is_set())
+    }
+
+    fn finish(&mut self, s: &Session, sink: &mut dyn Sink) -> Result<()> {
+        s.write_instance("tracing_on", "0")?;
+        if let Some(mut pipe) = self.pipe.take() {
+            let mut lost = Vec::new();
+            pipe.drain(&mut |line| self.take_line(line, &mut lost))?;
+            for l in lost {
+                sink.emit(l)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, _s: &Session) -> Result<HashMap<String, u64>> {
+        Ok(self.counts.clone())
+    }
+}

@@ -1,0 +1,64 @@
+//! The hist backend: every function one more probe of a single kprobe event, counted by the
+//! kernel's hist trigger keyed on the probed function.
+
+use std::collections::{HashMap, HashSet};
+
+use super::kprobe_profile::attach_entry_probes;
+use super::{Counter, Plan};
+use crate::record::Sink;
+use crate::tracefs::events::EventRef;
+use crate::tracefs::{hist, Session};
+use crate::Result;
+
+/// Every function as one more probe of a single event; the kernel's hist trigger on that event,
+/// keyed on `__probe_ip.sym`, counts per function. One event to enable and one table to read.
+#[derive(Default)]
+pub(super) struct HistCounter {
+    matched: HashSet<String>,
+}
+
+/// The one event of the hist backend.
+const HIST_EVENT: &str = "funccount";
+
+impl Counter for HistCounter {
+    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
+        self.matched = plan.functions.iter().cloned().collect();
+        // Written again with the same GRP/EVENT, a probe is added to that event (5.7+).
+        let named: Vec<(String, &str)> = plan
+            .functions
+            .iter()
+            .map(|f| (HIST_EVENT.to_string(), f.as_str()))
+            .collect();
+        attach_entry_probes(s, &named, sink)?;
+        let ev = EventRef::event(&s.group(), HIST_EVENT);
+        // Room for every function: the table size is a power of two, 2^7..=2^17.
+        let size = plan.functions.len().next_power_of_two().clamp(128, 1 << 17);
+        let trigger = format!(
+            "{}:size={size}",
+            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, None)
+        );
+        s.add_trigger(&ev, &trigger)?;
+        s.enable(&ev)?;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
+        let ev = EventRef::event(&s.group(), HIST_EVENT);
+        let text = s.tracefs().read(ev.file(&s.scope(), "hist"))?;
+        let mut out = HashMap::new();
+        for table in hist::parse(&text) {
+            for entry in table.entries {
+                // `{ __probe_ip: [ffffffff8134a0b0] vfs_read }`: the name after the address.
+                let Some((_, printed)) = entry.keys.iter().find(|(k, _)| k == "__probe_ip") else {
+                    continue;
+                };
+                let name = printed.rsplit(']').next().unwrap_or(printed).trim();
+                let name = name.split('+').next().unwrap_or(name);
+                if self.matched.contains(name) {
+                    *out.entry(name.to_string()).or_insert(0) += entry.hitcount;
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,14 @@
+//! The engines tools are built from, so that a tool file keeps only what is its own:
+//!
+//! - [`count`]: counting calls in the kernel (function profiler, kprobe_profile, hist trigger,
+//!   function-trace stream) with the backend choice and its fallbacks, and the interval loop
+//!   that turns counters into `counts` records. funccount today; syscount and cachestat next.
+//! - [`stream`]: trace text to records, and the trace_pipe loop of event tools (`-p`/`-L`
+//!   with the tgid cache, `-d` buffered mode, lost-event accounting). kprobe today; every
+//!   snoop next.
+//! - [`hist`]: hist triggers with a bucketed key, read back into `histogram` records (log2 or
+//!   linear buckets, split by any other keys).
+
+pub mod count;
+pub mod hist;
+pub mod stream;

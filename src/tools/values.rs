@@ -1,0 +1,466 @@
+//! The validated values Specs are made of. A value that exists is valid: each type checks in
+//! its constructor, and serde goes through that constructor (`try_from`), so the CLI (clap
+//! parses through `FromStr`) and the agent (which decodes Specs from the network) run exactly
+//! the same checks, and nothing unchecked reaches a tracefs file.
+//!
+//! Messages name the value, never a flag: the CLI shows them after clap's "invalid value '…'
+//! for '-d <SECS>'", the agent after "refused the funccount request".
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(String);
+
+impl ValueError {
+    fn new(m: impl Into<String>) -> ValueError {
+        ValueError(m.into())
+    }
+}
+
+/// Text shown back in a message: cut, and Debug-quoted so control characters stay visible.
+fn shown(s: &str) -> String {
+    let cut: String = s.chars().take(40).collect();
+    if cut.len() < s.len() {
+        format!("{cut:?}… ({} bytes)", s.len())
+    } else {
+        format!("{cut:?}")
+    }
+}
+
+/// Defines a string newtype with `check` as its only way in.
+macro_rules! checked_string {
+    ($(#[$m:meta])* $name:ident, $check:path) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValueError;
+            fn try_from(s: String) -> Result<$name, ValueError> {
+                $check(&s)?;
+                Ok($name(s))
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValueError;
+            fn try_from(s: &str) -> Result<$name, ValueError> {
+                $name::try_from(s.to_string())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValueError;
+            fn from_str(s: &str) -> Result<$name, ValueError> {
+                $name::try_from(s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+/// Longest function glob: longer than any kernel symbol (KSYM_NAME_LEN is 512 with Rust
+/// symbols, 128 before), short enough to show in a message.
+pub const MAX_PATTERN: usize = 256;
+
+fn check_pattern(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() {
+        return Err(ValueError::new("the pattern is empty"));
+    }
+    if s.len() > MAX_PATTERN {
+        return Err(ValueError::new(format!(
+            "the pattern is {} bytes; at most {MAX_PATTERN}",
+            s.len()
+        )));
+    }
+    // set_ftrace_filter reads more than globs: `!f` removes, `f:mod:m` and `f:traceoff` are
+    // commands, a newline starts another line. One glob token of these characters is all a
+    // function pattern needs.
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_.*?[]!^-".contains(*c)))
+    {
+        return Err(ValueError::new(format!(
+            "the pattern {} has {c:?}: one function glob of letters, digits and _ . * ? [ ] ! ^ - (vfs_*, *_read, vfs_[rw]*)",
+            shown(s)
+        )));
+    }
+    if s.starts_with('!') {
+        return Err(ValueError::new(format!(
+            "the pattern {} starts with '!', which set_ftrace_filter reads as \"remove\"",
+            shown(s)
+        )));
+    }
+    Ok(())
+}
+
+checked_string!(
+    /// A kernel function glob (`vfs_*`, `tcp_*send*`, `vfs_[rw]*`): one token, safe to write
+    /// into set_ftrace_filter.
+    FuncPattern,
+    check_pattern
+);
+
+/// Longest probe definition or filter: the kernel's own limit for a command line of
+/// kprobe_events is 4 KiB (`MAX_ARGSTR_LEN`).
+pub const MAX_DEFINITION: usize = 4096;
+
+fn check_one_line(what: &str, s: &str) -> Result<(), ValueError> {
+    if s.trim().is_empty() {
+        return Err(ValueError::new(format!("the {what} is empty")));
+    }
+    if s.len() > MAX_DEFINITION {
+        return Err(ValueError::new(format!(
+            "the {what} is {} bytes; at most {MAX_DEFINITION}",
+            s.len()
+        )));
+    }
+    // A newline would be a second command to the kernel file.
+    if s.chars().any(char::is_control) {
+        return Err(ValueError::new(format!(
+            "the {what} {} has a control character (a newline starts another command)",
+            shown(s)
+        )));
+    }
+    Ok(())
+}
+
+fn check_kprobe_definition(s: &str) -> Result<(), ValueError> {
+    check_one_line("probe definition", s)?;
+    let def = crate::tracefs::probe::ProbeDef::parse(s).map_err(|e| {
+        ValueError::new(format!(
+            "bad probe definition {}: {} (at byte {})",
+            shown(s),
+            e.reason,
+            e.position
+        ))
+    })?;
+    if def.is_uprobe() {
+        return Err(ValueError::new(
+            "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions",
+        ));
+    }
+    Ok(())
+}
+
+checked_string!(
+    /// A kprobe definition (`p:[NAME] FUNC [ARGS]`, `r:…`) that parses, names a kernel
+    /// target (never a user path), and is one line.
+    KprobeDefinition,
+    check_kprobe_definition
+);
+
+fn check_filter(s: &str) -> Result<(), ValueError> {
+    check_one_line("filter", s)
+}
+
+checked_string!(
+    /// An event filter expression (`filename ~ "*.conf"`), one line; the kernel parses it.
+    EventFilter,
+    check_filter
+);
+
+/// A number as a person would write it: 1e300, not 301 digits.
+fn shown_f64(v: f64) -> String {
+    if v.is_finite() && (v == 0.0 || (1e-4..1e15).contains(&v.abs())) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Defines a seconds newtype over f64 with bounds.
+macro_rules! seconds {
+    ($(#[$m:meta])* $name:ident, $what:literal, $min:expr, $max:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+        #[serde(try_from = "f64", into = "f64")]
+        pub struct $name(f64);
+
+        impl $name {
+            pub const MIN: f64 = $min;
+            pub const MAX: f64 = $max;
+
+            pub fn secs(self) -> f64 {
+                self.0
+            }
+
+            /// As a Duration; cannot panic: the value is finite and in range.
+            pub fn duration(self) -> std::time::Duration {
+                std::time::Duration::from_secs_f64(self.0)
+            }
+        }
+
+        impl TryFrom<f64> for $name {
+            type Error = ValueError;
+            fn try_from(v: f64) -> Result<$name, ValueError> {
+                // NaN fails both comparisons.
+                if ($min..=$max).contains(&v) {
+                    Ok($name(v))
+                } else {
+                    Err(ValueError::new(format!(
+                        "{} must be a number of seconds from {} to {} ({} days), not {}",
+                        $what,
+                        $min,
+                        $max,
+                        $max / 86400.0,
+                        shown_f64(v)
+                    )))
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValueError;
+            fn from_str(s: &str) -> Result<$name, ValueError> {
+                let v: f64 = s.trim().parse().map_err(|_| {
+                    ValueError::new(format!("{} must be a number of seconds, not {}", $what, shown(s)))
+                })?;
+                $name::try_from(v)
+            }
+        }
+
+        impl From<$name> for f64 {
+            fn from(v: $name) -> f64 {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+/// 30 days: longer than any trace a person waits for, far from Duration's limits.
+const MAX_SECONDS: f64 = 30.0 * 86400.0;
+
+seconds!(
+    /// How long a run traces (`-d`).
+    RunSeconds,
+    "a duration",
+    0.01,
+    MAX_SECONDS
+);
+
+seconds!(
+    /// How often a run reports (`-i`). At least 0.1 s: each interval reads the kernel's
+    /// counters, and faster than that only costs.
+    IntervalSeconds,
+    "an interval",
+    0.1,
+    MAX_SECONDS
+);
+
+/// Defines a bounded integer newtype.
+macro_rules! bounded {
+    ($(#[$m:meta])* $name:ident, $t:ty, $what:literal, $min:expr, $max:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "u64", into = "u64")]
+        pub struct $name($t);
+
+        impl $name {
+            pub const MIN: $t = $min;
+            pub const MAX: $t = $max;
+
+            pub fn get(self) -> $t {
+                self.0
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = ValueError;
+            fn try_from(v: u64) -> Result<$name, ValueError> {
+                match <$t>::try_from(v) {
+                    Ok(x) if ($min..=$max).contains(&x) => Ok($name(x)),
+                    _ => Err(ValueError::new(format!(
+                        "{} must be from {} to {}, not {v}",
+                        $what, $min, $max
+                    ))),
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValueError;
+            fn from_str(s: &str) -> Result<$name, ValueError> {
+                let v: u64 = s.trim().parse().map_err(|_| {
+                    ValueError::new(format!("{} must be a whole number, not {}", $what, shown(s)))
+                })?;
+                $name::try_from(v)
+            }
+        }
+
+        impl From<$name> for u64 {
+            fn from(v: $name) -> u64 {
+                v.0 as u64
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+bounded!(
+    /// A process or thread id: 1 to the kernel's PID_MAX_LIMIT (2^22).
+    Pid,
+    u32,
+    "a pid",
+    1,
+    4_194_304
+);
+
+bounded!(
+    /// How many rows to keep (`-t`).
+    Top,
+    usize,
+    "the number of rows",
+    1,
+    1_000_000
+);
+
+bounded!(
+    /// The most kprobes one run may create (the kprobe_profile and hist backends make one per
+    /// function): attaching thousands costs the kernel seconds, so there is a ceiling.
+    MaxProbes,
+    usize,
+    "the number of probes",
+    1,
+    5000
+);
+
+impl Default for MaxProbes {
+    fn default() -> MaxProbes {
+        MaxProbes(200)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        for ok in [
+            "vfs_*",
+            "*_read",
+            "tcp_*send*",
+            "vfs_[rw]*",
+            "foo.isra.0",
+            "a[!b]?",
+            "x-y",
+        ] {
+            assert!(FuncPattern::try_from(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "vfs_rea[d:mod:zz\n*:traceoff\n*:dump\nx:mod:]",
+            "vfs_read:traceoff",
+            "!vfs_read",
+            "vfs read",
+            "vfs_read\n",
+            "a\u{0}",
+            "é",
+        ] {
+            assert!(FuncPattern::try_from(bad).is_err(), "{bad:?}");
+        }
+        let long = "a".repeat(60 * 1024);
+        let e = FuncPattern::try_from(long.as_str()).unwrap_err();
+        assert!(e.to_string().contains("61440 bytes"), "{e}");
+        // serde goes through the same check.
+        assert!(serde_json::from_str::<FuncPattern>("\"a:mod:b\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<FuncPattern>("\"vfs_*\"")
+                .unwrap()
+                .as_str(),
+            "vfs_*"
+        );
+    }
+
+    #[test]
+    fn seconds() {
+        for bad in [
+            "-1",
+            "0",
+            "NaN",
+            "nan",
+            "inf",
+            "1e300",
+            "99999999999999999999",
+            "1e-9",
+            "x",
+        ] {
+            assert!(RunSeconds::from_str(bad).is_err(), "{bad}");
+        }
+        assert!(IntervalSeconds::from_str("0.05").is_err());
+        assert_eq!(IntervalSeconds::from_str("0.1").unwrap().secs(), 0.1);
+        assert_eq!(RunSeconds::from_str("6").unwrap().duration().as_secs(), 6);
+        for bad in ["-1.0", "1e300", "1e-9"] {
+            assert!(serde_json::from_str::<RunSeconds>(bad).is_err(), "{bad}");
+        }
+        // JSON has no NaN; null is not a number either.
+        assert!(serde_json::from_str::<RunSeconds>("null").is_err());
+        let e = RunSeconds::try_from(f64::NAN).unwrap_err();
+        assert!(e.to_string().contains("NaN"), "{e}");
+    }
+
+    #[test]
+    fn counts_and_pids() {
+        assert!(Pid::from_str("0").is_err());
+        assert!(Pid::from_str("4294967296").is_err());
+        assert!(Top::from_str("0").is_err());
+        assert!(MaxProbes::from_str("5001").is_err());
+        assert!(serde_json::from_str::<MaxProbes>("1000000").is_err());
+        assert_eq!(serde_json::to_string(&MaxProbes::default()).unwrap(), "200");
+    }
+
+    #[test]
+    fn definitions_and_filters() {
+        assert!(
+            KprobeDefinition::try_from("p:myopen do_sys_openat2 filename=+0(%si):string").is_ok()
+        );
+        assert!(KprobeDefinition::try_from("p:a vfs_read\n-:a").is_err());
+        let e = KprobeDefinition::try_from("p:/bin/../etc/x:0x10").unwrap_err();
+        assert!(e.to_string().contains("uprobe"), "{e}");
+        assert!(KprobeDefinition::try_from("p:bad vfs_read $none_var").is_err());
+        assert!(EventFilter::try_from("filename ~ \"*.conf\"").is_ok());
+        assert!(EventFilter::try_from("a == 1\n").is_err());
+    }
+}
