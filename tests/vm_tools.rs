@@ -834,6 +834,26 @@ fn modules_load_after_their_dependencies() {
 }
 
 #[test]
+fn a_guest_kernel_crash_is_recognised() {
+    let crashed = "=====BOOTED uptime=4 cpus=2 kernel=6.12=====\n=====SCENARIO self=====\n\
+                   [   9.1] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n[   9.2] RIP: __schedule+0x1\n\
+                   [   9.3] Kernel panic - not syncing: Fatal exception\n";
+    let c = vm::Console::parse(crashed);
+    let oops = vm::guest_kernel_crash(&c).expect("a crash");
+    assert!(
+        oops.starts_with("[   9.1] Oops: int3") && oops.contains("Kernel panic"),
+        "{oops}"
+    );
+    // A script that reached its end did not die of a crash, whatever it printed.
+    let done = format!("{crashed}=====DONE uptime=9=====\n");
+    assert_eq!(vm::guest_kernel_crash(&vm::Console::parse(&done)), None);
+    assert_eq!(
+        vm::guest_kernel_crash(&vm::Console::parse("=====BOOTED uptime=1=====\n")),
+        None
+    );
+}
+
+#[test]
 fn builtin_modules_need_no_insmod() {
     // Debian 13's modules.builtin lines.
     let list = "kernel/drivers/virtio/virtio.ko\nkernel/drivers/virtio/virtio_pci.ko\n\
