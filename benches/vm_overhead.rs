@@ -95,8 +95,9 @@ fn contenders(k: Kernel) -> Vec<Contender> {
     v
 }
 
-/// The guest side: `measure NAME CMD` runs CMD, starts the workload once it prints "Tracing",
-/// and emits its stdout, stderr and the guest uptime before and after.
+/// The guest side: `measure NAME CMD` runs CMD (cut off after 60 s: perf-tools' `kprobe -d 3`
+/// once never ended in the profiler guest), starts the workload once it prints "Tracing", and
+/// emits its stdout, stderr and the guest uptime before and after.
 const MEASURE: &str = r#"
 chmod 755 /bin/bash /bin/funccount-perf /bin/kprobe-perf
 mkdir -p /sys/kernel/debug /var/tmp
@@ -106,7 +107,7 @@ measure() {
     _name=$1; _cmd=$2
     rm -f /tmp/m.o /tmp/m.e
     _t0=$(now)
-    sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
+    timeout 60 sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
     _p=$!
     ( i=0; until grep -qs Tracing /tmp/m.o /tmp/m.e; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit; done
       dd if=/lkt/payload of=/dev/null bs=1 count=500 2>/dev/null ) &
