@@ -9,6 +9,10 @@
 //! Under TCG every kernel operation is slow: the ratios are what carry over, not the seconds.
 //! The report is printed and written to `target/vm/bench/overhead-<kernel>.txt`; it is what
 //! docs/performance.md quotes.
+//!
+//! `-- --breakdown [KERNEL...]` runs instead each lktrace contender once (after a warm-up) with
+//! `--debug`, and writes each run's tracefs operations and phase times to
+//! `target/vm/bench/breakdown-<kernel>.txt`: where the time goes.
 
 #[path = "../tests/support/vm.rs"]
 mod vm;
@@ -229,7 +233,30 @@ fn report(k: Kernel, run: &Run, cs: &[Contender]) -> String {
     out
 }
 
+/// Each lktrace contender's `--debug` stderr, whole, then the phase summary of each.
+fn breakdown_report(k: Kernel, run: &Run, cs: &[Contender]) -> String {
+    let mut out = format!("{}: where lktrace's time goes (--debug)\n", k.name());
+    let mut summaries = String::new();
+    for c in cs.iter().filter(|c| c.name.starts_with("lkt_")) {
+        let Some(b) = run.console.blocks.get(&format!("{}.debug.stderr", c.name)) else {
+            continue;
+        };
+        let _ = writeln!(out, "\n== {} ({}): {}", c.name, c.what, c.cmd);
+        out.push_str(&b.stdout);
+        if let Some(s) = b
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.contains("tracefs operations,"))
+        {
+            let _ = writeln!(summaries, "{:<20} {}", c.name, s);
+        }
+    }
+    format!("{out}\n== summaries\n{summaries}")
+}
+
 fn main() {
+    let breakdown = std::env::args().any(|a| a == "--breakdown");
     let wanted: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -249,6 +276,27 @@ fn main() {
         let cs = contenders(k);
         let mut s = Script::new();
         s.raw(MEASURE);
+        if breakdown {
+            for c in cs.iter().filter(|c| c.name.starts_with("lkt_")) {
+                s.raw(&format!("measure {}.warm {}", c.name, vm::sh_quote(&c.cmd)));
+                let debug = c.cmd.replacen(" -d 3", " --debug -d 3", 1);
+                s.raw(&format!(
+                    "measure {}.debug {}",
+                    c.name,
+                    vm::sh_quote(&debug)
+                ));
+            }
+            let mut v = Vm::new(k, &format!("{}-breakdown", k.name()), s);
+            v.files = guest_files();
+            v.timeout = std::time::Duration::from_secs(1800);
+            let run = v.boot().unwrap_or_else(|e| panic!("{e}"));
+            let text = breakdown_report(k, &run, &cs);
+            let file = dir.join(format!("breakdown-{}.txt", k.name()));
+            std::fs::write(&file, &text).expect("write the breakdown");
+            print!("{}", text.rsplit("== summaries").next().unwrap_or(""));
+            eprintln!("vm_overhead: {} written", file.display());
+            continue;
+        }
         // One warm-up round, not counted: the first run of each tool pays for cold caches
         // (the function list, the binaries' pages).
         for c in &cs {

@@ -21,6 +21,9 @@ pub struct Global {
     /// Use this tracefs directory instead of finding it
     #[arg(long, global = true, value_name = "DIR", env = "LKTRACE_TRACEFS")]
     pub tracefs: Option<PathBuf>,
+    /// Print on stderr every tracefs read and write made, with its time, and each phase's time
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 /// `ctl` subcommands of the client side: they never reach a kernel, so they are not part of
@@ -171,8 +174,14 @@ pub fn main_for(tool: Option<&str>) -> i32 {
             return exit_codes::OK;
         }
     };
+    let debug = global
+        .debug
+        .then(|| std::sync::Arc::new(output::debug::StderrTap::new()));
     let env = RunEnv {
         tracefs: global.tracefs.clone(),
+        tap: debug
+            .clone()
+            .map(|t| crate::tracefs::tap::TapHandle(t as std::sync::Arc<_>)),
         ..RunEnv::default()
     };
     if let Err(e) = env.stop.install_signal_handlers() {
@@ -180,6 +189,9 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     }
     let agent = matches!(inv, Invocation::Agent(_));
     let result = run(&global, inv, &env);
+    if let Some(t) = &debug {
+        t.summary();
+    }
     let code = match result {
         Ok(()) => exit_codes::OK,
         Err(e) if e.is_closed_output() => exit_codes::OK,
@@ -222,6 +234,7 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
     match inv {
         Invocation::Agent(mut a) => {
             a.tracefs = global.tracefs.clone();
+            a.tap = env.tap.clone();
             remote::agent::serve(&a, env.stop.clone())
         }
         Invocation::Keygen(path) => remote::crypto::keygen(&path),
@@ -254,13 +267,18 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
             let multi = targets.as_ref().is_some_and(|t| t.len() > 1);
             let mut sink = sink_for(spec.render_hints(), multi);
             let r = match (&targets, &remote) {
-                (Some(t), Some(ra)) => remote::client::run_remote(
-                    t,
-                    ra.key_file.as_deref(),
-                    &spec,
-                    sink.as_mut(),
-                    &env.stop,
-                ),
+                (Some(t), Some(ra)) => {
+                    if global.debug {
+                        eprintln!("lktrace: debug: the tracefs work happens on the agent: start it with `lktrace agent --debug` to see it there");
+                    }
+                    remote::client::run_remote(
+                        t,
+                        ra.key_file.as_deref(),
+                        &spec,
+                        sink.as_mut(),
+                        &env.stop,
+                    )
+                }
                 _ => tools::run(&spec, env, sink.as_mut()),
             };
             r.and(sink.flush().map_err(Error::from))

@@ -362,3 +362,59 @@ fn sigint_is_raised_again_after_cleanup_and_an_ignored_sighup_stays_ignored() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
 }
+
+#[test]
+fn debug_shows_every_tracefs_write_and_the_phases_on_stderr_only() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--debug", "--json", "-d", "0.2", "vfs_*"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    let debug: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("lktrace: debug: +"))
+        .collect();
+    let has = |needle: &str| debug.iter().any(|l| l.contains(needle));
+    // The writes the profiler backend makes, and their undoing, each on a line with its time.
+    assert!(has("append set_ftrace_filter \"vfs_*\\n\""), "{stderr}");
+    assert!(has("write function_profile_enabled \"1\""), "{stderr}");
+    assert!(has("write function_profile_enabled \"0\""), "{stderr}");
+    assert!(has("read trace_stat/function0"), "{stderr}");
+    for phase in [
+        "discover",
+        "features",
+        "reap",
+        "lock",
+        "resolve functions",
+        "filter",
+        "enable",
+        "read",
+        "restore",
+    ] {
+        assert!(
+            has(&format!("phase {phase}: ")),
+            "no phase {phase}: {stderr}"
+        );
+    }
+    let summary = debug.last().unwrap();
+    assert!(
+        summary.contains("tracefs operations,") && summary.contains("phases: discover"),
+        "{summary}"
+    );
+    // stdout stays JSON alone.
+    for l in String::from_utf8(out.stdout).unwrap().lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+    }
+    // Without the flag, none of it.
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "0.1", "vfs_*"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("debug:"));
+}

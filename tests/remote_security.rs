@@ -368,6 +368,7 @@ fn client_and_agent_refuse_a_key_file_others_can_read() {
         max_runs: 1,
         lease_secs: 10,
         tracefs: None,
+        tap: None,
     };
     let e = lktrace::remote::agent::serve(&args, StopFlag::new()).unwrap_err();
     assert!(
@@ -542,6 +543,7 @@ fn hostile_key_files_are_refused_without_blocking() {
                 max_runs: 1,
                 lease_secs: 10,
                 tracefs: None,
+                tap: None,
             };
             let _ = tx.send(lktrace::remote::agent::serve(&args, StopFlag::new()));
         });

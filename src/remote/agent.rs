@@ -69,6 +69,8 @@ pub struct AgentOptions {
     /// After SIGTERM, how long final records and Done may take to reach clients.
     pub grace: Duration,
     pub runner: Runner,
+    /// Told of every tracefs operation of every run (`lktrace agent --debug`).
+    pub tap: Option<crate::tracefs::tap::TapHandle>,
     /// Log a line per run to stderr.
     pub log: bool,
 }
@@ -98,6 +100,7 @@ impl Default for AgentOptions {
             runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
                 crate::tools::run(spec, env, sink)
             }),
+            tap: None,
             log: true,
         }
     }
@@ -130,6 +133,7 @@ pub fn serve(args: &AgentArgs, stop: StopFlag) -> crate::Result<()> {
         max_runs: args.max_runs as usize,
         lease: args.lease(),
         tracefs: args.tracefs.clone(),
+        tap: args.tap.clone(),
         ..AgentOptions::default()
     };
     let agent = Agent::bind(addr, key, opts)?;
@@ -571,6 +575,7 @@ impl Agent {
         let env = RunEnv {
             tracefs: self.opts.tracefs.clone(),
             stop,
+            tap: self.opts.tap.clone(),
         };
         let log = self.opts.log;
         let h = std::thread::spawn(move || {

@@ -28,6 +28,9 @@ pub struct AgentArgs {
     /// (and `LKTRACE_TRACEFS`) already means this, so the CLI copies it in.
     #[arg(skip)]
     pub tracefs: Option<PathBuf>,
+    /// The global `--debug`, copied in by the CLI like `tracefs`.
+    #[arg(skip)]
+    pub tap: Option<crate::tracefs::tap::TapHandle>,
 }
 
 impl AgentArgs {

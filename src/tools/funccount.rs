@@ -131,11 +131,13 @@ impl FunccountArgs {
 /// and leaves tracefs as it found it.
 pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     let tracefs = super::open_tracefs(env)?;
+    let phase = tracefs.phase("resolve functions");
     let functions = ftrace_filter::available_functions(&tracefs)?;
     let matched: Vec<String> = ftrace_filter::matching(&functions, &spec.pattern)
         .into_iter()
         .map(str::to_string)
         .collect();
+    phase.end();
     if matched.is_empty() {
         return Err(TfError::NoMatch {
             pattern: spec.pattern.to_string(),

@@ -100,6 +100,8 @@ pub struct RunEnv {
     pub tracefs: Option<PathBuf>,
     /// Set to stop the run early (Ctrl-C, a remote stop, a lease that expired).
     pub stop: StopFlag,
+    /// Told of every tracefs operation and phase (`--debug`).
+    pub tap: Option<crate::tracefs::tap::TapHandle>,
 }
 
 /// Runs a Spec here, on this kernel. The agent calls exactly this.
@@ -110,7 +112,13 @@ pub fn run(spec: &Spec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
 /// Opens tracefs the way every tool does.
 #[cfg(target_os = "linux")]
 pub(crate) fn open_tracefs(env: &RunEnv) -> Result<crate::tracefs::Tracefs> {
-    Ok(crate::tracefs::mount::Discover::new(env.tracefs.clone()).find()?)
+    let phase = crate::tracefs::tap::PhaseTimer::start(env.tap.as_ref(), "discover");
+    let t = crate::tracefs::mount::Discover::new(env.tracefs.clone()).find()?;
+    phase.end();
+    Ok(match &env.tap {
+        Some(tap) => t.with_tap(tap.clone()),
+        None => t,
+    })
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -31,11 +31,13 @@ pub mod session;
 pub mod stale;
 pub mod stop;
 pub mod sys;
+pub mod tap;
 pub mod trace_line;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use session::Session;
@@ -50,6 +52,8 @@ pub struct Tracefs {
     root: PathBuf,
     /// Never read: held for its drop, which may unmount (see [`mounted`]).
     _hold: Option<std::sync::Arc<mounted::InUse>>,
+    /// Told of every operation when set (`--debug`).
+    tap: Option<tap::TapHandle>,
 }
 
 impl PartialEq for Tracefs {
@@ -66,7 +70,76 @@ impl Tracefs {
         Tracefs {
             root: root.into(),
             _hold: None,
+            tap: None,
         }
+    }
+
+    /// The same root, with every operation reported to `tap`.
+    pub fn with_tap(self, tap: tap::TapHandle) -> Tracefs {
+        Tracefs {
+            tap: Some(tap),
+            ..self
+        }
+    }
+
+    pub fn tap(&self) -> Option<&tap::TapHandle> {
+        self.tap.as_ref()
+    }
+
+    /// Times a phase of a run until the returned timer is dropped (reported to the tap).
+    pub fn phase(&self, name: &'static str) -> tap::PhaseTimer {
+        tap::PhaseTimer::start(self.tap.as_ref(), name)
+    }
+
+    /// Runs one operation, telling the tap (if any) what it did and how long it took.
+    fn tapped<T>(
+        &self,
+        op: tap::Op,
+        path: &Path,
+        data: Option<&str>,
+        size: impl Fn(&T) -> usize,
+        f: impl FnOnce() -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        let Some(t) = &self.tap else {
+            return f();
+        };
+        let start = Instant::now();
+        let r = f();
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        t.0.io(&tap::Io {
+            op,
+            path: rel,
+            data,
+            bytes: match &r {
+                Ok(v) => size(v),
+                Err(_) => 0,
+            },
+            took: start.elapsed(),
+            error: r.as_ref().err(),
+        });
+        r
+    }
+
+    /// Opens a trace pipe (`trace_pipe` of an instance) for the caller to read.
+    pub fn open_pipe(&self, rel: impl AsRef<Path>) -> Result<pipe::TracePipe> {
+        let path = self.path(rel);
+        let start = Instant::now();
+        let r = pipe::TracePipe::open(&path);
+        if let Some(t) = &self.tap {
+            let err = r
+                .as_ref()
+                .err()
+                .map(|e| std::io::Error::other(e.to_string()));
+            t.0.io(&tap::Io {
+                op: tap::Op::Open,
+                path: path.strip_prefix(&self.root).unwrap_or(&path),
+                data: None,
+                bytes: 0,
+                took: start.elapsed(),
+                error: err.as_ref(),
+            });
+        }
+        r
     }
 
     /// The same root, kept in use by `hold` for this value's life.
@@ -92,11 +165,16 @@ impl Tracefs {
     /// Reads a whole file. tracefs files report size 0, so this reads until EOF.
     pub fn read(&self, rel: impl AsRef<Path>) -> Result<String> {
         let path = self.path(rel);
-        let mut f = File::open(&path).map_err(|e| self.classify("open", &path, e))?;
-        let mut s = String::new();
-        f.read_to_string(&mut s)
-            .map_err(|e| self.classify("read", &path, e))?;
-        Ok(s)
+        // Which step failed decides the message; the tap sees the whole read.
+        let mut failed_at = "open";
+        self.tapped(tap::Op::Read, &path, None, String::len, || {
+            let mut f = File::open(&path)?;
+            failed_at = "read";
+            let mut s = String::new();
+            f.read_to_string(&mut s)?;
+            Ok(s)
+        })
+        .map_err(|e| self.classify(failed_at, &path, e))
     }
 
     /// Reads a file that holds one value (`current_tracer`, `tracing_on`), trimmed.
@@ -106,26 +184,42 @@ impl Tracefs {
 
     /// Replaces a control file's value (O_TRUNC). Never used for probe or filter lists.
     pub fn write(&self, rel: impl AsRef<Path>, data: &str) -> Result<()> {
-        let path = self.path(rel);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&path)
-            .map_err(|e| self.classify("open", &path, e))?;
-        f.write_all(data.as_bytes())
-            .map_err(|e| self.rejected(&path, data, e))
+        self.write_with(tap::Op::Write, rel.as_ref(), data)
     }
 
     /// Appends to a list file (O_APPEND): probe definitions, filter tokens, pids.
     /// One `write(2)` per call, so the kernel's errno belongs to this data alone.
     pub fn append(&self, rel: impl AsRef<Path>, data: &str) -> Result<()> {
+        self.write_with(tap::Op::Append, rel.as_ref(), data)
+    }
+
+    /// One open and one `write(2)` of `data`: replacing (`Op::Write`) or appending.
+    fn write_with(&self, op: tap::Op, rel: &Path, data: &str) -> Result<()> {
         let path = self.path(rel);
-        let mut f = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| self.classify("open", &path, e))?;
-        f.write_all(data.as_bytes())
-            .map_err(|e| self.rejected(&path, data, e))
+        let mut opened = false;
+        self.tapped(
+            op,
+            &path,
+            Some(data),
+            |_| data.len(),
+            || {
+                let mut o = OpenOptions::new();
+                match op {
+                    tap::Op::Append => o.append(true),
+                    _ => o.write(true).truncate(true),
+                };
+                let mut f = o.open(&path)?;
+                opened = true;
+                f.write_all(data.as_bytes())
+            },
+        )
+        .map_err(|e| {
+            if opened {
+                self.rejected(&path, data, e)
+            } else {
+                self.classify("open", &path, e)
+            }
+        })
     }
 
     /// Empties a list file by opening it with O_TRUNC and writing nothing.
@@ -134,34 +228,58 @@ impl Tracefs {
     /// `set_ftrace_filter`, `set_event_pid`), or to restore a saved global list under the lock.
     pub fn truncate(&self, rel: impl AsRef<Path>) -> Result<()> {
         let path = self.path(rel);
-        OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&path)
-            .map(drop)
-            .map_err(|e| self.classify("open", &path, e))
+        self.tapped(
+            tap::Op::Truncate,
+            &path,
+            None,
+            |_| 0,
+            || {
+                OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&path)
+                    .map(drop)
+            },
+        )
+        .map_err(|e| self.classify("open", &path, e))
     }
 
     pub fn mkdir(&self, rel: impl AsRef<Path>) -> Result<()> {
         let path = self.path(rel);
-        std::fs::create_dir(&path).map_err(|e| self.classify("mkdir", &path, e))
+        self.tapped(
+            tap::Op::Mkdir,
+            &path,
+            None,
+            |_| 0,
+            || std::fs::create_dir(&path),
+        )
+        .map_err(|e| self.classify("mkdir", &path, e))
     }
 
     pub fn rmdir(&self, rel: impl AsRef<Path>) -> Result<()> {
         let path = self.path(rel);
-        std::fs::remove_dir(&path).map_err(|e| self.classify("rmdir", &path, e))
+        self.tapped(
+            tap::Op::Rmdir,
+            &path,
+            None,
+            |_| 0,
+            || std::fs::remove_dir(&path),
+        )
+        .map_err(|e| self.classify("rmdir", &path, e))
     }
 
     /// Names of the entries of a directory, sorted.
     pub fn list_dir(&self, rel: impl AsRef<Path>) -> Result<Vec<String>> {
         let path = self.path(rel);
-        let rd = std::fs::read_dir(&path).map_err(|e| self.classify("list", &path, e))?;
-        let mut names: Vec<String> = rd
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        Ok(names)
+        self.tapped(tap::Op::List, &path, None, Vec::len, || {
+            let mut names: Vec<String> = std::fs::read_dir(&path)?
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect();
+            names.sort();
+            Ok(names)
+        })
+        .map_err(|e| self.classify("list", &path, e))
     }
 
     /// Turns EPERM into the lockdown error when the kernel is locked down, so the user is told

@@ -54,6 +54,16 @@ enum Undo {
 
 impl Undo {
     /// Global changes outlive the process if it is killed: they go to the on-disk journal.
+    /// The phase of teardown this step belongs to, as `--debug` names it.
+    fn phase(&self) -> &'static str {
+        match self {
+            Undo::Instance(_) => "remove instance",
+            Undo::ProbeGroup { .. } => "detach",
+            Undo::Disable(_) | Undo::Trigger { .. } => "disable",
+            Undo::Value { .. } | Undo::FilterList { .. } => "restore",
+        }
+    }
+
     fn is_global(&self) -> bool {
         match self {
             Undo::Value { rel, .. } | Undo::FilterList { rel, .. } => !rel.starts_with("instances"),
@@ -104,9 +114,14 @@ impl Session {
     /// Opens a session: detects features, removes what dead runs left, takes the alive lock
     /// and creates the private instance.
     pub fn open(tracefs: Tracefs, stop: StopFlag) -> Result<Session> {
+        let phase = tracefs.phase("features");
         let features = Features::detect(&tracefs);
+        phase.end();
         features.require(Feature::Instances)?;
+        let phase = tracefs.phase("reap");
         let reaped = reap_dead(&tracefs);
+        phase.end();
+        let phase = tracefs.phase("lock");
         let id = SessionId {
             pid: std::process::id(),
             seq: NEXT_SEQ.fetch_add(1, Ordering::SeqCst),
@@ -120,8 +135,11 @@ impl Session {
                 })
             }
         };
+        phase.end();
         let name = id.instance_name();
+        let phase = tracefs.phase("instance");
         let instance = Instance::create(&tracefs, &name)?;
+        phase.end();
         Ok(Session {
             tracefs,
             features,
@@ -215,12 +233,14 @@ impl Session {
 
     /// Sets our instance's function filter (never empty).
     pub fn set_instance_filter(&self, list: &FilterList) -> Result<()> {
+        let _phase = self.tracefs.phase("filter");
         ftrace_filter::set(&self.tracefs, &self.instance.rel("set_ftrace_filter"), list)
     }
 
     /// Defines probes in our group, all of one batch or none: on failure the group is removed
     /// again and the kernel's error_log entry is attached to the error.
     pub fn add_probes(&mut self, defs: &[ProbeDef]) -> Result<()> {
+        let _phase = self.tracefs.phase("attach");
         let group = self.group();
         let mut by_file: Vec<(ProbeFile, Vec<ProbeDef>)> = Vec::new();
         for d in defs {
@@ -298,6 +318,7 @@ impl Session {
 
     /// Enables an event or group in our instance.
     pub fn enable(&mut self, ev: &EventRef) -> Result<()> {
+        let _phase = self.tracefs.phase("enable");
         let scope = self.scope();
         self.undo.push(Undo::Disable(ev.file(&scope, "enable")));
         events::set_enabled(&self.tracefs, &scope, ev, true)
@@ -305,6 +326,7 @@ impl Session {
 
     /// Attaches a trigger (`hist:...`) to an event in our instance; removed again at close.
     pub fn add_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<()> {
+        let _phase = self.tracefs.phase("trigger");
         let rel = ev.file(&self.scope(), "trigger");
         self.undo.push(Undo::Trigger {
             rel: rel.clone(),
@@ -359,6 +381,7 @@ impl Session {
     /// Replaces a global filter list (top-level set_ftrace_filter), remembering the old one.
     pub fn set_global_filter(&mut self, rel: &str, list: &FilterList) -> Result<()> {
         self.require_global()?;
+        let _phase = self.tracefs.phase("filter");
         let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
         self.record(Undo::FilterList {
             rel: rel_path(rel)?,
@@ -385,7 +408,13 @@ impl Session {
         let hurry = self.stop.hurry();
         let scope = self.scope();
         let undo = std::mem::take(&mut self.undo);
+        // Consecutive steps of one kind are timed as one phase.
+        let mut phase: Option<(&'static str, super::tap::PhaseTimer)> = None;
         for u in undo.iter().rev() {
+            let name = u.phase();
+            if phase.as_ref().is_none_or(|(n, _)| *n != name) {
+                phase = Some((name, self.tracefs.phase(name)));
+            }
             let r = match u {
                 // In a hurry, let rmdir of the instance disable what is enabled in it.
                 Undo::Disable(rel) if hurry && rel.starts_with(&scope) => Ok(()),
@@ -410,6 +439,7 @@ impl Session {
                 report.failures.push(e);
             }
         }
+        drop(phase);
         if report.failures.is_empty() {
             remove_journal(&self.id);
         }

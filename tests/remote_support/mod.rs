@@ -310,6 +310,7 @@ pub fn run_local(
     let env = RunEnv {
         tracefs,
         stop: StopFlag::new(),
+        tap: None,
     };
     let r = runner(spec, &env, &mut sink);
     normalise(&sink.0, r.err().map(|e| e.to_string()))

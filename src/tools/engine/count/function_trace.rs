@@ -61,7 +61,9 @@ impl Counter for TraceCounter {
         }
         // Bigger per-CPU buffers make drops rarer; the instance (and its memory) goes at exit.
         let _ = s.write_instance("buffer_size_kb", "4096");
+        let phase = s.tracefs().phase("enable");
         s.write_instance("current_tracer", "function")?;
+        phase.end();
         let tracer = s.tracefs().read_value(s.instance().rel("current_tracer"))?;
         if tracer != "function" {
             return Err(TfError::Missing {
@@ -71,9 +73,7 @@ impl Counter for TraceCounter {
             .into());
         }
         self.tracefs = Some(s.tracefs().clone());
-        self.pipe = Some(TracePipe::open(
-            &s.tracefs().path(s.instance().rel("trace_pipe")),
-        )?);
+        self.pipe = Some(s.tracefs().open_pipe(s.instance().rel("trace_pipe"))?);
         Ok(())
     }
 

@@ -210,9 +210,12 @@ pub fn run(
         }
         let finished = stopped || end.is_some_and(|e| now >= e);
         if finished {
+            let _phase = session.tracefs().phase("stop");
             counter.finish(session, sink)?;
         }
+        let phase = session.tracefs().phase("read");
         let totals = counter.snapshot(session)?;
+        phase.end();
         let mut delta: Vec<Count> = totals
             .iter()
             .map(|(name, &c)| Count {

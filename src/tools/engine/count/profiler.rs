@@ -58,6 +58,7 @@ impl Counter for ProfilerCounter {
             .ok_or_else(|| Error::Usage("empty pattern".into()))?;
         s.set_global_filter("set_ftrace_filter", &list)?;
         // 0 -> 1 resets the counters.
+        let _phase = t.phase("enable");
         s.set_global("function_profile_enabled", "1")?;
         Ok(())
     }

@@ -76,8 +76,10 @@ pub fn prepare(
         // Buffered in the kernel for the whole duration: give it room.
         let _ = session.write_instance("buffer_size_kb", "8192");
     }
-    let pipe_path = session.tracefs().path(session.instance().rel("trace_pipe"));
-    Ok(TracePipe::open(&pipe_path)?.settle(Duration::from_millis(100)))
+    let pipe = session
+        .tracefs()
+        .open_pipe(session.instance().rel("trace_pipe"))?;
+    Ok(pipe.settle(Duration::from_millis(100)))
 }
 
 /// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe, until the
