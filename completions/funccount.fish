@@ -11,4 +11,5 @@ complete -c funccount -l key-file -d 'The key shared with the agent(s) (default:
 complete -c funccount -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c funccount -s T -d 'Print a timestamp with each table (-T)'
 complete -c funccount -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c funccount -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c funccount -s h -l help -d 'Print help (see more with \'--help\')'

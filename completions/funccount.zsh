@@ -28,6 +28,7 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-T[Print a timestamp with each table (-T)]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- Function glob\: vfs_*, *_read, tcp_*send*, vfs_\[rw\]*:_default' \

@@ -26,6 +26,7 @@ _kprobe() {
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the event'\''s format and exit]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':definition -- p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\], e.g. '\''p\:myopen do_sys_openat2 filename=+0(%si)\:string'\'':_default' \

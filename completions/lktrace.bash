@@ -110,7 +110,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --help --version funccount kprobe ctl parse agent help"
+            opts="-h -V --json --tracefs --debug --help --version funccount kprobe ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,7 +128,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__agent)
-            opts="-h --listen --key-file --max-runs --lease-secs --json --tracefs --help"
+            opts="-h --listen --key-file --max-runs --lease-secs --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,7 +162,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl)
-            opts="-h --json --tracefs --help status check reset ping keygen help"
+            opts="-h --json --tracefs --debug --help status check reset ping keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,7 +180,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__check)
-            opts="-h --remote --key-file --json --tracefs --help"
+            opts="-h --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,7 +304,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__keygen)
-            opts="-h --json --tracefs --help"
+            opts="-h --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,7 +322,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__ping)
-            opts="-h --remote --key-file --json --tracefs --help"
+            opts="-h --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,7 +348,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__reset)
-            opts="-h --all --remote --key-file --json --tracefs --help"
+            opts="-h --all --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,7 +374,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__status)
-            opts="-h --remote --key-file --json --tracefs --help"
+            opts="-h --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,7 +400,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -h --backend --max-probes --remote --key-file --json --tracefs --help"
+            opts="-T -i -d -t -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -614,7 +614,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -h --remote --key-file --json --tracefs --help"
+            opts="-F -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -652,7 +652,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__parse)
-            opts="-h --json --tracefs --help"
+            opts="-h --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lktrace_global_optspecs
-    string join \n json tracefs= h/help V/version
+    string join \n json tracefs= debug h/help V/version
 end
 
 function __fish_lktrace_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c lktrace -n "__fish_lktrace_needs_command" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_needs_command" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s V -l version -d 'Print version'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
@@ -47,6 +48,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l key-file -
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
@@ -59,9 +61,11 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s H -d 'Print c
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s s -d 'Print a kernel stack trace after each event'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s v -d 'Print the event\'s format and exit'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
@@ -73,25 +77,30 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l all -d 'Reset all of ftrace, like perf-tools\' reset-ftrace'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
@@ -101,6 +110,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l listen -d 'Address to listen on; 127.0.0.1 unless you say otherwise (e.g. 0.0.0.0:34023, [::]:34023)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l key-file -d 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others' -r -F
@@ -108,6 +118,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'M
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l lease-secs -d 'Seconds without a heartbeat after which a client\'s run is stopped and cleaned up' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'

@@ -17,6 +17,7 @@ _lktrace() {
     _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -45,6 +46,7 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-T[Print a timestamp with each table (-T)]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- Function glob\: vfs_*, *_read, tcp_*send*, vfs_\[rw\]*:_default' \
@@ -63,6 +65,7 @@ _arguments "${_arguments_options[@]}" : \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the event'\''s format and exit]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':definition -- p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\], e.g. '\''p\:myopen do_sys_openat2 filename=+0(%si)\:string'\'':_default' \
@@ -73,6 +76,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ":: :_lktrace__subcmd__ctl_commands" \
@@ -91,6 +95,7 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -101,6 +106,7 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -112,6 +118,7 @@ _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -122,6 +129,7 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -130,6 +138,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':path -- Where to write it:_files' \
@@ -183,6 +192,7 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
@@ -196,6 +206,7 @@ _arguments "${_arguments_options[@]}" : \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

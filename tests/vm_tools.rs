@@ -467,8 +467,19 @@ fn harness_self_test() {
 // funccount
 
 on_kernels!(funccount_vfs_auto: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
-    let expected = if run.kernel.has_profiler() { "profiler" } else { "kprobe_profile" };
+    // Without the profiler the function tracer: it starts and stops in one step, where
+    // kprobe_profile arms a kprobe per function (docs/performance.md).
+    let (expected, why) = if run.kernel.has_profiler() {
+        ("profiler", "counts in the kernel")
+    } else {
+        ("function_trace", "no function profiler here")
+    };
     check_funccount(run, "fc_auto", expected);
+    let notices = records(run, "fc_auto", "notice");
+    let tracing = format!("backend {expected}: {why}");
+    if !notices.iter().any(|n| n["message"].as_str().is_some_and(|m| m.contains(&tracing))) {
+        run.fail(format!("`fc_auto`: no Tracing notice saying {tracing:?}: {notices:?}"));
+    }
 });
 
 on_kernels!(funccount_vfs_hist: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {

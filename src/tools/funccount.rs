@@ -11,7 +11,6 @@ use super::values::{FuncPattern, IntervalSeconds, MaxProbes, RunSeconds, Top};
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
-use crate::tracefs::ftrace_filter;
 use crate::tracefs::Error as TfError;
 use crate::Result;
 
@@ -127,43 +126,37 @@ impl FunccountArgs {
     }
 }
 
+/// The kernel's refusal of the pattern as a filter (EINVAL: it matched nothing traceable)
+/// says so in the words of the resolver.
+fn no_match(e: crate::Error, pattern: &FuncPattern) -> crate::Error {
+    match e {
+        crate::Error::Tracefs(TfError::NotTraceable { name }) if name == pattern.as_str() => {
+            TfError::NoMatch { pattern: name }.into()
+        }
+        other => other,
+    }
+}
+
 /// Runs funccount: matches the functions, lets the count engine pick a backend and count,
 /// and leaves tracefs as it found it.
 pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     let tracefs = super::open_tracefs(env)?;
-    let phase = tracefs.phase("resolve functions");
-    let functions = ftrace_filter::available_functions(&tracefs)?;
-    let matched: Vec<String> = ftrace_filter::matching(&functions, &spec.pattern)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    phase.end();
-    if matched.is_empty() {
-        return Err(TfError::NoMatch {
-            pattern: spec.pattern.to_string(),
-        }
-        .into());
-    }
     let mut session = super::open_session(tracefs, env)?;
     super::report_reaped(&session, sink)?;
     let plan = count::Plan {
         pattern: &spec.pattern,
-        functions: &matched,
         backend: spec.backend,
         max_probes: spec.max_probes.get(),
     };
-    let result = count::start(&mut session, &plan, sink).and_then(|mut counting| {
-        let why = match &counting.fallback {
-            Some(f) => format!("; {f}"),
-            None => String::new(),
-        };
+    let result = count::start(&mut session, &plan, sink).map_err(|e| no_match(e, &spec.pattern)).and_then(|mut counting| {
         sink.emit(Record::notice(
             NoticeLevel::Info,
             format!(
-                "Tracing \"{}\" ({} functions, backend {}{why})... {}",
+                "Tracing \"{}\" ({} functions, backend {}: {})... {}",
                 spec.pattern,
-                matched.len(),
+                counting.functions.len(),
                 counting.backend().name(),
+                counting.why,
                 match spec.duration_s {
                     Some(d) => format!("for {d} seconds, or Ctrl-C to end."),
                     None => "Ctrl-C to end.".to_string(),

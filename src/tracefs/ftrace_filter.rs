@@ -159,39 +159,48 @@ pub fn parse_filter(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Replaces the filter file at `rel` (top level or an instance's) with `list`, one token per
-/// write, and checks it reads back non-empty.
-pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<()> {
-    t.truncate(rel)?;
-    for token in list.tokens() {
-        // The trailing newline ends the token inside this write; without it the kernel keeps
-        // the token open ("cont") and joins it to the next write.
-        t.append(rel, &format!("{token}\n")).map_err(|e| match e {
-            Error::Rejected { source, .. } if source.raw_os_error() == Some(libc::EINVAL) => {
-                Error::NotTraceable {
-                    name: token.clone(),
-                }
-            }
-            other => other,
-        })?;
+/// Replaces the filter file at `rel` (top level or an instance's) with `list` in one open
+/// and close (the kernel matches globs itself and patches code once, at close), and returns
+/// the functions it selects as the kernel reads them back: never empty, since an empty filter
+/// means every function.
+pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<Vec<String>> {
+    t.write_list(rel, list.tokens()).map_err(|e| match e {
+        // EINVAL: the token matched no traceable function.
+        Error::Rejected {
+            written, source, ..
+        } if source.raw_os_error() == Some(libc::EINVAL) => Error::NotTraceable { name: written },
+        other => other,
+    })?;
+    let mut now = parse_filter(&t.read(rel)?);
+    if now.iter().any(|f| is_glob(f)) {
+        // A file that keeps a glob as written is no kernel's (a test's tree): match it here.
+        let all = available_functions(t)?;
+        now = now
+            .iter()
+            .flat_map(|f| match is_glob(f) {
+                true => matching(&all, f).into_iter().map(str::to_string).collect(),
+                false => vec![f.clone()],
+            })
+            .collect();
+        if now.is_empty() {
+            return Err(Error::NotTraceable {
+                name: list.tokens().join(" "),
+            });
+        }
     }
-    let now = t.read(rel)?;
-    if parse_filter(&now).is_empty() {
+    if now.is_empty() {
         return Err(Error::Parse {
             path: t.path(rel),
             detail: "the filter read back empty (which would mean every function)".into(),
         });
     }
-    Ok(())
+    Ok(now)
 }
 
-/// Restores a saved list of plain entries (possibly empty: "all functions", as it was).
+/// Restores a saved list of plain entries (possibly empty: "all functions", as it was), in
+/// one open and close.
 pub fn restore(t: &Tracefs, rel: &Path, saved: &[String]) -> Result<()> {
-    t.truncate(rel)?;
-    for token in saved {
-        t.append(rel, &format!("{token}\n"))?;
-    }
-    Ok(())
+    t.write_list(rel, saved)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod mounted;
 pub mod pipe;
 pub mod probe;
 pub mod profiler;
+pub mod rcu;
 pub mod relpath;
 pub mod session;
 pub mod stale;
@@ -54,6 +55,9 @@ pub struct Tracefs {
     _hold: Option<std::sync::Arc<mounted::InUse>>,
     /// Told of every operation when set (`--debug`).
     tap: Option<tap::TapHandle>,
+    /// The running kernel's `/sys/kernel`, for a tracefs found mounted (never for a directory
+    /// given by the caller, which may be a copy or a test's tree).
+    sys_kernel: Option<PathBuf>,
 }
 
 impl PartialEq for Tracefs {
@@ -71,7 +75,56 @@ impl Tracefs {
             root: root.into(),
             _hold: None,
             tap: None,
+            sys_kernel: None,
         }
+    }
+
+    /// The same tree, with `dir` standing for the running kernel's `/sys/kernel` (tests).
+    #[cfg(test)]
+    pub(crate) fn with_sys_kernel(self, dir: impl Into<PathBuf>) -> Tracefs {
+        Tracefs {
+            sys_kernel: Some(dir.into()),
+            ..self
+        }
+    }
+
+    /// A kernel setting of the running kernel's, when this is its tracefs.
+    pub fn knob(&self, knob: rcu::Knob) -> Option<PathBuf> {
+        self.sys_kernel.as_ref().map(|d| d.join(knob.file()))
+    }
+
+    /// Reads a kernel setting (`None`: not this kernel's tracefs, or no such file).
+    pub fn read_knob(&self, knob: rcu::Knob) -> Option<String> {
+        let path = self.knob(knob)?;
+        self.tapped(tap::Op::Read, &path, None, String::len, || {
+            std::fs::read_to_string(&path)
+        })
+        .ok()
+        .map(|s| s.trim().to_string())
+    }
+
+    /// Writes a kernel setting of the running kernel's.
+    pub fn write_knob(&self, knob: rcu::Knob, value: &str) -> Result<()> {
+        let Some(path) = self.knob(knob) else {
+            return Err(Error::Unsupported(format!(
+                "{} belongs to the running kernel, not to this tracefs",
+                knob.name()
+            )));
+        };
+        self.tapped(
+            tap::Op::Write,
+            &path,
+            Some(value),
+            |_| value.len(),
+            || {
+                OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&path)?
+                    .write_all(value.as_bytes())
+            },
+        )
+        .map_err(|e| Error::io("write", &path, e))
     }
 
     /// The same root, with every operation reported to `tap`.
@@ -142,10 +195,12 @@ impl Tracefs {
         r
     }
 
-    /// The same root, kept in use by `hold` for this value's life.
+    /// The same root, kept in use by `hold` for this value's life: a mounted tracefs, the
+    /// running kernel's.
     fn held(self, hold: Option<std::sync::Arc<mounted::InUse>>) -> Tracefs {
         Tracefs {
             _hold: hold,
+            sys_kernel: Some(PathBuf::from("/sys/kernel")),
             ..self
         }
     }
@@ -219,6 +274,40 @@ impl Tracefs {
             } else {
                 self.classify("open", &path, e)
             }
+        })
+    }
+
+    /// Replaces a list file (`set_ftrace_filter`) with `items` through one open (O_TRUNC) and
+    /// one close, one `write(2)` per item: the kernel takes one token per write and applies the
+    /// list at close, where it patches code once for the whole list. An item the kernel refuses
+    /// is named in the error ([`Error::Rejected`]'s `written`); the ones before it were taken.
+    /// No items: the file is emptied.
+    pub fn write_list(&self, rel: impl AsRef<Path>, items: &[String]) -> Result<()> {
+        let path = self.path(rel);
+        let joined: String = items.iter().map(|i| format!("{i}\n")).collect();
+        let mut opened = false;
+        let mut failed: Option<&str> = None;
+        self.tapped(
+            tap::Op::Write,
+            &path,
+            Some(&joined),
+            |_| joined.len(),
+            || {
+                let mut f = OpenOptions::new().write(true).truncate(true).open(&path)?;
+                opened = true;
+                for item in items {
+                    failed = Some(item);
+                    // The newline ends the token inside this write; without it the kernel keeps
+                    // the token open and joins it to the next write.
+                    f.write_all(format!("{item}\n").as_bytes())?;
+                }
+                failed = None;
+                Ok(())
+            },
+        )
+        .map_err(|e| match (opened, failed) {
+            (true, Some(item)) => self.rejected(&path, item, e),
+            _ => self.classify("open", &path, e),
         })
     }
 

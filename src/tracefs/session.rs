@@ -1,7 +1,10 @@
 //! A Session owns every change one run makes to the kernel, and undoes them all.
 //!
-//! - It works in its own instance (`instances/lktrace_<pid>`) and its own event group
-//!   (`lkt_<pid>`), so it never shares a buffer, a filter or an enabled event with anyone.
+//! - It works in its own event group (`lkt_<pid>`) and, when it needs a buffer, a tracer or an
+//!   enabled event, its own instance (`instances/lktrace_<pid>`, made on first use), so it never
+//!   shares a buffer, a filter or an enabled event with anyone. Counting in the kernel (the
+//!   profiler, kprobe_profile, hist triggers) needs no instance, and making one costs: on 6.1 the
+//!   kernel builds every event's files in it.
 //! - Every change is recorded *before* it is made in an undo log, so a step that fails half-way
 //!   is undone too. Changes to global files are also journaled to disk next to the run's lock,
 //!   so a run killed with SIGKILL is cleaned up (old values restored) by the next run or by
@@ -23,6 +26,7 @@ use super::instance::Instance;
 use super::lock::{self, LockFile, TryLock};
 use super::lockdir;
 use super::probe::ProbeDef;
+use super::rcu::{self, Knob};
 use super::relpath::RelPath;
 use super::stale::{Liveness, SessionId, GROUP_PREFIX};
 use super::stop::StopFlag;
@@ -50,6 +54,8 @@ enum Undo {
     FilterList { rel: RelPath, old: Vec<String> },
     /// Remove a trigger (`!hist:...`) from an event's `trigger` file.
     Trigger { rel: PathBuf, trigger: String },
+    /// Put back a kernel setting outside tracefs (`rcu_expedited`).
+    Knob { knob: Knob, old: String },
 }
 
 impl Undo {
@@ -60,13 +66,14 @@ impl Undo {
             Undo::Instance(_) => "remove instance",
             Undo::ProbeGroup { .. } => "detach",
             Undo::Disable(_) | Undo::Trigger { .. } => "disable",
-            Undo::Value { .. } | Undo::FilterList { .. } => "restore",
+            Undo::Value { .. } | Undo::FilterList { .. } | Undo::Knob { .. } => "restore",
         }
     }
 
     fn is_global(&self) -> bool {
         match self {
             Undo::Value { rel, .. } | Undo::FilterList { rel, .. } => !rel.starts_with("instances"),
+            Undo::Knob { .. } => true,
             _ => false,
         }
     }
@@ -88,13 +95,16 @@ pub struct Session {
     tracefs: Tracefs,
     features: Features,
     id: SessionId,
-    instance: Instance,
+    /// Made on first use ([`Session::ensure_instance`]).
+    instance: Option<Instance>,
     undo: Vec<Undo>,
     stop: StopFlag,
     global: Option<LockFile>,
     /// Held for the session's life: proof to others that it is alive. Dropped last.
     alive: Option<LockFile>,
     reaped: Vec<String>,
+    /// Probes defined (each costs a grace period to remove: see [`rcu`]).
+    probes: usize,
     progress: Option<Progress>,
     on_drop: Option<DropReport>,
     closed: bool,
@@ -111,8 +121,8 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Opens a session: detects features, removes what dead runs left, takes the alive lock
-    /// and creates the private instance.
+    /// Opens a session: detects features, removes what dead runs left and takes the alive
+    /// lock. The private instance is made when something first needs it.
     pub fn open(tracefs: Tracefs, stop: StopFlag) -> Result<Session> {
         let phase = tracefs.phase("features");
         let features = Features::detect(&tracefs);
@@ -136,20 +146,17 @@ impl Session {
             }
         };
         phase.end();
-        let name = id.instance_name();
-        let phase = tracefs.phase("instance");
-        let instance = Instance::create(&tracefs, &name)?;
-        phase.end();
         Ok(Session {
             tracefs,
             features,
             id,
-            undo: vec![Undo::Instance(name)],
-            instance,
+            undo: Vec::new(),
+            instance: None,
             stop,
             global: None,
             alive: Some(alive),
             reaped,
+            probes: 0,
             progress: None,
             on_drop: None,
             closed: false,
@@ -177,13 +184,43 @@ impl Session {
         self.id.group_name()
     }
 
-    /// Our instance directory, relative to the tracefs root.
+    /// Where our events are enabled: our instance's directory, relative to the tracefs root,
+    /// or the root itself (`""`) before the instance exists, where only files of our own
+    /// events are touched (a trigger: see [`Session::add_trigger`]).
     pub fn scope(&self) -> PathBuf {
-        self.instance.dir()
+        self.instance
+            .as_ref()
+            .map(Instance::dir)
+            .unwrap_or_default()
     }
 
-    pub fn instance(&self) -> &Instance {
-        &self.instance
+    /// Our instance, if it was made.
+    pub fn instance(&self) -> Option<&Instance> {
+        self.instance.as_ref()
+    }
+
+    /// Makes our instance on first use (its removal recorded first); then returns it.
+    pub fn ensure_instance(&mut self) -> Result<&Instance> {
+        if self.instance.is_none() {
+            let name = self.id.instance_name();
+            let _phase = self.tracefs.phase("instance");
+            self.undo.push(Undo::Instance(name.clone()));
+            self.instance = Some(Instance::create(&self.tracefs, &name)?);
+        }
+        self.existing_instance()
+    }
+
+    fn existing_instance(&self) -> Result<&Instance> {
+        self.instance.as_ref().ok_or_else(|| {
+            Error::Unsupported(
+                "internal: an instance file was used before the instance was made".into(),
+            )
+        })
+    }
+
+    /// A file of our instance, relative to the tracefs root.
+    pub fn instance_file(&mut self, file: &str) -> Result<PathBuf> {
+        Ok(self.ensure_instance()?.rel(file))
     }
 
     /// What this session's start removed of dead runs.
@@ -210,15 +247,17 @@ impl Session {
 
     /// Writes a file of our own instance (tracer, options, pids). No undo needed: the instance
     /// goes away whole.
+    /// Needs the instance made already (the setup that needed it made it).
     pub fn write_instance(&self, file: &str, value: &str) -> Result<()> {
-        self.tracefs.write(self.instance.rel(file), value)
+        self.tracefs
+            .write(self.existing_instance()?.rel(file), value)
     }
 
     /// Sets an option of our instance and puts the old value back before the instance goes:
     /// some options hold global state (`record-tgid` takes a reference on tgid recording that
     /// removing the instance does not drop).
     pub fn set_instance_option(&mut self, option: &str, value: &str) -> Result<()> {
-        let rel = self.instance.rel(&format!("options/{option}"));
+        let rel = self.instance_file(&format!("options/{option}"))?;
         let old = self.tracefs.read_value(&rel)?;
         self.undo.push(Undo::Value {
             rel: rel_path(&rel)?,
@@ -227,14 +266,17 @@ impl Session {
         self.tracefs.write(rel, value)
     }
 
-    pub fn append_instance(&self, file: &str, value: &str) -> Result<()> {
-        self.tracefs.append(self.instance.rel(file), value)
+    pub fn append_instance(&mut self, file: &str, value: &str) -> Result<()> {
+        let rel = self.instance_file(file)?;
+        self.tracefs.append(rel, value)
     }
 
-    /// Sets our instance's function filter (never empty).
-    pub fn set_instance_filter(&self, list: &FilterList) -> Result<()> {
+    /// Sets our instance's function filter (never empty) and returns the functions it selects,
+    /// as the kernel read it back.
+    pub fn set_instance_filter(&mut self, list: &FilterList) -> Result<Vec<String>> {
+        let rel = self.instance_file("set_ftrace_filter")?;
         let _phase = self.tracefs.phase("filter");
-        ftrace_filter::set(&self.tracefs, &self.instance.rel("set_ftrace_filter"), list)
+        ftrace_filter::set(&self.tracefs, &rel, list)
     }
 
     /// Defines probes in our group, all of one batch or none: on failure the group is removed
@@ -272,6 +314,7 @@ impl Session {
             if defs.len() > 20 {
                 self.say(&format!("attaching {} probes", defs.len()));
             }
+            self.probes += defs.len();
             if let Err(e) = dynamic_events::add(&self.tracefs, file, &defs) {
                 // The kernel kept the lines before the bad one: take this batch away again.
                 // The group's first batch goes in one write; later ones event by event, so
@@ -318,16 +361,25 @@ impl Session {
 
     /// Enables an event or group in our instance.
     pub fn enable(&mut self, ev: &EventRef) -> Result<()> {
+        let scope = self.ensure_instance()?.dir();
         let _phase = self.tracefs.phase("enable");
-        let scope = self.scope();
         self.undo.push(Undo::Disable(ev.file(&scope, "enable")));
         events::set_enabled(&self.tracefs, &scope, ev, true)
     }
 
-    /// Attaches a trigger (`hist:...`) to an event in our instance; removed again at close.
+    /// Attaches a trigger (`hist:...`) to one of our own events, at the top level; removed again
+    /// at close. The event is ours alone, so its top-level trigger file is too, and a trigger
+    /// needs no instance: the kernel runs it with the event soft-enabled, recording into no
+    /// buffer. Its output (`hist`) is read beside it ([`Session::trigger_file`]).
     pub fn add_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<()> {
+        if ev.group != self.group() {
+            return Err(Error::Unsupported(format!(
+                "internal: a trigger on {}, not an event of ours",
+                ev.group
+            )));
+        }
         let _phase = self.tracefs.phase("trigger");
-        let rel = ev.file(&self.scope(), "trigger");
+        let rel = self.trigger_file(ev, "trigger");
         self.undo.push(Undo::Trigger {
             rel: rel.clone(),
             trigger: trigger.to_string(),
@@ -336,9 +388,15 @@ impl Session {
         self.tracefs.append(&rel, trigger)
     }
 
+    /// A file of one of our events beside its trigger (`trigger`, `hist`), at the top level.
+    pub fn trigger_file(&self, ev: &EventRef, file: &str) -> PathBuf {
+        ev.file(Path::new(""), file)
+    }
+
     /// Sets a filter on an event in our instance (filters are per instance).
     pub fn set_filter(&mut self, ev: &EventRef, filter: &str) -> Result<()> {
-        events::set_filter(&self.tracefs, &self.scope(), ev, filter)
+        let scope = self.ensure_instance()?.dir();
+        events::set_filter(&self.tracefs, &scope, ev, filter)
     }
 
     /// Takes the lock on the global files. Fails at once when another run holds it.
@@ -378,8 +436,9 @@ impl Session {
         self.tracefs.write(rel, value)
     }
 
-    /// Replaces a global filter list (top-level set_ftrace_filter), remembering the old one.
-    pub fn set_global_filter(&mut self, rel: &str, list: &FilterList) -> Result<()> {
+    /// Replaces a global filter list (top-level set_ftrace_filter), remembering the old one;
+    /// returns the functions it selects, as the kernel read it back.
+    pub fn set_global_filter(&mut self, rel: &str, list: &FilterList) -> Result<Vec<String>> {
         self.require_global()?;
         let _phase = self.tracefs.phase("filter");
         let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
@@ -398,6 +457,25 @@ impl Session {
         Ok(())
     }
 
+    /// Before removing many probes: RCU grace periods expedited for the teardown, the old
+    /// value recorded (and journaled) first and put back as teardown's last step. Only on the
+    /// running kernel's own tracefs, and only when it is off now (someone who set it keeps it).
+    fn expedite_teardown(&mut self) -> Result<()> {
+        if self.probes < rcu::EXPEDITE_AT {
+            return Ok(());
+        }
+        let knob = Knob::RcuExpedited;
+        match self.tracefs.read_knob(knob) {
+            Some(old) if old == "0" => {
+                // First in the list: undone last, after every probe is gone.
+                self.undo.insert(0, Undo::Knob { knob, old });
+                write_journal(&self.id, &self.undo)?;
+                self.tracefs.write_knob(knob, "1")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Undoes everything, newest first. Safe to call twice.
     pub fn close(&mut self) -> TeardownReport {
         let mut report = TeardownReport::default();
@@ -407,6 +485,9 @@ impl Session {
         self.closed = true;
         let hurry = self.stop.hurry();
         let scope = self.scope();
+        if let Err(e) = self.expedite_teardown() {
+            report.failures.push(e);
+        }
         let undo = std::mem::take(&mut self.undo);
         // Consecutive steps of one kind are timed as one phase.
         let mut phase: Option<(&'static str, super::tap::PhaseTimer)> = None;
@@ -434,6 +515,7 @@ impl Session {
                 Undo::Trigger { rel, trigger } => self
                     .tracefs
                     .append(rel, &format!("!{}", strip_filter(trigger))),
+                Undo::Knob { knob, old } => self.tracefs.write_knob(*knob, old),
             };
             if let Err(e) = r {
                 report.failures.push(e);
@@ -542,11 +624,16 @@ fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
         let r = match u {
             Undo::Value { rel, old } => t.write(rel, old),
             Undo::FilterList { rel, old } => ftrace_filter::restore(t, rel, old),
+            Undo::Knob { knob, old } if knob.accepts(old) => t.write_knob(*knob, old),
             _ => Ok(()),
         };
         if r.is_ok() {
-            if let Undo::Value { rel, .. } | Undo::FilterList { rel, .. } = u {
-                done.push(format!("restored {}", rel.display()));
+            match u {
+                Undo::Value { rel, .. } | Undo::FilterList { rel, .. } => {
+                    done.push(format!("restored {}", rel.display()))
+                }
+                Undo::Knob { knob, .. } => done.push(format!("restored {}", knob.name())),
+                _ => {}
             }
         }
     }
@@ -556,11 +643,16 @@ fn replay_journal(t: &Tracefs, id: &SessionId) -> Vec<String> {
 
 /// Every session id that owns something in tracefs or has a journal, with its liveness.
 pub fn owned(t: &Tracefs) -> Vec<(SessionId, Liveness)> {
+    owned_among(t, &dynamic_events::list_all(t))
+}
+
+/// [`owned`], with the probe listing already read.
+fn owned_among(t: &Tracefs, listed: &[dynamic_events::Listed]) -> Vec<(SessionId, Liveness)> {
     let mut ids: Vec<SessionId> = Vec::new();
     for name in t.list_dir("instances").unwrap_or_default() {
         ids.extend(SessionId::from_instance(&name));
     }
-    for l in dynamic_events::list_all(t) {
+    for l in listed {
         ids.extend(SessionId::from_group(&l.group));
     }
     if let Some(rd) = lock::lock_dir()
@@ -589,7 +681,7 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
     let mut removed = Vec::new();
     // Listed once: removing one dead group does not change what another group has.
     let listed = dynamic_events::list_all(t);
-    for (id, live) in owned(t) {
+    for (id, live) in owned_among(t, &listed) {
         if live == Liveness::Alive || id.pid == std::process::id() {
             continue;
         }

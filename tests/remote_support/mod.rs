@@ -208,6 +208,7 @@ pub fn synthetic_runner() -> Runner {
                 // Holds a real Session (instance directory) on the fake tracefs until stopped.
                 let t = lktrace::tracefs::Tracefs::at(env.tracefs.clone().unwrap());
                 let mut s = lktrace::tracefs::Session::open(t, env.stop.clone())?;
+                s.ensure_instance()?;
                 let mut i = 0;
                 while !env.stop.is_set() {
                     if let Err(e) = sink.emit(event(i)) {

@@ -34,6 +34,10 @@ fn close_restores_globals_and_removes_the_instance() {
     lock::use_test_dir();
     let (_d, t) = fake();
     let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+    // Made on first use only.
+    assert_eq!(s.scope(), PathBuf::new());
+    assert!(t.list_dir("instances").unwrap().is_empty());
+    s.ensure_instance().unwrap();
     assert!(t.exists(s.scope()));
     s.lock_global("the function profiler").unwrap();
     s.set_global("function_profile_enabled", "1").unwrap();
@@ -49,6 +53,26 @@ fn close_restores_globals_and_removes_the_instance() {
 }
 
 #[test]
+fn a_session_that_needs_no_instance_makes_none() {
+    let _g = global_guard();
+    lock::use_test_dir();
+    let (_d, t) = fake();
+    let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+    s.lock_global("the function profiler").unwrap();
+    let list = FilterList::new(vec!["vfs_read".into()]).unwrap();
+    assert_eq!(
+        s.set_global_filter("set_ftrace_filter", &list).unwrap(),
+        vec!["vfs_read"]
+    );
+    s.set_global("function_profile_enabled", "1").unwrap();
+    assert!(s.instance().is_none());
+    // An instance file needs the instance: asked for before it exists, it is an error.
+    assert!(s.write_instance("tracing_on", "0").is_err());
+    assert!(s.close().failures.is_empty());
+    assert!(t.list_dir("instances").unwrap().is_empty());
+}
+
+#[test]
 fn a_panic_still_tears_down() {
     let _g = global_guard();
     lock::use_test_dir();
@@ -56,6 +80,7 @@ fn a_panic_still_tears_down() {
     let scope = std::sync::Mutex::new(None);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+        s.ensure_instance().unwrap();
         *scope.lock().unwrap() = Some(s.scope());
         s.lock_global("the function profiler").unwrap();
         s.set_global("function_profile_enabled", "1").unwrap();
@@ -73,6 +98,7 @@ fn a_killed_runs_global_changes_are_restored_from_its_journal() {
     lock::use_test_dir();
     let (_d, t) = fake();
     let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+    s.ensure_instance().unwrap();
     s.lock_global("the function profiler").unwrap();
     s.set_global("function_profile_enabled", "1").unwrap();
     // As if the process died here: no teardown, the journal and instance stay behind (a
@@ -198,4 +224,50 @@ fn global_changes_need_the_lock() {
     let (_d, t) = fake();
     let mut s = Session::open(t, StopFlag::new()).unwrap();
     assert!(s.set_global("function_profile_enabled", "1").is_err());
+}
+
+#[test]
+fn removing_many_probes_is_expedited_and_the_setting_put_back() {
+    use crate::tracefs::tap::{tests::Recorder, TapHandle};
+    let _g = global_guard();
+    lock::use_test_dir();
+    let (d, t) = fake();
+    let sys = d.path().join("sys_kernel");
+    std::fs::create_dir(&sys).unwrap();
+    std::fs::write(sys.join("rcu_expedited"), "0\n").unwrap();
+    let rec = std::sync::Arc::new(Recorder::default());
+    let t = t.with_sys_kernel(&sys).with_tap(TapHandle(rec.clone()));
+    let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+    let defs: Vec<ProbeDef> = (0..rcu::EXPEDITE_AT)
+        .map(|i| ProbeDef::parse(&format!("p:f{i} vfs_read")).unwrap())
+        .collect();
+    s.add_probes(&defs).unwrap();
+    assert!(s.close().failures.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(sys.join("rcu_expedited")).unwrap(),
+        "0"
+    );
+    let lines = rec.lines.lock().unwrap().clone();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {lines:#?}"))
+    };
+    let on = at("rcu_expedited Some(\"1\")");
+    let removed = at("append kprobe_events Some(\"-:");
+    let off = at("rcu_expedited Some(\"0\")");
+    assert!(on < removed && removed < off, "{lines:#?}");
+
+    // A few probes: no reason to touch it.
+    rec.lines.lock().unwrap().clear();
+    let mut s = Session::open(t, StopFlag::new()).unwrap();
+    s.add_probes(&defs[..2]).unwrap();
+    assert!(s.close().failures.is_empty());
+    assert!(!rec
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("rcu_expedited")));
 }

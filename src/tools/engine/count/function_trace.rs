@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::{Counter, Plan};
+use super::{Counter, Matched, Plan};
 use crate::record::{Lost, NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
 use crate::tracefs::ftrace_filter::FilterList;
@@ -20,6 +20,9 @@ pub(super) struct TraceCounter {
     pipe: Option<TracePipe>,
     counts: HashMap<String, u64>,
     tracefs: Option<Tracefs>,
+    lost: u64,
+    /// A drop the kernel reported without its count.
+    lost_uncounted: bool,
 }
 
 impl TraceCounter {
@@ -35,20 +38,31 @@ impl TraceCounter {
                     self.counts.insert(func.to_string(), 1);
                 }
             }
-            Line::Lost { cpu, count } => lost.push(Record::Lost(Lost {
-                cpu: Some(cpu),
-                count,
-            })),
+            Line::Lost { cpu, count } => {
+                self.lost += count.unwrap_or(0);
+                self.lost_uncounted |= count.is_none();
+                lost.push(Record::Lost(Lost {
+                    cpu: Some(cpu),
+                    count,
+                }))
+            }
             _ => {}
         }
     }
 }
 
 impl Counter for TraceCounter {
-    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
+    fn start(
+        &mut self,
+        s: &mut Session,
+        plan: &Plan<'_>,
+        _matched: &mut Matched,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<String>> {
         let list = FilterList::new(vec![plan.pattern.to_string()])
             .ok_or_else(|| Error::Usage("empty pattern".into()))?;
-        s.set_instance_filter(&list)?;
+        // The kernel matches the glob itself and reads back what it selected.
+        let functions = s.set_instance_filter(&list)?;
         // Our own reads of trace_pipe would be traced as fast as we read them (vfs_read!):
         // keep this process and this thread out.
         if s.features().has(Feature::NotracePid) {
@@ -64,7 +78,8 @@ impl Counter for TraceCounter {
         let phase = s.tracefs().phase("enable");
         s.write_instance("current_tracer", "function")?;
         phase.end();
-        let tracer = s.tracefs().read_value(s.instance().rel("current_tracer"))?;
+        let tracer_file = s.instance_file("current_tracer")?;
+        let tracer = s.tracefs().read_value(tracer_file)?;
         if tracer != "function" {
             return Err(TfError::Missing {
                 what: "the function tracer (the kernel kept current_tracer at nop)".into(),
@@ -73,8 +88,9 @@ impl Counter for TraceCounter {
             .into());
         }
         self.tracefs = Some(s.tracefs().clone());
-        self.pipe = Some(s.tracefs().open_pipe(s.instance().rel("trace_pipe"))?);
-        Ok(())
+        let pipe = s.instance_file("trace_pipe")?;
+        self.pipe = Some(s.tracefs().open_pipe(pipe)?);
+        Ok(functions)
     }
 
     fn pump(&mut self, s: &Session, timeout: Duration, sink: &mut dyn Sink) -> Result<bool> {
@@ -105,5 +121,9 @@ impl Counter for TraceCounter {
 
     fn snapshot(&mut self, _s: &Session) -> Result<HashMap<String, u64>> {
         Ok(self.counts.clone())
+    }
+
+    fn lost(&self) -> (u64, bool) {
+        (self.lost, self.lost_uncounted)
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::kprobe_profile::attach_entry_probes;
-use super::{Counter, Plan};
+use super::{Counter, Matched, Plan};
 use crate::record::Sink;
 use crate::tracefs::events::EventRef;
 use crate::tracefs::{hist, Session};
@@ -21,30 +21,41 @@ pub(super) struct HistCounter {
 const HIST_EVENT: &str = "funccount";
 
 impl Counter for HistCounter {
-    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
-        self.matched = plan.functions.iter().cloned().collect();
+    fn start(
+        &mut self,
+        s: &mut Session,
+        plan: &Plan<'_>,
+        matched: &mut Matched,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<String>> {
+        let functions = matched.get(s, plan.pattern)?.to_vec();
         // Written again with the same GRP/EVENT, a probe is added to that event (5.7+).
-        let named: Vec<(String, &str)> = plan
-            .functions
+        let named: Vec<(String, &str)> = functions
             .iter()
             .map(|f| (HIST_EVENT.to_string(), f.as_str()))
             .collect();
-        attach_entry_probes(s, &named, sink)?;
+        let refused = attach_entry_probes(s, &named, sink)?;
+        let functions: Vec<String> = functions
+            .iter()
+            .filter(|f| !refused.contains(f.as_str()))
+            .cloned()
+            .collect();
+        self.matched = functions.iter().cloned().collect();
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         // Room for every function: the table size is a power of two, 2^7..=2^17.
-        let size = plan.functions.len().next_power_of_two().clamp(128, 1 << 17);
+        let size = functions.len().next_power_of_two().clamp(128, 1 << 17);
         let trigger = format!(
             "{}:size={size}",
             hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, None)
         );
+        // The trigger alone runs the probes (soft-enabled): no instance, no buffer.
         s.add_trigger(&ev, &trigger)?;
-        s.enable(&ev)?;
-        Ok(())
+        Ok(functions)
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
         let ev = EventRef::event(&s.group(), HIST_EVENT);
-        let text = s.tracefs().read(ev.file(&s.scope(), "hist"))?;
+        let text = s.tracefs().read(s.trigger_file(&ev, "hist"))?;
         let mut out = HashMap::new();
         for table in hist::parse(&text) {
             for entry in table.entries {

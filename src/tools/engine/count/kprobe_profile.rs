@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Counter, Plan};
+use super::{Counter, Matched, Plan};
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::probe::{ProbeDef, ProbeKind, Target};
@@ -20,7 +20,14 @@ pub(super) struct KprobeCounter {
 }
 
 impl Counter for KprobeCounter {
-    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
+    fn start(
+        &mut self,
+        s: &mut Session,
+        plan: &Plan<'_>,
+        matched: &mut Matched,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<String>> {
+        let functions = matched.get(s, plan.pattern)?.to_vec();
         // kprobe_profile shows event names without their group: every name carries this run's
         // id (unique among live runs, so two runs starting at once cannot both pick
         // `vfs_read`), and avoids names other groups use.
@@ -30,20 +37,26 @@ impl Counter for KprobeCounter {
             .collect();
         let run = run_tag(&s.group());
         let mut used = HashSet::new();
-        let named: Vec<(String, &str)> = plan
-            .functions
+        let named: Vec<(String, &str)> = functions
             .iter()
             .map(|f| (unique_event_name(f, &run, &taken, &mut used), f.as_str()))
             .collect();
+        // Enabled in our instance, whose buffer is off: the probes count, nothing is recorded.
+        let off = s.instance_file("tracing_on")?;
+        s.tracefs().write(off, "0")?;
         let refused = attach_entry_probes(s, &named, sink)?;
-        for (name, f) in named {
+        for (name, f) in &named {
             if !refused.contains(f) {
-                self.events.insert(name, f.to_string());
+                self.events.insert(name.clone(), f.to_string());
             }
         }
         let group = s.group();
         s.enable(&EventRef::group(&group))?;
-        Ok(())
+        Ok(functions
+            .iter()
+            .filter(|f| !refused.contains(f.as_str()))
+            .cloned()
+            .collect())
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
@@ -58,8 +71,8 @@ impl Counter for KprobeCounter {
     }
 }
 
-/// Attaches a kprobe at the entry of each `(event name, function)`, in one batch write, with
-/// our instance's buffer off first (counting backends need no buffer). One function the kernel
+/// Attaches a kprobe at the entry of each `(event name, function)`, in one batch write. One
+/// function the kernel
 /// will not probe (kprobe blacklist, notrace) spoils a batch: then they go one by one and the
 /// refused ones are named in a warning. Returns the refused functions.
 pub(super) fn attach_entry_probes<'a>(
@@ -82,7 +95,6 @@ pub(super) fn attach_entry_probes<'a>(
             return_suffix: false,
         })
         .collect();
-    s.write_instance("tracing_on", "0")?;
     let mut refused = HashSet::new();
     if s.add_probes(&defs).is_ok() {
         return Ok(refused);

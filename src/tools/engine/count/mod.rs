@@ -13,9 +13,10 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Count, Counts, Record, Sink};
+use crate::record::{Count, Counts, NoticeLevel, Record, Sink};
 use crate::tools::values::FuncPattern;
 use crate::tracefs::features::Feature;
+use crate::tracefs::ftrace_filter;
 use crate::tracefs::{Error as TfError, Session};
 use crate::{Error, Result};
 
@@ -50,17 +51,49 @@ impl Backend {
 #[derive(Debug, Clone, Copy)]
 pub struct Plan<'a> {
     pub pattern: &'a FuncPattern,
-    /// The traceable functions the pattern matches (non-empty).
-    pub functions: &'a [String],
     /// Forced backend; chosen (with fallbacks) when `None`.
     pub backend: Option<Backend>,
     /// The most kprobes a kprobe backend may create.
     pub max_probes: usize,
 }
 
+/// The traceable functions a pattern matches, found once and kept. Backends that write a
+/// function filter let the kernel match (it reads back what it selected) and never need
+/// this; the kprobe backends do, and it costs reading all of `available_filter_functions`.
+#[derive(Debug, Default)]
+pub struct Matched(Option<Vec<String>>);
+
+impl Matched {
+    fn get(&mut self, s: &Session, pattern: &FuncPattern) -> Result<&[String]> {
+        if self.0.is_none() {
+            let _phase = s.tracefs().phase("resolve functions");
+            let all = ftrace_filter::available_functions(s.tracefs())?;
+            let found: Vec<String> = ftrace_filter::matching(&all, pattern)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            if found.is_empty() {
+                return Err(TfError::NoMatch {
+                    pattern: pattern.to_string(),
+                }
+                .into());
+            }
+            self.0 = Some(found);
+        }
+        Ok(self.0.as_deref().unwrap_or_default())
+    }
+}
+
 /// One way of counting. `snapshot` returns cumulative counts since `start`.
 trait Counter {
-    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()>;
+    /// Starts counting; returns the functions counted (never empty).
+    fn start(
+        &mut self,
+        s: &mut Session,
+        plan: &Plan<'_>,
+        matched: &mut Matched,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<String>>;
     /// Waits up to `timeout` (reading the trace if this backend streams). True if stopped.
     fn pump(&mut self, s: &Session, timeout: Duration, sink: &mut dyn Sink) -> Result<bool> {
         let _ = sink;
@@ -72,11 +105,16 @@ trait Counter {
         Ok(())
     }
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>>;
+    /// Events the kernel dropped before they were counted (backends that stream), and
+    /// whether some drop came without its count.
+    fn lost(&self) -> (u64, bool) {
+        (0, false)
+    }
 }
 
-fn counter_for(b: Backend, plan: &Plan<'_>) -> Box<dyn Counter> {
+fn counter_for(b: Backend) -> Box<dyn Counter> {
     match b {
-        Backend::Profiler => Box::new(profiler::ProfilerCounter::new(plan.functions)),
+        Backend::Profiler => Box::<profiler::ProfilerCounter>::default(),
         Backend::KprobeProfile => Box::<kprobe_profile::KprobeCounter>::default(),
         Backend::Hist => Box::<hist::HistCounter>::default(),
         Backend::FunctionTrace => Box::<function_trace::TraceCounter>::default(),
@@ -87,8 +125,11 @@ fn counter_for(b: Backend, plan: &Plan<'_>) -> Box<dyn Counter> {
 pub struct Counting {
     backend: Backend,
     counter: Box<dyn Counter>,
-    /// "the function profiler is in use by lktrace pid 12": for the Tracing notice.
-    pub fallback: Option<String>,
+    /// Why this backend: "counts in the kernel", "the function profiler is busy: it is in
+    /// use by lktrace pid 12". For the Tracing notice.
+    pub why: String,
+    /// The functions counted.
+    pub functions: Vec<String>,
 }
 
 impl Counting {
@@ -97,11 +138,28 @@ impl Counting {
     }
 }
 
-/// The backends to try, best first: only the forced one, or every one this kernel has (the
-/// hist backend only when forced: it costs what kprobe_profile costs).
-fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<Backend>> {
+/// The kprobe backends make one probe per function: refused past `--max-probes`.
+fn too_many(b: Backend, n: usize, max: usize) -> Option<String> {
+    (n > max).then(|| {
+        format!(
+            "the pattern matches {n} functions; the {} backend makes one kprobe each and stops at {max} (raise --max-probes, or narrow the pattern)",
+            b.name()
+        )
+    })
+}
+
+/// The backends to try, best first, each with why it comes there (for the Tracing notice):
+/// only the forced one, or every one this kernel has.
+///
+/// The order weighs what each costs to start and stop as well as how exact it is (measured in
+/// docs/performance.md). The profiler counts in the kernel, exactly, and starts with one filter
+/// write. Without it, the function tracer starts and stops in one step for any number of
+/// functions (the kernel patches them all at once), and its counts are exact unless the kernel
+/// drops events (then the result says so); kprobe_profile is exact at any rate but arms and
+/// removes one kprobe per function, each a code patch and an RCU grace period: several times
+/// the cost for `vfs_*`. The hist backend costs what kprobe_profile costs: only when forced.
+fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<(Backend, &'static str)>> {
     let f = session.features();
-    let n = plan.functions.len();
     if let Some(b) = plan.backend {
         match b {
             Backend::Profiler => f.require(Feature::FunctionProfiler)?,
@@ -110,27 +168,34 @@ fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<Backend>> {
                 if b == Backend::Hist {
                     f.require(Feature::HistTriggers)?;
                 }
-                if n > plan.max_probes {
-                    return Err(Error::Usage(format!(
-                        "the pattern matches {n} functions; the {} backend makes one kprobe each and stops at {} (raise --max-probes, or narrow the pattern)",
-                        b.name(),
-                        plan.max_probes
-                    )));
-                }
             }
             Backend::FunctionTrace => f.require(Feature::FunctionTracer)?,
         }
-        return Ok(vec![b]);
+        return Ok(vec![(b, "as asked")]);
     }
     let mut out = Vec::new();
     if f.has(Feature::FunctionProfiler) {
-        out.push(Backend::Profiler);
-    }
-    if f.has(Feature::Kprobes) && n <= plan.max_probes {
-        out.push(Backend::KprobeProfile);
+        out.push((Backend::Profiler, "counts in the kernel"));
     }
     if f.has(Feature::FunctionTracer) {
-        out.push(Backend::FunctionTrace);
+        out.push((
+            Backend::FunctionTrace,
+            if out.is_empty() {
+                "no function profiler here; the function tracer starts in one step, where kprobe_profile arms a kprobe per function"
+            } else {
+                "the function profiler is busy"
+            },
+        ));
+    }
+    if f.has(Feature::Kprobes) {
+        out.push((
+            Backend::KprobeProfile,
+            if out.is_empty() {
+                "no function profiler or function tracer here"
+            } else {
+                "after the function tracer"
+            },
+        ));
     }
     if out.is_empty() {
         f.require(Feature::FunctionTracer)?;
@@ -146,8 +211,19 @@ fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<Backend>> {
 pub fn start(session: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<Counting> {
     let list = candidates(plan, session)?;
     let mut passed: Vec<String> = Vec::new();
-    for (i, &b) in list.iter().enumerate() {
+    let mut matched = Matched::default();
+    for (i, &(b, why)) in list.iter().enumerate() {
         let last = i + 1 == list.len();
+        if matches!(b, Backend::KprobeProfile | Backend::Hist) {
+            let n = matched.get(session, plan.pattern)?.len();
+            if let Some(why) = too_many(b, n, plan.max_probes) {
+                if plan.backend.is_some() || last {
+                    return Err(Error::Usage(why));
+                }
+                passed.push(why);
+                continue;
+            }
+        }
         if b == Backend::Profiler && !last {
             match session.lock_global(profiler::WHAT) {
                 Ok(()) => {}
@@ -158,12 +234,16 @@ pub fn start(session: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Res
                 Err(e) => return Err(e.into()),
             }
         }
-        let mut counter = counter_for(b, plan);
-        counter.start(session, plan, sink)?;
+        let mut counter = counter_for(b);
+        let functions = counter.start(session, plan, &mut matched, sink)?;
         return Ok(Counting {
             backend: b,
             counter,
-            fallback: (!passed.is_empty()).then(|| passed.join("; ")),
+            why: match passed.is_empty() {
+                true => why.to_string(),
+                false => format!("{why}: {}", passed.join("; ")),
+            },
+            functions,
         });
     }
     Err(Error::Other("no counting backend could start".into()))
@@ -236,6 +316,20 @@ pub fn run(
         previous = totals;
         interval_start = now;
         if finished {
+            let (lost, uncounted) = counter.lost();
+            if lost > 0 || uncounted {
+                let n = match (lost, uncounted) {
+                    (0, _) => "events".to_string(),
+                    (n, false) => format!("{n} events"),
+                    (n, true) => format!("at least {n} events"),
+                };
+                sink.emit(Record::notice(
+                    NoticeLevel::Warning,
+                    format!(
+                        "counts are incomplete: the kernel dropped {n} before they were read (the buffer filled); --backend kprobe-profile counts in the kernel without loss"
+                    ),
+                ))?;
+            }
             return Ok(());
         }
     }

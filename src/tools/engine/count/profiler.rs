@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Counter, Plan};
+use super::{Counter, Matched, Plan};
 use crate::record::Sink;
 use crate::tracefs::ftrace_filter::FilterList;
 use crate::tracefs::{profiler, Error as TfError, Session};
@@ -13,6 +13,7 @@ use crate::{Error, Result};
 pub(super) const WHAT: &str = "the function profiler";
 
 /// The function profiler: counters per CPU in `trace_stat/function<N>`, global.
+#[derive(Default)]
 pub(super) struct ProfilerCounter {
     /// The kernel cuts names to 30 characters; this maps a cut name back to the full one
     /// when only one matched function has that prefix.
@@ -20,7 +21,7 @@ pub(super) struct ProfilerCounter {
 }
 
 impl ProfilerCounter {
-    pub(super) fn new(matched: &[String]) -> ProfilerCounter {
+    fn new(matched: &[String]) -> ProfilerCounter {
         let mut full_names: HashMap<String, Option<String>> = HashMap::new();
         for name in matched {
             let cut: String = name.chars().take(profiler::NAME_WIDTH).collect();
@@ -34,7 +35,13 @@ impl ProfilerCounter {
 }
 
 impl Counter for ProfilerCounter {
-    fn start(&mut self, s: &mut Session, plan: &Plan<'_>, _sink: &mut dyn Sink) -> Result<()> {
+    fn start(
+        &mut self,
+        s: &mut Session,
+        plan: &Plan<'_>,
+        _matched: &mut Matched,
+        _sink: &mut dyn Sink,
+    ) -> Result<Vec<String>> {
         s.lock_global(WHAT)?;
         let t = s.tracefs().clone();
         if t.read_value("function_profile_enabled")? == "1" {
@@ -56,11 +63,13 @@ impl Counter for ProfilerCounter {
         }
         let list = FilterList::new(vec![plan.pattern.to_string()])
             .ok_or_else(|| Error::Usage("empty pattern".into()))?;
-        s.set_global_filter("set_ftrace_filter", &list)?;
+        // The kernel matches the glob itself: what it reads back is what is counted.
+        let functions = s.set_global_filter("set_ftrace_filter", &list)?;
+        *self = ProfilerCounter::new(&functions);
         // 0 -> 1 resets the counters.
         let _phase = t.phase("enable");
         s.set_global("function_profile_enabled", "1")?;
-        Ok(())
+        Ok(functions)
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {

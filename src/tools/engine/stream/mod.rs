@@ -51,6 +51,7 @@ pub fn prepare(
     opts: &Options,
     threads: Option<&[u32]>,
 ) -> Result<TracePipe> {
+    let notrace = session.instance_file("set_event_notrace_pid")?;
     if let Some(pids) = threads {
         let list: Vec<String> = pids.iter().map(u32::to_string).collect();
         session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
@@ -58,27 +59,21 @@ pub fn prepare(
         if opts.pid.is_some() {
             session.set_instance_option("event-fork", "1")?;
         }
-    } else if session
-        .tracefs()
-        .exists(session.instance().rel("set_event_notrace_pid"))
-    {
+    } else if session.tracefs().exists(notrace) {
         // Keep our own work (reading /proc for tgids, say) out of the trace.
         session.append_instance("set_event_notrace_pid", &crate::tools::own_pid_list())?;
     }
     // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
-    if session
-        .tracefs()
-        .exists(session.instance().rel("options/record-tgid"))
-    {
+    let tgid_option = session.instance_file("options/record-tgid")?;
+    if session.tracefs().exists(tgid_option) {
         session.set_instance_option("record-tgid", "1")?;
     }
     if opts.duration.is_some() {
         // Buffered in the kernel for the whole duration: give it room.
         let _ = session.write_instance("buffer_size_kb", "8192");
     }
-    let pipe = session
-        .tracefs()
-        .open_pipe(session.instance().rel("trace_pipe"))?;
+    let pipe = session.instance_file("trace_pipe")?;
+    let pipe = session.tracefs().open_pipe(pipe)?;
     Ok(pipe.settle(Duration::from_millis(100)))
 }
 
