@@ -10,6 +10,10 @@
 //! The report is printed and written to `target/vm/bench/overhead-<kernel>.txt`; it is what
 //! docs/performance.md quotes.
 //!
+//! `-- --many [KERNEL...]` attaches and detaches about 10, 100 and 1000 kprobes per backend and
+//! times teardown against shell floors (one write per probe, one write, expedited RCU):
+//! `target/vm/bench/many-<kernel>.txt`.
+//!
 //! `-- --breakdown [KERNEL...]` runs instead each lktrace contender once (after a warm-up) with
 //! `--debug`, and writes each run's tracefs operations and phase times to
 //! `target/vm/bench/breakdown-<kernel>.txt`: where the time goes.
@@ -111,7 +115,7 @@ measure() {
     _name=$1; _cmd=$2
     rm -f /tmp/m.o /tmp/m.e
     _t0=$(now)
-    timeout 60 sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
+    timeout ${TMO:-60} sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
     _p=$!
     ( i=0; until grep -qs Tracing /tmp/m.o /tmp/m.e; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit; done
       dd if=/lkt/payload of=/dev/null bs=1 count=500 2>/dev/null ) &
@@ -125,6 +129,85 @@ measure() {
     _emit "$_name.time" 0 /tmp/m.t
 }
 "#;
+
+/// For `--many`: picks, for N in 10, 100 and 1000, the function prefix whose match count is
+/// nearest N on this kernel (`/tmp/pat.N`), and `kfloor N MODE`, the shell floor for N kprobes:
+/// one write per probe to add them (like perf-tools), enabled in an instance, disabled, then
+/// removed and timed: `each` one write per probe, `group` one `-:GROUP/` write, `expedited`
+/// the same with rcu_expedited set.
+const MANY: &str = r#"
+T=/sys/kernel/tracing
+TMO=600
+CANDS="vfs_ vfs_r tcp_ ext4_ sched_ security_ page_ kmem_ blk_ mm_ kernel_ proc_ sock_ inet_ ip_ __x64_sys_ do_ __ net_ pci_ acpi_ cgroup_ bpf_ xa_ ata_ usb_ snd_ drm_ irq_ perf_ trace_ ftrace_ rcu_ sys_ crypto_ key_ audit_ fs_ file_ d_ dev_ hrtimer_ kobject_ device_ driver_"
+for n in 10 100 1000; do
+    best=; bd=999999
+    for p in $CANDS; do
+        c=$(grep -c "^$p" $T/available_filter_functions)
+        d=$((c > n ? c - n : n - c))
+        if [ $d -lt $bd ]; then bd=$d; best=$p; fi
+    done
+    echo "$best*" > /tmp/pat.$n
+    echo "pattern for $n: $best* ($(grep -c "^$best" $T/available_filter_functions) lines)"
+done
+kfloor() {
+    _n=$1; _mode=$2; _p=$(cat /tmp/pat.$_n); _pre=${_p%\*}
+    echo Tracing; I=$T/instances/kfloor; mkdir $I; echo 0 > $I/tracing_on
+    grep "^$_pre" $T/available_filter_functions | cut -d' ' -f1 | sort -u | while read f; do
+        e=$(echo "$f" | sed 's/[^A-Za-z0-9_]/_/g')
+        echo "p:kfl/$e $f" >> $T/kprobe_events 2>/dev/null
+    done
+    _k=$(grep -c ' kfl/' $T/kprobe_events)
+    echo 1 > $I/events/kfl/enable; echo 0 > $I/events/kfl/enable; rmdir $I
+    [ $_mode = expedited ] && echo 1 > /sys/kernel/rcu_expedited
+    _a=$(now)
+    if [ $_mode = each ]; then
+        grep ' kfl/' $T/kprobe_events | sed 's/^p:kfl\/\([^ ]*\) .*//' | while read e; do
+            echo "-:kfl/$e" >> $T/kprobe_events
+        done
+    else
+        echo "-:kfl/" >> $T/kprobe_events
+    fi
+    _b=$(now)
+    [ $_mode = expedited ] && echo 0 > /sys/kernel/rcu_expedited
+    echo "probes $_k teardown_s $(echo "$_a $_b" | awk '{print $2 - $1}')"
+}
+"#;
+
+/// Setup and teardown seconds from a `--debug` summary line: the sums of its phases.
+fn phases(summary: &str) -> Option<(f64, f64)> {
+    const SETUP: &[&str] = &[
+        "discover",
+        "features",
+        "reap",
+        "lock",
+        "instance",
+        "resolve functions",
+        "filter",
+        "attach",
+        "enable",
+        "trigger",
+    ];
+    let rest = summary.split("phases:").nth(1)?;
+    let (mut setup, mut teardown) = (0.0, 0.0);
+    // "discover 9.8 ms resolve functions 155.5 ms ...": names of one or two words, then ms.
+    let mut name: Vec<&str> = Vec::new();
+    let mut words = rest.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        if let (Ok(v), Some(&"ms")) = (w.parse::<f64>(), words.peek()) {
+            words.next();
+            let n = name.join(" ");
+            if SETUP.contains(&n.as_str()) {
+                setup += v / 1e3;
+            } else if n != "read" {
+                teardown += v / 1e3;
+            }
+            name.clear();
+        } else {
+            name.push(w);
+        }
+    }
+    Some((setup, teardown))
+}
 
 fn guest_files() -> Vec<(String, Vec<u8>)> {
     let pt = vm::vm_dir().join("perf-tools");
@@ -257,8 +340,67 @@ fn breakdown_report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender
     format!("{out}\n== summaries\n{summaries}")
 }
 
+/// The `--many` table: per N and backend, setup and teardown from `--debug`, and the floors.
+fn many_report(k: Kernel, blocks: &BTreeMap<String, Block>) -> String {
+    let mut out = format!(
+        "{}: N kprobes attached and detached (funccount -d 1 on a pattern of about N functions)\n",
+        k.name()
+    );
+    let _ = writeln!(
+        out,
+        "{:<6} {:<16} {:>9} {:>9} {:>11}",
+        "N", "backend", "functions", "setup_s", "teardown_s"
+    );
+    for n in MANY_N {
+        for b in MANY_BACKENDS {
+            let Some(bl) = blocks.get(&format!("many.{n}.{b}")) else {
+                continue;
+            };
+            let funcs = bl
+                .stderr
+                .split(" functions, backend")
+                .next()
+                .and_then(|s| s.rsplit('(').next())
+                .unwrap_or("?");
+            let summary = bl
+                .stderr
+                .lines()
+                .rev()
+                .find(|l| l.contains("tracefs operations,"));
+            match summary.and_then(phases) {
+                Some((s, t)) => {
+                    let _ = writeln!(out, "{n:<6} {b:<16} {funcs:>9} {s:>9.3} {t:>11.3}");
+                }
+                None => {
+                    let first = bl
+                        .stderr
+                        .lines()
+                        .find(|l| l.contains("error"))
+                        .unwrap_or("");
+                    let _ = writeln!(out, "{n:<6} {b:<16} {:>9} (rc {}) {first}", "-", bl.rc);
+                }
+            }
+        }
+        for mode in ["each", "group", "expedited"] {
+            if let Some(bl) = blocks.get(&format!("many.{n}.floor_{mode}")) {
+                let line = bl
+                    .stdout
+                    .lines()
+                    .find(|l| l.starts_with("probes "))
+                    .unwrap_or("-");
+                let _ = writeln!(out, "{n:<6} shell floor, removed {mode:<10}: {line}");
+            }
+        }
+    }
+    out
+}
+
+const MANY_N: [usize; 3] = [10, 100, 1000];
+const MANY_BACKENDS: [&str; 4] = ["profiler", "kprobe-profile", "hist", "function-trace"];
+
 fn main() {
     let breakdown = std::env::args().any(|a| a == "--breakdown");
+    let many = std::env::args().any(|a| a == "--many");
     let wanted: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -278,7 +420,25 @@ fn main() {
         let cs = contenders(k);
         let mut steps: Vec<(String, String)> = Vec::new();
         let mut step = |name: String, cmd: &str| steps.push((name, cmd.to_string()));
-        if breakdown {
+        if many {
+            for n in MANY_N {
+                for b in MANY_BACKENDS {
+                    if b == "profiler" && !k.has_profiler() {
+                        continue;
+                    }
+                    step(
+                        format!("many.{n}.{b}"),
+                        &format!("lktrace funccount --debug --max-probes 5000 --backend {b} -d 1 \"$(cat /tmp/pat.{n})\""),
+                    );
+                }
+                for mode in ["each", "group", "expedited"] {
+                    step(
+                        format!("many.{n}.floor_{mode}"),
+                        &format!("kfloor {n} {mode}"),
+                    );
+                }
+            }
+        } else if breakdown {
             for c in cs.iter().filter(|c| c.name.starts_with("lkt_")) {
                 step(format!("{}.warm", c.name), &c.cmd);
                 let debug = c.cmd.replacen(" -d 3", " --debug -d 3", 1);
@@ -296,12 +456,17 @@ fn main() {
                 }
             }
         }
-        let what = if breakdown { "breakdown" } else { "bench" };
-        let (blocks, crashes) = boot_steps(k, what, &steps);
-        let mut text = if breakdown {
-            breakdown_report(k, &blocks, &cs)
-        } else {
-            report(k, &blocks, &cs)
+        let what = match (many, breakdown) {
+            (true, _) => "many",
+            (_, true) => "breakdown",
+            _ => "overhead",
+        };
+        let pre = if many { MANY } else { "" };
+        let (blocks, crashes) = boot_steps(k, what, pre, &steps);
+        let mut text = match what {
+            "many" => many_report(k, &blocks),
+            "breakdown" => breakdown_report(k, &blocks, &cs),
+            _ => report(k, &blocks, &cs),
         };
         for c in &crashes {
             let _ = writeln!(
@@ -309,13 +474,9 @@ fn main() {
                 "guest kernel crashed during {c} (booted again for the rest)"
             );
         }
-        let file = dir.join(format!(
-            "{}-{}.txt",
-            if breakdown { "breakdown" } else { "overhead" },
-            k.name()
-        ));
+        let file = dir.join(format!("{what}-{}.txt", k.name()));
         std::fs::write(&file, &text).expect("write the report");
-        if breakdown {
+        if what == "breakdown" {
             print!("{}", text.rsplit("== summaries").next().unwrap_or(""));
         } else {
             print!("{text}");
@@ -331,6 +492,7 @@ fn main() {
 fn boot_steps(
     k: Kernel,
     what: &str,
+    pre: &str,
     steps: &[(String, String)],
 ) -> (BTreeMap<String, Block>, Vec<String>) {
     let mut blocks: BTreeMap<String, Block> = BTreeMap::new();
@@ -345,6 +507,7 @@ fn boot_steps(
         }
         let mut s = Script::new();
         s.raw(MEASURE);
+        s.raw(pre);
         for (name, cmd) in &left {
             s.raw(&format!("measure {name} {}", vm::sh_quote(cmd)));
         }

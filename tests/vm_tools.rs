@@ -194,6 +194,21 @@ fn batch(k: Kernel) -> Vm {
         // The next run of any tool removes what the dead one left.
         s.run("reap_next", 60, "lktrace funccount --json -d 1 'vfs_read'");
     });
+    // Counting runs arm their probes with triggers, not in an instance: killed, they leave
+    // probes held by triggers, which the next run must take off before it can remove them.
+    s.scenario("reap_counting", |s| {
+        for b in ["kprobe-profile", "hist"] {
+            s.run(
+                &format!("reap_kill_{b}"),
+                60,
+                &format!(
+                    "rm -f /tmp/k.o /tmp/k.e; lktrace funccount --backend {b} 'vfs_*' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; kill -9 $K; \
+                 wait $K; echo $K; ls $T/instances; grep -c lkt_ $T/kprobe_events; cat $T/events/lkt_$K/*/trigger | grep -v '^#' | sort | uniq -c"
+                ),
+            );
+        }
+        s.run("reap_counting_next", 60, "lktrace ctl reset --json");
+    });
 
     // perf-tools' reset-ftrace: whatever someone left on, back to the kernel's defaults (which
     // is what the snapshot before saw on a fresh boot).
@@ -690,6 +705,24 @@ on_kernels!(sigkill_leftovers_reaped_by_next_run: debian12 => Debian12, debian13
         run.fail(format!("reap_next: the next run did not report removing run {pid}'s leftovers:\n{}", run.block("reap_next").stdout));
     }
     run.assert_tracefs_unchanged("reap");
+});
+
+on_kernels!(sigkilled_counting_runs_reaped: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for (b, trigger) in [("kprobe-profile", "traceoff:count=0"), ("hist", "hist:keys=__probe_ip.sym")] {
+        let name = format!("reap_kill_{b}");
+        let k = run.expect_rc(&name, 0);
+        let mut lines = k.stdout.lines();
+        let pid = lines.next().unwrap_or("").trim().to_string();
+        // No instance: the probes are armed by triggers on their own events.
+        if k.stdout.contains(&format!("lktrace_{pid}")) {
+            run.fail(format!("{name}: a counting run made an instance:\n{}", k.stdout));
+        }
+        if !k.stdout.contains(trigger) {
+            run.fail(format!("{name}: expected the probes armed by `{trigger}` left behind:\n{}", k.stdout));
+        }
+    }
+    run.expect_rc("reap_counting_next", 0);
+    run.assert_tracefs_unchanged("reap_counting");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -81,6 +81,42 @@ pub fn set_filter(t: &Tracefs, scope: &Path, ev: &EventRef, filter: &str) -> Res
     }
 }
 
+/// The removal (`!...`) of a trigger as its `trigger` file prints it: `traceoff:count=0` is
+/// removed by its command alone, a hist trigger by its definition without the `[active]` mark
+/// (the kernel matches hist triggers by keys and values).
+pub fn trigger_removal(printed: &str) -> Option<String> {
+    let line = printed.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let line = line
+        .strip_suffix("[active]")
+        .or_else(|| line.strip_suffix("[paused]"))
+        .unwrap_or(line)
+        .trim_end();
+    let cmd = line.split(':').next().unwrap_or(line);
+    Some(match cmd {
+        "hist" => format!("!{}", line.split(" if ").next().unwrap_or(line)),
+        _ => format!("!{cmd}"),
+    })
+}
+
+/// Removes every trigger of every event of `group` at the top level (a dead run's, before its
+/// probes can go).
+pub fn clear_group_triggers(t: &Tracefs, group: &str) -> Result<()> {
+    let dir = EventRef::group(group).file(Path::new(""), "");
+    for event in t.list_dir(&dir)? {
+        let rel = EventRef::event(group, &event).file(Path::new(""), "trigger");
+        let Ok(text) = t.read(&rel) else {
+            continue;
+        };
+        for removal in text.lines().filter_map(trigger_removal) {
+            t.append(&rel, &removal)?;
+        }
+    }
+    Ok(())
+}
+
 /// Clears a filter.
 pub fn clear_filter(t: &Tracefs, scope: &Path, ev: &EventRef) -> Result<()> {
     t.write(ev.file(scope, "filter"), "0")
@@ -104,4 +140,26 @@ pub fn enabled(t: &Tracefs, scope: &Path) -> Result<Vec<String>> {
 /// True when the event directory exists.
 pub fn exists(t: &Tracefs, group: &str, event: &str) -> bool {
     t.exists(EventRef::event(group, event).file(Path::new(""), "format"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigger_is_removed_as_the_kernel_matches_it() {
+        assert_eq!(
+            trigger_removal("traceoff:count=0").as_deref(),
+            Some("!traceoff")
+        );
+        assert_eq!(
+            trigger_removal(
+                "hist:keys=__probe_ip.sym:vals=hitcount:sort=hitcount:size=128 [active]"
+            )
+            .as_deref(),
+            Some("!hist:keys=__probe_ip.sym:vals=hitcount:sort=hitcount:size=128")
+        );
+        assert_eq!(trigger_removal("# Available triggers:"), None);
+        assert_eq!(trigger_removal("  "), None);
+    }
 }

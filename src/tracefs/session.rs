@@ -565,6 +565,8 @@ fn remove_group_safely(t: &Tracefs, file: ProbeFile, group: &str, scope: &Path) 
             let g = EventRef::group(group);
             let _ = events::set_enabled(t, Path::new(""), &g, false);
             let _ = events::set_enabled(t, scope, &g, false);
+            // A trigger keeps its event (soft-)enabled: a dead run's counting triggers too.
+            let _ = events::clear_group_triggers(t, group);
             dynamic_events::remove_group(t, file, group)
         }
         // A group with no events of this kind is fine: nothing to remove.
