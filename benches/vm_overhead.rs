@@ -134,7 +134,8 @@ measure() {
 /// nearest N on this kernel (`/tmp/pat.N`), and `kfloor N MODE`, the shell floor for N kprobes:
 /// one write per probe to add them (like perf-tools), enabled in an instance, disabled, then
 /// removed and timed: `each` one write per probe, `group` one `-:GROUP/` write, `expedited`
-/// the same with rcu_expedited set.
+/// the same with rcu_expedited set (from before the enable: its time shows whether arming and
+/// disarming wait on RCU too).
 const MANY: &str = r#"
 T=/sys/kernel/tracing
 TMO=600
@@ -157,8 +158,9 @@ kfloor() {
         echo "p:kfl/$e $f" >> $T/kprobe_events 2>/dev/null
     done
     _k=$(grep -c ' kfl/' $T/kprobe_events)
-    echo 1 > $I/events/kfl/enable; echo 0 > $I/events/kfl/enable; rmdir $I
     [ $_mode = expedited ] && echo 1 > /sys/kernel/rcu_expedited
+    _e0=$(now); echo 1 > $I/events/kfl/enable; _e1=$(now); echo 0 > $I/events/kfl/enable; _e2=$(now)
+    rmdir $I
     _a=$(now)
     if [ $_mode = each ]; then
         grep ' kfl/' $T/kprobe_events | sed 's/^p:kfl\/\([^ ]*\) .*//' | while read e; do
@@ -169,7 +171,7 @@ kfloor() {
     fi
     _b=$(now)
     [ $_mode = expedited ] && echo 0 > /sys/kernel/rcu_expedited
-    echo "probes $_k teardown_s $(echo "$_a $_b" | awk '{print $2 - $1}')"
+    echo "probes $_k enable_s $(echo "$_e0 $_e1" | awk '{print $2 - $1}') disable_s $(echo "$_e1 $_e2" | awk '{print $2 - $1}') teardown_s $(echo "$_a $_b" | awk '{print $2 - $1}')"
 }
 "#;
 
