@@ -14,6 +14,8 @@
 //! times teardown against shell floors (one write per probe, one write, expedited RCU):
 //! `target/vm/bench/many-<kernel>.txt`.
 //!
+//! `-- --examples [KERNEL...]` captures the real output of examples/funccount_example.txt.
+//!
 //! `-- --breakdown [KERNEL...]` runs instead each lktrace contender once (after a warm-up) with
 //! `--debug`, and writes each run's tracefs operations and phase times to
 //! `target/vm/bench/breakdown-<kernel>.txt`: where the time goes.
@@ -397,12 +399,32 @@ fn many_report(k: Kernel, blocks: &BTreeMap<String, Block>) -> String {
     out
 }
 
+/// `--examples`: the command lines of examples/funccount_example.txt, each run while the
+/// workload reads, stdout and stderr as a terminal would show them.
+const EXAMPLES: &[&str] = &[
+    "funccount 'vfs_*' -d 5",
+    "funccount -T -i 1 -d 3 -t 3 'vfs_*'",
+    "funccount --backend kprobe-profile 'vfs_r*' -d 3",
+    "funccount --debug -d 2 vfs_read",
+];
+
+fn examples_report(k: Kernel, blocks: &BTreeMap<String, Block>) -> String {
+    let mut out = format!("{}: funccount examples\n", k.name());
+    for (i, cmd) in EXAMPLES.iter().enumerate() {
+        if let Some(b) = blocks.get(&format!("example{i}")) {
+            let _ = write!(out, "\n# {cmd}\n{}", b.stdout);
+        }
+    }
+    out
+}
+
 const MANY_N: [usize; 3] = [10, 100, 1000];
 const MANY_BACKENDS: [&str; 4] = ["profiler", "kprobe-profile", "hist", "function-trace"];
 
 fn main() {
     let breakdown = std::env::args().any(|a| a == "--breakdown");
     let many = std::env::args().any(|a| a == "--many");
+    let examples = std::env::args().any(|a| a == "--examples");
     let wanted: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -422,7 +444,11 @@ fn main() {
         let cs = contenders(k);
         let mut steps: Vec<(String, String)> = Vec::new();
         let mut step = |name: String, cmd: &str| steps.push((name, cmd.to_string()));
-        if many {
+        if examples {
+            for (i, cmd) in EXAMPLES.iter().enumerate() {
+                step(format!("example{i}"), &format!("{cmd} 2>&1"));
+            }
+        } else if many {
             for n in MANY_N {
                 for b in MANY_BACKENDS {
                     if b == "profiler" && !k.has_profiler() {
@@ -458,15 +484,17 @@ fn main() {
                 }
             }
         }
-        let what = match (many, breakdown) {
-            (true, _) => "many",
-            (_, true) => "breakdown",
+        let what = match (examples, many, breakdown) {
+            (true, _, _) => "examples",
+            (_, true, _) => "many",
+            (_, _, true) => "breakdown",
             _ => "overhead",
         };
         let pre = if many { MANY } else { "" };
         let (blocks, crashes) = boot_steps(k, what, pre, &steps);
         let mut text = match what {
             "many" => many_report(k, &blocks),
+            "examples" => examples_report(k, &blocks),
             "breakdown" => breakdown_report(k, &blocks, &cs),
             _ => report(k, &blocks, &cs),
         };

@@ -149,6 +149,11 @@ fn invocation(m: &clap::ArgMatches) -> std::result::Result<Invocation, clap::Err
 /// Entry point of every binary. `tool` is `Some("funccount")` for the funccount binary, which
 /// then parses its arguments as `lktrace funccount` would.
 pub fn main_for(tool: Option<&str>) -> i32 {
+    // Where lock files and journals go, for tests and unusual set-ups (made safe and checked by
+    // the library like the default).
+    if let Some(dir) = std::env::var_os("LKTRACE_LOCK_DIR").filter(|v| !v.is_empty()) {
+        crate::tracefs::lockdir::use_dir(dir);
+    }
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(t) = tool {
         args.insert(1, t.into());

@@ -137,7 +137,10 @@ pub(crate) fn open_session(
     let mut s = crate::tracefs::Session::open(tracefs, env.stop.clone())?;
     s.on_drop_failures(|report| {
         for e in report.failures {
-            eprintln!("lktrace: warning: cleanup: {e}");
+            eprintln!(
+                "{}",
+                crate::output::escape::message_line(&format!("lktrace: warning: cleanup: {e}"))
+            );
         }
     });
     Ok(s)

@@ -167,7 +167,7 @@ pub fn use_test_dir() {
         let _ = super::lockdir::prepare(&d);
         d
     });
-    std::env::set_var("LKTRACE_LOCK_DIR", d);
+    super::lockdir::use_dir(d);
 }
 
 #[cfg(test)]

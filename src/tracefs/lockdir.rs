@@ -23,11 +23,21 @@ use super::error::{Error, Result};
 /// Where lock files live for root (and anyone who can create it).
 pub const RUN_DIR: &str = "/run/lktrace";
 
-/// The lock directory, made safe: `LKTRACE_LOCK_DIR` when set, else [`RUN_DIR`]; a user other
+/// The directory [`use_dir`] chose for this process, if any.
+static CHOSEN: std::sync::RwLock<Option<PathBuf>> = std::sync::RwLock::new(None);
+
+/// Uses `dir` as the lock directory from now on, in this process (the CLI's
+/// `LKTRACE_LOCK_DIR`; tests). The library reads no environment itself.
+pub fn use_dir(dir: impl Into<PathBuf>) {
+    let mut c = CHOSEN.write().unwrap_or_else(|p| p.into_inner());
+    *c = Some(dir.into());
+}
+
+/// The lock directory, made safe: the one given to [`use_dir`], else [`RUN_DIR`]; a user other
 /// than root who cannot create that gets a private `lktrace-<uid>` in the temp directory.
 pub fn lock_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("LKTRACE_LOCK_DIR").filter(|v| !v.is_empty()) {
-        let dir = PathBuf::from(dir);
+    let chosen = CHOSEN.read().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some(dir) = chosen {
         prepare(&dir)?;
         return Ok(dir);
     }

@@ -30,7 +30,7 @@ pub fn init() {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
-        std::env::set_var("LKTRACE_LOCK_DIR", &d);
+        lktrace::tracefs::lockdir::use_dir(&d);
         d
     });
 }
