@@ -156,7 +156,8 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             ..
         } = &def.target
         {
-            let names = ftrace_filter::available_functions(&tracefs)?;
+            let _phase = tracefs.phase("resolve functions");
+            let names = ftrace_filter::available_functions_cached(&tracefs)?;
             if !names.iter().any(|n| n == symbol) {
                 return Err(TfError::NotTraceable {
                     name: symbol.clone(),

@@ -88,6 +88,12 @@ impl Tracefs {
         }
     }
 
+    /// True for a tracefs found mounted: the running kernel's, not a directory given by the
+    /// caller (a copy, a test's tree).
+    pub fn is_running_kernels(&self) -> bool {
+        self.sys_kernel.is_some()
+    }
+
     /// A kernel setting of the running kernel's, when this is its tracefs.
     pub fn knob(&self, knob: rcu::Knob) -> Option<PathBuf> {
         self.sys_kernel.as_ref().map(|d| d.join(knob.file()))

@@ -67,7 +67,7 @@ impl Matched {
     fn get(&mut self, s: &Session, pattern: &FuncPattern) -> Result<&[String]> {
         if self.0.is_none() {
             let _phase = s.tracefs().phase("resolve functions");
-            let all = ftrace_filter::available_functions(s.tracefs())?;
+            let all = ftrace_filter::available_functions_cached(s.tracefs())?;
             let found: Vec<String> = ftrace_filter::matching(&all, pattern)
                 .into_iter()
                 .map(str::to_string)
