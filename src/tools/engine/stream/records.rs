@@ -9,7 +9,7 @@ use crate::tracefs::trace_line::{self, Body, Context, Line, RawValue};
 ///
 /// [`feed_ref`](Self::feed_ref) lends each record it completes and fills the same records again
 /// for the next lines: their strings keep their capacity, so a steady stream of events allocates
-/// nothing. [`feed`](Self::feed) hands out owned copies.
+/// nothing. [`feed`](Self::feed) gives each record away, for callers that keep or change them.
 #[derive(Debug)]
 pub struct TraceRecords {
     /// The stack being gathered: its header was seen, its frames are coming.
@@ -65,16 +65,25 @@ impl TraceRecords {
 
     /// Feeds one line (no newline); calls `out` for every record it completes.
     pub fn feed(&mut self, line: &str, out: &mut dyn FnMut(Record)) {
-        self.feed_ref(line, &mut |r| out(r.clone()));
+        self.feed_to(line, &mut Out::Give(out));
     }
 
     /// Emits what is pending (a stack whose last frame was the last line read).
     pub fn finish(&mut self, out: &mut dyn FnMut(Record)) {
-        self.finish_ref(&mut |r| out(r.clone()));
+        self.finish_to(&mut Out::Give(out));
     }
 
     /// Feeds one line (no newline); lends `out` every record it completes.
     pub fn feed_ref(&mut self, line: &str, out: &mut dyn FnMut(&Record)) {
+        self.feed_to(line, &mut Out::Lend(out));
+    }
+
+    /// Lends out what is pending (a stack whose last frame was the last line read).
+    pub fn finish_ref(&mut self, out: &mut dyn FnMut(&Record)) {
+        self.finish_to(&mut Out::Lend(out));
+    }
+
+    fn feed_to(&mut self, line: &str, out: &mut Out<'_>) {
         let parsed = trace_line::parse_line(line);
         if let Line::StackFrame(frame) = parsed {
             match &mut self.stack {
@@ -84,7 +93,7 @@ impl TraceRecords {
                     stack.frames.push(f);
                 }
                 // A reader that started mid-stack sees frames without their header.
-                None => out(&unparsed(
+                None => out.fresh(unparsed(
                     line,
                     " (a stack frame without its <stack trace> line)",
                 )),
@@ -92,7 +101,7 @@ impl TraceRecords {
             return;
         }
         // Any other line ends the stack being gathered.
-        self.finish_ref(out);
+        self.finish_to(out);
         match parsed {
             Line::Event { ctx, body } => match body {
                 Body::StackHeader | Body::UserStackHeader => {
@@ -136,34 +145,58 @@ impl TraceRecords {
                     self.lend_event(out);
                 }
             },
-            Line::Lost { cpu, count } => out(&Record::Lost(Lost {
+            Line::Lost { cpu, count } => out.fresh(Record::Lost(Lost {
                 cpu: Some(cpu),
                 count,
             })),
             Line::Comment => {}
-            Line::Unknown(text) => out(&unparsed(text, "")),
+            Line::Unknown(text) => out.fresh(unparsed(text, "")),
             Line::StackFrame(_) => {}
         }
     }
 
-    /// Lends out what is pending (a stack whose last frame was the last line read).
-    pub fn finish_ref(&mut self, out: &mut dyn FnMut(&Record)) {
+    fn finish_to(&mut self, out: &mut Out<'_>) {
         if let Some(stack) = self.stack.take() {
-            let r = Record::Stack(stack);
-            out(&r);
-            if let Record::Stack(s) = r {
+            if let Some(Record::Stack(s)) = out.kept(Record::Stack(stack)) {
                 self.done = Some(s);
             }
         }
     }
 
-    /// Lends out the event just filled, then takes its buffers back.
-    fn lend_event(&mut self, out: &mut dyn FnMut(&Record)) {
+    /// Hands out the event just filled; when it was only lent, takes its buffers back.
+    fn lend_event(&mut self, out: &mut Out<'_>) {
         let r = Record::Event(std::mem::replace(&mut self.event, empty_event()));
-        out(&r);
-        if let Record::Event(e) = r {
+        if let Some(Record::Event(e)) = out.kept(r) {
             self.event = e;
         }
+    }
+}
+
+/// Where completed records go: lent (the buffers come back for the next line) or given away
+/// (the caller keeps them; the next line starts with fresh buffers, as cheap as building).
+enum Out<'a> {
+    Lend(&'a mut dyn FnMut(&Record)),
+    Give(&'a mut dyn FnMut(Record)),
+}
+
+impl Out<'_> {
+    /// Hands `r` out; returns it when it was only lent.
+    fn kept(&mut self, r: Record) -> Option<Record> {
+        match self {
+            Out::Lend(f) => {
+                f(&r);
+                Some(r)
+            }
+            Out::Give(f) => {
+                f(r);
+                None
+            }
+        }
+    }
+
+    /// A record made for this line alone (a notice, a loss): nothing to take back.
+    fn fresh(&mut self, r: Record) {
+        let _ = self.kept(r);
     }
 }
 
