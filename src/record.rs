@@ -388,6 +388,12 @@ impl SinkError {
 /// Where records go: a renderer locally, a datagram stream in the agent.
 pub trait Sink {
     fn emit(&mut self, record: Record) -> Result<(), SinkError>;
+    /// A record lent rather than given: a sink that only renders it (the JSON and text
+    /// renderers) need not own it, so the producer can fill the same record's buffers again for
+    /// the next one (parse allocates nothing per event so). The default takes a copy.
+    fn emit_ref(&mut self, record: &Record) -> Result<(), SinkError> {
+        self.emit(record.clone())
+    }
     /// A record of a multi-host run, with the host it came from. Sinks that show hosts
     /// (renderers) override this; the default drops the host.
     fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {

@@ -213,3 +213,45 @@ fn hostile_text_is_escaped_and_cut_on_stderr() {
         out.stderr.len()
     );
 }
+
+/// Output is buffered, but never held back while parse waits for input: each record read from
+/// a live pipe comes out before the next line is written.
+#[test]
+fn records_from_a_live_pipe_come_out_at_once() {
+    let text = std::fs::read_to_string(format!("{FX}debian/trace_kprobes.txt")).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .take(3)
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["parse", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut sin = child.stdin.take().unwrap();
+    let sout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(sout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for line in &lines {
+        writeln!(sin, "{line}").unwrap();
+        sin.flush().unwrap();
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the record of a line written to the pipe, while the pipe stays open");
+        let v: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert_eq!(v["type"], "event", "{got}");
+    }
+    drop(sin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+}

@@ -15,9 +15,12 @@ pub mod json;
 pub mod table;
 pub mod text;
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
 use crate::record::{Record, Sink, SinkError};
+
+/// Bytes of output gathered before a `write(2)`, unless a flush comes first.
+const OUT_BUFFER: usize = 64 << 10;
 
 /// How records are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,7 +54,7 @@ pub fn renderer<'a>(
         Mode::Json => Box::new(json::JsonSink::new(out)),
         Mode::Human => Box::new(HumanSink {
             opts,
-            out,
+            out: BufWriter::with_capacity(OUT_BUFFER, out),
             err,
             blocks: 0,
             header_done: false,
@@ -60,9 +63,12 @@ pub fn renderer<'a>(
 }
 
 /// Tables and perf-tools text on `out`; notices and loss warnings on `err`.
+///
+/// `out` is buffered and written on [`Sink::flush`], which the tools call after each read of
+/// their input, before they can block (see [`json::JsonSink`]).
 struct HumanSink<'a> {
     opts: Options,
-    out: Box<dyn Write + 'a>,
+    out: BufWriter<Box<dyn Write + 'a>>,
     err: Box<dyn Write + 'a>,
     /// Multi-line reports written so far: a blank line goes between two of them.
     blocks: usize,
@@ -84,8 +90,10 @@ impl HumanSink<'_> {
         self.out("\n")
     }
 
-    /// A message for stderr: cut to a readable length and escaped.
+    /// A message for stderr: cut to a readable length and escaped. What stdout holds goes out
+    /// first, so that on a terminal the message shows after the records before it.
     fn err_line(&mut self, s: &str) -> Result<(), SinkError> {
+        self.out.flush().map_err(SinkError::from_io)?;
         self.err
             .write_all(escape::message_line(s).as_bytes())
             .map_err(SinkError::from_io)?;
@@ -106,9 +114,9 @@ impl HumanSink<'_> {
 
 impl HumanSink<'_> {
     /// Renders one record; `host` names where it came from in multi-host runs.
-    fn render(&mut self, host: Option<&str>, record: Record) -> Result<(), SinkError> {
+    fn render(&mut self, host: Option<&str>, record: &Record) -> Result<(), SinkError> {
         let multi = self.opts.multi_host;
-        match &record {
+        match record {
             Record::Counts(c) => {
                 self.block(&table::counts(c, self.opts.timestamps, multi, host))?
             }
@@ -126,7 +134,6 @@ impl HumanSink<'_> {
                 // In the stream where it happened, and on stderr too: loss must never pass
                 // unseen, even when stdout goes to a file nobody reads to the end.
                 self.out_line(&text::lost_line(l, multi, host))?;
-                self.out.flush().map_err(SinkError::from_io)?;
                 self.err_line(&text::lost_warning(l, multi, host))?;
             }
             Record::Notice(n) => self.err_line(&text::notice_line(n, multi, host))?,
@@ -136,20 +143,21 @@ impl HumanSink<'_> {
             Record::Reset(r) => self.block(&table::reset(r, multi, host))?,
             Record::Ping(p) => self.out(&table::ping(p, host))?,
         }
-        if json::is_stream(&record) {
-            self.out.flush().map_err(SinkError::from_io)?;
-        }
         Ok(())
     }
 }
 
 impl Sink for HumanSink<'_> {
     fn emit(&mut self, record: Record) -> Result<(), SinkError> {
+        self.render(None, &record)
+    }
+
+    fn emit_ref(&mut self, record: &Record) -> Result<(), SinkError> {
         self.render(None, record)
     }
 
     fn emit_from(&mut self, host: &str, record: Record) -> Result<(), SinkError> {
-        self.render(Some(host), record)
+        self.render(Some(host), &record)
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {

@@ -145,114 +145,169 @@ impl Read for WakeOnStop {
     }
 }
 
-/// What one call of [`Lines::next`] found.
-enum Line {
-    /// A whole line is in the buffer (without its newline).
-    Whole,
-    /// The first [`MAX_LINE`] bytes of a longer line are in the buffer; the rest is skipped.
-    Cut,
-    End,
+/// One line as [`Lines`] found it: known valid UTF-8, or bytes still to check.
+enum Text<'a> {
+    Str(&'a str),
+    Bytes(&'a [u8]),
 }
 
-/// Lines of at most `cap` bytes from a BufRead, in one reused buffer.
+/// Splits what a reader hands over, chunk by chunk, into lines of at most `cap` bytes (without
+/// their newline): a line inside one chunk is passed on where it lies, with no copy; only a line
+/// that spans chunks is gathered in `carry`.
 struct Lines {
     cap: usize,
-    /// The line before was cut: skip to its end first.
+    /// The start of a line whose end is in a later chunk.
+    carry: Vec<u8>,
+    /// The line being read was cut at `cap`: skip to its end.
     skipping: bool,
 }
 
 impl Lines {
-    fn next(
-        &mut self,
-        r: &mut dyn BufRead,
-        buf: &mut Vec<u8>,
-        stop: &StopFlag,
-    ) -> std::io::Result<Line> {
-        buf.clear();
-        loop {
-            if stop.is_set() {
-                return Ok(Line::End);
-            }
-            let avail = r.fill_buf()?;
-            if avail.is_empty() {
-                self.skipping = false;
-                return Ok(if buf.is_empty() {
-                    Line::End
-                } else {
-                    Line::Whole
-                });
-            }
-            let newline = avail.iter().position(|&b| b == b'\n');
-            let take = newline.unwrap_or(avail.len());
+    fn new(cap: usize) -> Lines {
+        Lines {
+            cap,
+            carry: Vec::new(),
+            skipping: false,
+        }
+    }
+
+    /// Calls `line` for every line that ends in `chunk`, and for the first `cap` bytes of a
+    /// longer one (`cut` true, the rest then skipped).
+    fn feed(&mut self, chunk: &[u8], line: &mut dyn FnMut(Text<'_>, bool) -> Result<()>) -> Result<()> {
+        // UTF-8 checked once for the whole chunk (nearly always valid): the lines inside it are
+        // then string slices, checked again never.
+        let text = match std::str::from_utf8(chunk) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&chunk[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        let mut at = 0;
+        while at < chunk.len() {
+            let rest = &chunk[at..];
+            let newline = memchr::memchr(b'\n', rest);
+            let take = newline.unwrap_or(rest.len());
+            let (start, end) = (at, at + take);
+            let part = &chunk[start..end];
+            at = end + 1;
             if self.skipping {
-                r.consume(take + usize::from(newline.is_some()));
-                if newline.is_some() {
-                    self.skipping = false;
-                }
+                self.skipping = newline.is_none();
                 continue;
             }
-            let room = self.cap - buf.len();
-            if take > room {
-                buf.extend_from_slice(&avail[..room]);
-                r.consume(room);
-                self.skipping = true;
-                return Ok(Line::Cut);
-            }
-            buf.extend_from_slice(&avail[..take]);
-            r.consume(take + usize::from(newline.is_some()));
-            if newline.is_some() {
-                return Ok(Line::Whole);
+            let room = self.cap - self.carry.len();
+            if part.len() > room {
+                self.carry.extend_from_slice(&part[..room]);
+                self.skipping = newline.is_none();
+                self.emit_carry(true, line)?;
+            } else if newline.is_none() {
+                self.carry.extend_from_slice(part);
+            } else if self.carry.is_empty() {
+                let t = match text.get(start..end) {
+                    Some(s) => Text::Str(s),
+                    None => Text::Bytes(part),
+                };
+                line(t, false)?;
+            } else {
+                self.carry.extend_from_slice(part);
+                self.emit_carry(false, line)?;
             }
         }
+        Ok(())
+    }
+
+    /// The end of the input: a last line without its newline.
+    fn finish(&mut self, line: &mut dyn FnMut(Text<'_>, bool) -> Result<()>) -> Result<()> {
+        self.skipping = false;
+        if self.carry.is_empty() {
+            return Ok(());
+        }
+        self.emit_carry(false, line)
+    }
+
+    fn emit_carry(
+        &mut self,
+        cut: bool,
+        line: &mut dyn FnMut(Text<'_>, bool) -> Result<()>,
+    ) -> Result<()> {
+        let r = line(Text::Bytes(&self.carry), cut);
+        self.carry.clear();
+        // A cut line left a megabyte behind: give it back.
+        self.carry.shrink_to(4096);
+        r
     }
 }
 
 /// Reads trace text line by line and emits its records into `sink`, until the end of the
 /// input or `stop`.
 ///
-/// One buffer serves every line; invalid UTF-8 is converted lossily (U+FFFD) rather than
-/// stopping the run. A line over [`MAX_LINE`] bytes is cut there with a notice naming it. A sink
-/// error (the reader of our output went away) ends the run with that error, so `| head` stops
-/// us promptly.
+/// Invalid UTF-8 is converted lossily (U+FFFD) rather than stopping the run. A line over
+/// [`MAX_LINE`] bytes is cut there with a notice naming it. The sink is flushed after the lines
+/// of each read, before the next read can block, so a reader of a live pipe sees each record
+/// at once while a file goes out in large writes. A sink error (the reader of our output went
+/// away) ends the run with that error, so `| head` stops us promptly.
 pub fn run(input: &mut dyn BufRead, stop: &StopFlag, sink: &mut dyn Sink) -> Result<()> {
-    let mut conv = TraceRecords::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(512);
-    let mut pending: Vec<Record> = Vec::new();
-    let mut lines = Lines {
-        cap: MAX_LINE,
-        skipping: false,
+    let mut records = LineRecords {
+        conv: TraceRecords::new(),
+        number: 0,
     };
-    let mut number: u64 = 0;
-    loop {
-        let got = lines
-            .next(input, &mut buf, stop)
+    let mut lines = Lines::new(MAX_LINE);
+    while !stop.is_set() {
+        let chunk = input
+            .fill_buf()
             .map_err(|e| Error::Other(format!("reading trace text: {e}")))?;
-        number += 1;
-        match got {
-            Line::End => break,
-            Line::Whole => {}
-            Line::Cut => sink.emit(Record::notice(
+        if chunk.is_empty() {
+            // The end of the input; after a stop, a half-read last line is dropped.
+            if !stop.is_set() {
+                lines.finish(&mut |b, cut| records.line(b, cut, sink))?;
+            }
+            break;
+        }
+        let n = chunk.len();
+        lines.feed(chunk, &mut |b, cut| records.line(b, cut, sink))?;
+        input.consume(n);
+        sink.flush()?;
+    }
+    let mut failed = None;
+    records.conv.finish_ref(&mut |r| failed = sink.emit_ref(r).err());
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(sink.flush()?)
+}
+
+/// Lines to records, numbering the lines for the notices that name one.
+struct LineRecords {
+    conv: TraceRecords,
+    number: u64,
+}
+
+impl LineRecords {
+    fn line(&mut self, line: Text<'_>, cut: bool, sink: &mut dyn Sink) -> Result<()> {
+        self.number += 1;
+        if cut {
+            sink.emit(Record::notice(
                 NoticeLevel::Warning,
                 format!(
-                    "line {number} is longer than {} MiB: the rest of it is skipped",
+                    "line {} is longer than {} MiB: the rest of it is skipped",
+                    self.number,
                     MAX_LINE >> 20
                 ),
-            ))?,
+            ))?;
         }
-        while matches!(buf.last(), Some(b'\r')) {
-            buf.pop();
-        }
-        let line = String::from_utf8_lossy(&buf);
-        conv.feed(&line, &mut |r| pending.push(r));
-        for r in pending.drain(..) {
-            sink.emit(r)?;
-        }
+        let text = match line {
+            Text::Str(s) => std::borrow::Cow::Borrowed(s),
+            // Valid UTF-8 is borrowed; anything else converted lossily.
+            Text::Bytes(b) => String::from_utf8_lossy(b),
+        };
+        let text = text.trim_end_matches('\r');
+        // Records are lent to the sink, which renders them and keeps nothing: the converter
+        // fills the same buffers again for the next line.
+        let mut failed = None;
+        self.conv.feed_ref(text, &mut |r| {
+            if failed.is_none() {
+                failed = sink.emit_ref(r).err();
+            }
+        });
+        failed.map_or(Ok(()), |e| Err(e.into()))
     }
-    conv.finish(&mut |r| pending.push(r));
-    for r in pending.drain(..) {
-        sink.emit(r)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -318,6 +373,66 @@ mod tests {
         };
         assert_eq!(n.level, NoticeLevel::Warning);
         assert!(n.message.contains("what is this"));
+    }
+
+    /// Records of `input` read through a buffer of `cap` bytes.
+    fn records_through(input: &[u8], cap: usize) -> Vec<Record> {
+        let mut sink = VecSink::default();
+        let mut r = std::io::BufReader::with_capacity(cap, input);
+        run(&mut r, &StopFlag::new(), &mut sink).unwrap();
+        sink.0
+    }
+
+    /// Lines split across reads (every size of read from one byte up), CRLF, a multi-byte
+    /// character and an invalid byte on either side of a read boundary: the same records as
+    /// one read of everything.
+    #[test]
+    fn lines_across_read_boundaries_give_the_same_records() {
+        let mut input = include_bytes!("../../tests/fixtures/debian/trace_kprobe_stack.txt").to_vec();
+        input.extend_from_slice(
+            "            b\u{e4}sh-7     [000] .....  1.000000: p: (f+0x0/0x1) s=\"\u{20ac}\"\r\n"
+                .as_bytes(),
+        );
+        input.extend_from_slice(b"            b\xffsh-7     [000] .....  1.000001: p: (f+0x0/0x1) n=5\r\r\n");
+        input.extend_from_slice(b"            bash-7     [000] .....  1.000002: p: (f+0x0/0x1) n=6");
+        let whole = records_through(&input, input.len() + 1);
+        assert_eq!(whole.len(), 9, "{whole:#?}");
+        let Record::Event(e) = &whole[6] else {
+            panic!("{:?}", whole[6])
+        };
+        assert_eq!(e.comm, "b\u{e4}sh");
+        assert_eq!(e.fields.get("s"), Some(&FieldValue::Str("\u{20ac}".into())));
+        let Record::Event(e) = &whole[7] else {
+            panic!("{:?}", whole[7])
+        };
+        assert_eq!(e.comm, "b\u{fffd}sh");
+        for cap in (1..40).chain([63, 64, 100, 127, 128, 500]) {
+            assert_eq!(records_through(&input, cap), whole, "reads of {cap} bytes");
+        }
+    }
+
+    /// A line over the cap is cut at it wherever the reads end, its notice names the right
+    /// line, and the lines after it are whole.
+    #[test]
+    fn cut_lines_across_read_boundaries() {
+        let mut input = b"            bash-7     [000] .....  1.0: p: (f+0x0/0x1) n=1\n".to_vec();
+        input.extend(std::iter::repeat_n(b'A', MAX_LINE + 10));
+        input.extend_from_slice(b"\n            bash-7     [000] .....  2.0: p: (f+0x0/0x1) n=2\n");
+        for cap in [7, 4096, 64 << 10, MAX_LINE + 100] {
+            let recs = records_through(&input, cap);
+            let kinds: Vec<&str> = recs
+                .iter()
+                .map(|r| match r {
+                    Record::Event(_) => "event",
+                    Record::Notice(n) if n.message.starts_with("line 2 is longer") => "cut",
+                    Record::Notice(n) if n.message.starts_with("unparsed trace line") => "unparsed",
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(kinds, ["event", "cut", "unparsed", "event"], "reads of {cap} bytes");
+            let Record::Notice(n) = &recs[2] else { panic!() };
+            assert_eq!(n.message.len(), "unparsed trace line: ".len() + MAX_LINE);
+        }
     }
 
     /// A sink whose reader leaves after `n` records.

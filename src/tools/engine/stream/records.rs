@@ -6,10 +6,56 @@ use crate::record::{Event, FieldValue, Fields, Lost, NoticeLevel, Record, Stack}
 use crate::tracefs::trace_line::{self, Body, Context, Line, RawValue};
 
 /// A stateful line-to-record converter (a stack spans several lines).
-#[derive(Debug, Default)]
+///
+/// [`feed_ref`](Self::feed_ref) lends each record it completes and fills the same records again
+/// for the next lines: their strings keep their capacity, so a steady stream of events allocates
+/// nothing. [`feed`](Self::feed) gives each record away, for callers that keep or change them.
+#[derive(Debug)]
 pub struct TraceRecords {
     /// The stack being gathered: its header was seen, its frames are coming.
     stack: Option<Stack>,
+    /// The event lent out last, kept for its buffers.
+    event: Event,
+    /// The stack lent out last, kept for its buffers.
+    done: Option<Stack>,
+    /// Frame strings of stacks lent out before, for the frames of the next.
+    spare_frames: Vec<String>,
+    /// Field pairs of events lent out before, beyond the last event's own (an `open` with
+    /// three fields, then an `openret` with one), for the next event with more.
+    spare_fields: Vec<(String, FieldValue)>,
+}
+
+/// Spare frame strings (and field pairs) kept at most, and the largest string kept: what a
+/// hostile stack of huge frames leaves behind stays small.
+const SPARE_FRAMES: usize = 256;
+const SPARE_BYTES: usize = 4096;
+
+impl Default for TraceRecords {
+    fn default() -> TraceRecords {
+        TraceRecords {
+            stack: None,
+            event: empty_event(),
+            done: None,
+            spare_frames: Vec::new(),
+            spare_fields: Vec::new(),
+        }
+    }
+}
+
+/// An event with nothing allocated yet.
+fn empty_event() -> Event {
+    Event {
+        comm: String::new(),
+        pid: 0,
+        tgid: None,
+        cpu: 0,
+        flags: None,
+        timestamp: 0.0,
+        event: String::new(),
+        probe: None,
+        fields: Fields::default(),
+        payload: None,
+    }
 }
 
 impl TraceRecords {
@@ -19,12 +65,35 @@ impl TraceRecords {
 
     /// Feeds one line (no newline); calls `out` for every record it completes.
     pub fn feed(&mut self, line: &str, out: &mut dyn FnMut(Record)) {
+        self.feed_to(line, &mut Out::Give(out));
+    }
+
+    /// Emits what is pending (a stack whose last frame was the last line read).
+    pub fn finish(&mut self, out: &mut dyn FnMut(Record)) {
+        self.finish_to(&mut Out::Give(out));
+    }
+
+    /// Feeds one line (no newline); lends `out` every record it completes.
+    pub fn feed_ref(&mut self, line: &str, out: &mut dyn FnMut(&Record)) {
+        self.feed_to(line, &mut Out::Lend(out));
+    }
+
+    /// Lends out what is pending (a stack whose last frame was the last line read).
+    pub fn finish_ref(&mut self, out: &mut dyn FnMut(&Record)) {
+        self.finish_to(&mut Out::Lend(out));
+    }
+
+    fn feed_to(&mut self, line: &str, out: &mut Out<'_>) {
         let parsed = trace_line::parse_line(line);
         if let Line::StackFrame(frame) = parsed {
             match &mut self.stack {
-                Some(stack) => stack.frames.push(frame.to_string()),
+                Some(stack) => {
+                    let mut f = self.spare_frames.pop().unwrap_or_default();
+                    set(&mut f, frame);
+                    stack.frames.push(f);
+                }
                 // A reader that started mid-stack sees frames without their header.
-                None => out(unparsed(
+                None => out.fresh(unparsed(
                     line,
                     " (a stack frame without its <stack trace> line)",
                 )),
@@ -32,44 +101,117 @@ impl TraceRecords {
             return;
         }
         // Any other line ends the stack being gathered.
-        self.finish(out);
+        self.finish_to(out);
         match parsed {
             Line::Event { ctx, body } => match body {
                 Body::StackHeader | Body::UserStackHeader => {
-                    self.stack = Some(Stack {
-                        comm: ctx.comm.to_string(),
-                        pid: ctx.pid,
-                        cpu: ctx.cpu,
-                        timestamp: ctx.timestamp,
+                    let mut stack = self.done.take().unwrap_or_else(|| Stack {
+                        comm: String::new(),
+                        pid: 0,
+                        cpu: 0,
+                        timestamp: 0.0,
                         frames: Vec::new(),
                     });
+                    set(&mut stack.comm, ctx.comm);
+                    stack.pid = ctx.pid;
+                    stack.cpu = ctx.cpu;
+                    stack.timestamp = ctx.timestamp;
+                    for f in stack.frames.drain(..) {
+                        if self.spare_frames.len() < SPARE_FRAMES && f.capacity() <= SPARE_BYTES {
+                            self.spare_frames.push(f);
+                        }
+                    }
+                    self.stack = Some(stack);
                 }
                 Body::Named { event, payload } => {
-                    out(Record::Event(named_event(&ctx, event, payload)))
+                    named_event(
+                        &mut self.event,
+                        &mut self.spare_fields,
+                        &ctx,
+                        event,
+                        payload,
+                    );
+                    self.lend_event(out);
                 }
                 Body::Function { func, parent } => {
-                    let mut fields = vec![("func".to_string(), FieldValue::Str(func.to_string()))];
+                    let e = &mut self.event;
+                    base_event(e, &ctx, "function", None);
+                    let mut fields = FieldsFill::new(&mut e.fields, &mut self.spare_fields);
+                    fields.push("func", RawValue::Quoted(func));
                     if let Some(p) = parent {
-                        fields.push(("parent".to_string(), FieldValue::Str(p.to_string())));
+                        fields.push("parent", RawValue::Quoted(p));
                     }
-                    out(Record::Event(base_event(&ctx, "function", Fields(fields))));
+                    fields.done();
+                    self.lend_event(out);
                 }
             },
-            Line::Lost { cpu, count } => out(Record::Lost(Lost {
+            Line::Lost { cpu, count } => out.fresh(Record::Lost(Lost {
                 cpu: Some(cpu),
                 count,
             })),
             Line::Comment => {}
-            Line::Unknown(text) => out(unparsed(text, "")),
+            Line::Unknown(text) => out.fresh(unparsed(text, "")),
             Line::StackFrame(_) => {}
         }
     }
 
-    /// Emits what is pending (a stack whose last frame was the last line read).
-    pub fn finish(&mut self, out: &mut dyn FnMut(Record)) {
+    fn finish_to(&mut self, out: &mut Out<'_>) {
         if let Some(stack) = self.stack.take() {
-            out(Record::Stack(stack));
+            if let Some(Record::Stack(s)) = out.kept(Record::Stack(stack)) {
+                self.done = Some(s);
+            }
         }
+    }
+
+    /// Hands out the event just filled; when it was only lent, takes its buffers back.
+    fn lend_event(&mut self, out: &mut Out<'_>) {
+        let r = Record::Event(std::mem::replace(&mut self.event, empty_event()));
+        if let Some(Record::Event(e)) = out.kept(r) {
+            self.event = e;
+        }
+    }
+}
+
+/// Where completed records go: lent (the buffers come back for the next line) or given away
+/// (the caller keeps them; the next line starts with fresh buffers, as cheap as building).
+enum Out<'a> {
+    Lend(&'a mut dyn FnMut(&Record)),
+    Give(&'a mut dyn FnMut(Record)),
+}
+
+impl Out<'_> {
+    /// Hands `r` out; returns it when it was only lent.
+    fn kept(&mut self, r: Record) -> Option<Record> {
+        match self {
+            Out::Lend(f) => {
+                f(&r);
+                Some(r)
+            }
+            Out::Give(f) => {
+                f(r);
+                None
+            }
+        }
+    }
+
+    /// A record made for this line alone (a notice, a loss): nothing to take back.
+    fn fresh(&mut self, r: Record) {
+        let _ = self.kept(r);
+    }
+}
+
+/// `dst = src`, in `dst`'s own buffer.
+fn set(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+/// `dst = src.map(to_string)`, reusing the string `dst` holds.
+fn set_opt(dst: &mut Option<String>, src: Option<&str>) {
+    match (dst.as_mut(), src) {
+        (Some(d), Some(s)) => set(d, s),
+        (None, Some(s)) => *dst = Some(s.to_string()),
+        (_, None) => *dst = None,
     }
 }
 
@@ -80,58 +222,113 @@ fn unparsed(line: &str, why: &str) -> Record {
     )
 }
 
-fn base_event(ctx: &Context<'_>, event: &str, fields: Fields) -> Event {
-    Event {
-        comm: ctx.comm.to_string(),
-        pid: ctx.pid,
-        tgid: ctx.tgid,
-        cpu: ctx.cpu,
-        flags: ctx.flags.map(str::to_string),
-        timestamp: ctx.timestamp,
-        event: event.to_string(),
-        probe: None,
-        fields,
-        payload: None,
+/// Fills the context of an event, its name and its probe site; no fields or payload yet.
+fn base_event(e: &mut Event, ctx: &Context<'_>, event: &str, probe: Option<&str>) {
+    set(&mut e.comm, ctx.comm);
+    e.pid = ctx.pid;
+    e.tgid = ctx.tgid;
+    e.cpu = ctx.cpu;
+    set_opt(&mut e.flags, ctx.flags);
+    e.timestamp = ctx.timestamp;
+    set(&mut e.event, event);
+    set_opt(&mut e.probe, probe);
+    e.payload = None;
+}
+
+fn named_event(
+    e: &mut Event,
+    spare: &mut Vec<(String, FieldValue)>,
+    ctx: &Context<'_>,
+    event: &str,
+    payload: &str,
+) {
+    let p = trace_line::probe_payload(payload);
+    let mut it = trace_line::fields(p.rest);
+    base_event(e, ctx, event, p.site);
+    let mut fields = FieldsFill::new(&mut e.fields, spare);
+    for (name, raw) in it.by_ref() {
+        fields.push(name, raw);
+    }
+    fields.done();
+    if !it.complete() {
+        // Not name=value pairs (a tracepoint with its own format): keep the text whole rather
+        // than half-parsed fields.
+        e.fields.0.clear();
+        e.payload = Some(payload.to_string());
     }
 }
 
-fn named_event(ctx: &Context<'_>, event: &str, payload: &str) -> Event {
-    let p = trace_line::probe_payload(payload);
-    let mut it = trace_line::fields(p.rest);
-    let mut fields = Vec::new();
-    for (name, raw) in it.by_ref() {
-        fields.push((name.to_string(), convert(raw)));
+/// Refills a [`Fields`] pair by pair, reusing the names and string values already there, and
+/// spare pairs beyond them.
+struct FieldsFill<'a> {
+    fields: &'a mut Fields,
+    spare: &'a mut Vec<(String, FieldValue)>,
+    n: usize,
+}
+
+impl<'a> FieldsFill<'a> {
+    fn new(fields: &'a mut Fields, spare: &'a mut Vec<(String, FieldValue)>) -> FieldsFill<'a> {
+        FieldsFill {
+            fields,
+            spare,
+            n: 0,
+        }
     }
-    let mut e = base_event(ctx, event, Fields::default());
-    e.probe = p.site.map(str::to_string);
-    if it.complete() {
-        e.fields = Fields(fields);
-    } else {
-        // Not name=value pairs (a tracepoint with its own format): keep the text whole rather
-        // than half-parsed fields.
-        e.payload = Some(payload.to_string());
+
+    fn push(&mut self, name: &str, raw: RawValue<'_>) {
+        if self.n == self.fields.0.len() {
+            let pair = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| (String::new(), FieldValue::UInt(0)));
+            self.fields.0.push(pair);
+        }
+        if let Some((k, v)) = self.fields.0.get_mut(self.n) {
+            set(k, name);
+            convert(raw, v);
+        }
+        self.n += 1;
     }
-    e
+
+    /// Sets aside what the previous record had beyond this one's pairs.
+    fn done(self) {
+        for pair in self.fields.0.drain(self.n..) {
+            let small = match &pair.1 {
+                FieldValue::Str(s) => s.capacity() <= SPARE_BYTES,
+                _ => true,
+            };
+            if self.spare.len() < SPARE_FRAMES && small && pair.0.capacity() <= SPARE_BYTES {
+                self.spare.push(pair);
+            }
+        }
+    }
 }
 
 /// Decimal numbers become numbers; hex stays text (`0x…`: pointers and flags read better so);
-/// quoted strings lose their quotes; anything else is kept as printed.
-fn convert(raw: RawValue<'_>) -> FieldValue {
-    match raw {
-        RawValue::Quoted(s) => FieldValue::Str(s.to_string()),
+/// quoted strings lose their quotes; anything else is kept as printed. Written into `dst`,
+/// reusing its string.
+fn convert(raw: RawValue<'_>, dst: &mut FieldValue) {
+    let text = match raw {
+        RawValue::Quoted(s) => s,
         RawValue::Bare(s) => {
             let digits = s.strip_prefix('-').unwrap_or(s);
             if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
                 if s.starts_with('-') {
                     if let Ok(v) = s.parse::<i64>() {
-                        return FieldValue::Int(v);
+                        *dst = FieldValue::Int(v);
+                        return;
                     }
                 } else if let Ok(v) = s.parse::<u64>() {
-                    return FieldValue::UInt(v);
+                    *dst = FieldValue::UInt(v);
+                    return;
                 }
             }
-            FieldValue::Str(s.to_string())
+            s
         }
+    };
+    match dst {
+        FieldValue::Str(d) => set(d, text),
+        _ => *dst = FieldValue::Str(text.to_string()),
     }
 }
 
@@ -324,6 +521,61 @@ mod tests {
             }
         }
         t.finish(&mut |_| {});
+    }
+
+    /// One converter fed many lines reuses its buffers: every record must still equal what a
+    /// fresh converter makes of the same line alone. The lines change shape from one to the
+    /// next (more fields, fewer, none; numbers where strings were; flags and probe present and
+    /// absent; a tracepoint payload; function lines; stacks of different depths).
+    #[test]
+    fn reused_buffers_leave_nothing_stale() {
+        let lines = [
+            "              sh-105     [000] .....     2.521076: open: (do_sys_openat2+0x0/0x170) dfd=0xffffff9c filename=\"/dev/null\" flags=0x8241",
+            "              sh-105     [000] .....     2.522380: openret: (__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2) ret=0x3",
+            "             cat-117     [001] .....     2.527091: open: (do_sys_openat2+0x0/0x170) dfd=0xffffff9c filename=\"/tmp/marker-file\" flags=0x8000",
+            "            bash-7     (    5) [000] 1.000000: p: a=12 b=-3 c=0x10 d=(fault) e=99999999999999999999",
+            "            bash-7     [000] .....  1.000001: p: a=x b=1",
+            "           <...>-133     [000] ...1.     3.579472: sys_read(fd: 3, buf: 7f75ead2a000, count: 10000)",
+            "            bash-7     [000] .....  1.000001: vfs_read <-ksys_read",
+            "            bash-7     [000] .....  1.000002: vfs_write",
+            "              sh-105     [000] .....     2.522380: openret: (__x64_sys_openat+0x6a/0xa0 <- do_sys_openat2) ret=0x3",
+            "CPU:1 [LOST 5 EVENTS]",
+            "garbage",
+        ];
+        let mut reused = TraceRecords::new();
+        for _ in 0..2 {
+            for line in lines {
+                let mut fresh = Vec::new();
+                TraceRecords::new().feed(line, &mut |r| fresh.push(r));
+                let mut got = Vec::new();
+                reused.feed_ref(line, &mut |r| got.push(r.clone()));
+                assert_eq!(got, fresh, "{line}");
+                assert!(!got.is_empty(), "{line}");
+            }
+        }
+        // Stacks: a deep one, a shallow one, an empty one, each whole and nothing more.
+        let header = |ts: &str| format!("            bash-7     [000] .....  {ts}: <stack trace>");
+        let mut text = vec![header("1.0")];
+        text.extend((0..6).map(|i| format!(" => deep{i}")));
+        text.push(header("1.1"));
+        text.push(" => shallow".to_string());
+        text.push(header("1.2"));
+        text.push(lines[1].to_string());
+        let mut got = Vec::new();
+        for line in &text {
+            reused.feed_ref(line, &mut |r| got.push(r.clone()));
+        }
+        reused.finish_ref(&mut |r| got.push(r.clone()));
+        let frames: Vec<Vec<String>> = got
+            .iter()
+            .filter_map(|r| match r {
+                Record::Stack(s) => Some(s.frames.clone()),
+                _ => None,
+            })
+            .collect();
+        let deep: Vec<String> = (0..6).map(|i| format!("deep{i}")).collect();
+        assert_eq!(frames, vec![deep, vec!["shallow".to_string()], vec![]]);
+        assert_eq!(got.len(), 4, "{got:?}");
     }
 
     #[test]
