@@ -133,7 +133,7 @@ measure() {
 "#;
 
 /// For `--many`: picks, for N in 10, 100 and 1000, the function prefix whose match count is
-/// nearest N on this kernel (`/tmp/pat.N`), and `kfloor N MODE`, the shell floor for N kprobes:
+/// nearest N on this kernel (`/tmp/pat.N`), and `/tmp/kfloor.sh N MODE`, the shell floor for N kprobes:
 /// one write per probe to add them (like perf-tools), enabled in an instance, disabled, then
 /// removed and timed: `each` one write per probe, `group` one `-:GROUP/` write, `expedited`
 /// the same with rcu_expedited set (from before the enable: its time shows whether arming and
@@ -152,7 +152,9 @@ for n in 10 100 1000; do
     echo "$best*" > /tmp/pat.$n
     echo "pattern for $n: $best* ($(grep -c "^$best" $T/available_filter_functions) lines)"
 done
-kfloor() {
+cat > /tmp/kfloor.sh <<'KFLOOR'
+T=/sys/kernel/tracing
+now() { cut -d' ' -f1 /proc/uptime; }
     _n=$1; _mode=$2; _p=$(cat /tmp/pat.$_n); _pre=${_p%\*}
     echo Tracing; I=$T/instances/kfloor; mkdir $I; echo 0 > $I/tracing_on
     grep "^$_pre" $T/available_filter_functions | cut -d' ' -f1 | sort -u | while read f; do
@@ -165,7 +167,7 @@ kfloor() {
     rmdir $I
     _a=$(now)
     if [ $_mode = each ]; then
-        grep ' kfl/' $T/kprobe_events | sed 's/^p:kfl\/\([^ ]*\) .*//' | while read e; do
+        grep ' kfl/' $T/kprobe_events | sed 's/^p:kfl\/\([^ ]*\) .*/\1/' | while read e; do
             echo "-:kfl/$e" >> $T/kprobe_events
         done
     else
@@ -174,7 +176,7 @@ kfloor() {
     _b=$(now)
     [ $_mode = expedited ] && echo 0 > /sys/kernel/rcu_expedited
     echo "probes $_k enable_s $(echo "$_e0 $_e1" | awk '{print $2 - $1}') disable_s $(echo "$_e1 $_e2" | awk '{print $2 - $1}') teardown_s $(echo "$_a $_b" | awk '{print $2 - $1}')"
-}
+KFLOOR
 "#;
 
 /// Setup and teardown seconds from a `--debug` summary line: the sums of its phases.

@@ -79,7 +79,11 @@ fn function_cache_path(t: &Tracefs) -> Option<std::path::PathBuf> {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
     let modules = std::fs::read_to_string("/proc/modules").unwrap_or_default();
     let key = function_cache_key(boot.trim(), &modules);
-    Some(super::lockdir::lock_dir().ok()?.join(format!("{FUNCTION_CACHE_PREFIX}{key}")))
+    Some(
+        super::lockdir::lock_dir()
+            .ok()?
+            .join(format!("{FUNCTION_CACHE_PREFIX}{key}")),
+    )
 }
 
 /// The boot id and a hash of the loaded modules' names (FNV-1a: stable across builds).
@@ -304,8 +308,14 @@ mod tests {
     #[test]
     fn the_function_list_is_kept_per_boot_and_module_set() {
         let a = function_cache_key("0b5e-1f", "ext4 1 0 - Live\nvirtio 2 1 - Live\n");
-        assert_eq!(a, function_cache_key("0b5e-1f", "virtio 9 0 - Live\next4 1 3 - Live\n"));
-        assert_ne!(a, function_cache_key("0b5e-20", "ext4 1 0 - Live\nvirtio 2 1 - Live\n"));
+        assert_eq!(
+            a,
+            function_cache_key("0b5e-1f", "virtio 9 0 - Live\next4 1 3 - Live\n")
+        );
+        assert_ne!(
+            a,
+            function_cache_key("0b5e-20", "ext4 1 0 - Live\nvirtio 2 1 - Live\n")
+        );
         assert_ne!(a, function_cache_key("0b5e-1f", "ext4 1 0 - Live\n"));
         assert!(a.starts_with("0b5e1f-"), "{a}");
         // A tree that is not the running kernel's is never cached.
