@@ -198,7 +198,7 @@ fn agent_in_guest_serves_funccount_and_kprobe_to_the_host(kernel: Kernel) {
     let backend = if kernel.has_profiler() {
         "profiler"
     } else {
-        "kprobe_profile"
+        "function_trace"
     };
     if c["backend"] != backend {
         run.fail(format!(
