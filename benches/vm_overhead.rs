@@ -485,6 +485,11 @@ fn main() {
                     step(format!("{}.r{r}", c.name), &c.cmd);
                 }
             }
+            // Then once more with --debug, not counted: the breakdown of the same runs.
+            for c in cs.iter().filter(|c| c.name.starts_with("lkt_")) {
+                let debug = c.cmd.replacen(" -d 3", " --debug -d 3", 1);
+                step(format!("{}.debug", c.name), &debug);
+            }
         }
         let what = match (examples, many, breakdown) {
             (true, _, _) => "examples",
@@ -508,6 +513,10 @@ fn main() {
         }
         let file = dir.join(format!("{what}-{}.txt", k.name()));
         std::fs::write(&file, &text).expect("write the report");
+        if what == "overhead" {
+            let b = dir.join(format!("breakdown-{}.txt", k.name()));
+            std::fs::write(&b, breakdown_report(k, &blocks, &cs)).expect("write the breakdown");
+        }
         if what == "breakdown" {
             print!("{}", text.rsplit("== summaries").next().unwrap_or(""));
         } else {

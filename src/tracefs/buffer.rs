@@ -78,9 +78,30 @@ pub fn top(t: &Tracefs) -> Result<Option<TopBuffer>> {
     Ok(per_cpu.map(|per_cpu| TopBuffer { per_cpu, total }))
 }
 
+/// Whether an instance's buffer can be resized without changing the top level's. Up to 6.6 the
+/// kernel keeps one global "expanded" flag, and resizing any buffer sets it: an unexpanded
+/// top-level buffer then never grows and stays at its token size for everyone after us (seen on
+/// Debian 12's 6.1: `7 (expanded: 1408)` became `7` after an instance's `buffer_size_kb` was
+/// written). So only once the top level is expanded (or reads as a plain size) is it safe.
+pub fn instance_resize_is_private(t: &Tracefs) -> bool {
+    matches!(top(t), Ok(Some(b)) if b.per_cpu.is_expanded())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_is_resized_only_once_the_top_level_is_expanded() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tracefs::at(dir.path());
+        std::fs::write(dir.path().join("buffer_size_kb"), "7 (expanded: 1408)\n").unwrap();
+        assert!(!instance_resize_is_private(&t));
+        std::fs::write(dir.path().join("buffer_size_kb"), "1410\n").unwrap();
+        assert!(instance_resize_is_private(&t));
+        std::fs::remove_file(dir.path().join("buffer_size_kb")).unwrap();
+        assert!(!instance_resize_is_private(&t));
+    }
 
     #[test]
     fn parses_both_shapes() {

@@ -253,6 +253,17 @@ impl Session {
             .write(self.existing_instance()?.rel(file), value)
     }
 
+    /// Grows our instance's ring buffer to `kib` per CPU, where that changes nothing else
+    /// ([`buffer::instance_resize_is_private`]); returns whether it did. Best effort: the
+    /// instance's own buffer (1408 KiB per CPU by default) still works.
+    pub fn grow_instance_buffer(&mut self, kib: u32) -> Result<bool> {
+        if !super::buffer::instance_resize_is_private(&self.tracefs) {
+            return Ok(false);
+        }
+        let rel = self.instance_file("buffer_size_kb")?;
+        Ok(self.tracefs.write(rel, &kib.to_string()).is_ok())
+    }
+
     /// Sets an option of our instance and puts the old value back before the instance goes:
     /// some options hold global state (`record-tgid` takes a reference on tgid recording that
     /// removing the instance does not drop).

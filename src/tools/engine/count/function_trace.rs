@@ -77,7 +77,7 @@ impl Counter for TraceCounter {
             ))?;
         }
         // Bigger per-CPU buffers make drops rarer; the instance (and its memory) goes at exit.
-        let _ = s.write_instance("buffer_size_kb", "4096");
+        s.grow_instance_buffer(4096)?;
         let phase = s.tracefs().phase("enable");
         s.write_instance("current_tracer", "function")?;
         phase.end();

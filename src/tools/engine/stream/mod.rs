@@ -70,7 +70,7 @@ pub fn prepare(
     }
     if opts.duration.is_some() {
         // Buffered in the kernel for the whole duration: give it room.
-        let _ = session.write_instance("buffer_size_kb", "8192");
+        session.grow_instance_buffer(8192)?;
     }
     let pipe = session.instance_file("trace_pipe")?;
     let pipe = session.tracefs().open_pipe(pipe)?;
