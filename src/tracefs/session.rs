@@ -257,11 +257,29 @@ impl Session {
     /// ([`buffer::instance_resize_is_private`]); returns whether it did. Best effort: the
     /// instance's own buffer (1408 KiB per CPU by default) still works.
     pub fn grow_instance_buffer(&mut self, kib: u32) -> Result<bool> {
+        self.expand_buffers()?;
         if !super::buffer::instance_resize_is_private(&self.tracefs) {
             return Ok(false);
         }
         let rel = self.instance_file("buffer_size_kb")?;
         Ok(self.tracefs.write(rel, &kib.to_string()).is_ok())
+    }
+
+    /// Lets the kernel expand its buffers the way the first traced event would, before our
+    /// instance gets a tracer or a new size. Up to 6.6 the kernel's "expanded" flag is global:
+    /// switching an instance's tracer (or resizing its buffer) while the top-level buffer still
+    /// has its token size sets the flag without growing the top level, which then stays at
+    /// 7 KiB for everyone after us (seen on Debian 12's 6.1). A write to our instance's
+    /// `set_event`, even an empty line, first runs the kernel's normal expansion instead: on
+    /// 6.1 that grows the top-level buffer (the one-way step any first event takes, which the
+    /// real-kernel suite accepts); from 6.7 it grows only our instance. Nothing is enabled.
+    pub fn expand_buffers(&mut self) -> Result<()> {
+        let top = super::buffer::top(&self.tracefs).ok().flatten();
+        if top.is_some_and(|b| b.per_cpu.is_expanded()) {
+            return Ok(());
+        }
+        let rel = self.instance_file("set_event")?;
+        self.tracefs.append(rel, "\n")
     }
 
     /// Sets an option of our instance and puts the old value back before the instance goes:
