@@ -1,6 +1,7 @@
 //! Tests of the session: undo log, journals, locks, teardown.
 
 use super::*;
+use crate::tracefs::lock;
 
 /// A fake tracefs: enough files for a session to open and close.
 fn fake() -> (tempfile::TempDir, Tracefs) {
