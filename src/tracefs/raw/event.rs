@@ -90,6 +90,7 @@ impl FieldDecoder {
             FieldKind::DynString { rel } | FieldKind::DynArray { rel, .. } => {
                 let loc = read_uint(raw, 0, 4)?;
                 let len = (loc >> 16) as usize;
+                // `__rel_loc` counts from the end of the field (checked above).
                 let base = if rel { self.offset + self.size } else { 0 };
                 let start = base + (loc & 0xffff) as usize;
                 if len == 0 {
@@ -98,7 +99,7 @@ impl FieldDecoder {
                 let bytes = data.get(start..start + len)?;
                 match self.kind {
                     FieldKind::DynArray { elem, signed, .. } => Value::Ints(IntArray {
-                        bytes: &bytes[..bytes.len() - bytes.len() % elem as usize],
+                        bytes: &bytes[..bytes.len() - bytes.len() % usize::from(elem.max(1))],
                         elem,
                         signed,
                     }),

@@ -112,16 +112,17 @@ fn number_after(s: &str, sep: &str) -> Option<u32> {
 }
 
 /// The page header and the event header, from the kernel's description of both.
+///
+/// Only [`PageLayout::parse`] makes one, so its offsets are always inside its page: the page
+/// decoder relies on that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageLayout {
-    /// Bytes per page (per read of `trace_pipe_raw`): data offset plus data size.
-    pub page_size: usize,
-    pub timestamp_offset: usize,
-    pub commit_offset: usize,
-    /// 8 on 64-bit kernels, 4 on 32-bit: also the width of the stored missed count.
-    pub commit_size: usize,
-    pub data_offset: usize,
-    pub header: EventHeaderLayout,
+    pub(crate) page_size: usize,
+    pub(crate) timestamp_offset: usize,
+    pub(crate) commit_offset: usize,
+    pub(crate) commit_size: usize,
+    pub(crate) data_offset: usize,
+    pub(crate) header: EventHeaderLayout,
 }
 
 impl PageLayout {
@@ -147,7 +148,9 @@ impl PageLayout {
         }
         let (ts_off, commit_off) = (ts.offset as usize, commit.offset as usize);
         let data_off = data.offset as usize;
-        let page_size = data_off + data.size as usize;
+        let page_size = data_off
+            .checked_add(data.size as usize)
+            .ok_or_else(|| bad("the page size overflows".into()))?;
         if ts_off + 8 > data_off || commit_off + commit.size as usize > data_off {
             return Err(bad("the header fields overlap the data".into()));
         }
@@ -162,6 +165,32 @@ impl PageLayout {
             data_offset: data_off,
             header: EventHeaderLayout::parse(header_event)?,
         })
+    }
+
+    /// Bytes per page (per read of `trace_pipe_raw`): data offset plus data size.
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    pub fn timestamp_offset(&self) -> usize {
+        self.timestamp_offset
+    }
+
+    pub fn commit_offset(&self) -> usize {
+        self.commit_offset
+    }
+
+    /// 8 on 64-bit kernels, 4 on 32-bit: also the width of the stored missed count.
+    pub fn commit_size(&self) -> usize {
+        self.commit_size
+    }
+
+    pub fn data_offset(&self) -> usize {
+        self.data_offset
+    }
+
+    pub fn header(&self) -> EventHeaderLayout {
+        self.header
     }
 
     /// Bytes of event data a page can hold.

@@ -59,7 +59,9 @@ impl<'a> Page<'a> {
         if len > max {
             return Err(RawError::CommitTooLarge { commit, len, max });
         }
-        let data_area = &bytes[layout.data_offset..layout.page_size];
+        let data_area = bytes
+            .get(layout.data_offset..layout.page_size)
+            .unwrap_or_default();
         let missed = if commit & MISSED_EVENTS == 0 {
             Missed::None
         } else if commit & MISSED_STORED == 0 {
