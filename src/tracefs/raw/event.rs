@@ -161,7 +161,7 @@ fn kind_of(f: &FormatField) -> FieldKind {
         if is_char(elem) {
             return FieldKind::Chars;
         }
-        if n > 0 && f.size % n == 0 {
+        if n > 0 && f.size.is_multiple_of(n) {
             if let e @ (1 | 2 | 4 | 8) = f.size / n {
                 return FieldKind::Array {
                     elem: e as u8,

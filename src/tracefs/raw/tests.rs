@@ -44,7 +44,7 @@ impl PageBuilder {
 
     /// A data event; payloads over 112 bytes, or not a multiple of 4, take the long form.
     pub(crate) fn event(&mut self, delta: u32, payload: &[u8]) -> &mut Self {
-        if payload.len() <= 112 && payload.len() % 4 == 0 && !payload.is_empty() {
+        if payload.len() <= 112 && payload.len().is_multiple_of(4) && !payload.is_empty() {
             self.word(payload.len() as u32 / 4, delta);
         } else {
             self.word(0, delta);
@@ -52,7 +52,7 @@ impl PageBuilder {
             self.data.extend_from_slice(&len.to_le_bytes());
         }
         self.data.extend_from_slice(payload);
-        while self.data.len() % 4 != 0 {
+        while !self.data.len().is_multiple_of(4) {
             self.data.push(0);
         }
         self
@@ -386,7 +386,10 @@ impl PageSource for Trickle {
     }
 }
 
-fn drain<S: PageSource>(m: &mut CpuMerge<S>) -> (Vec<(u32, u64, u8)>, Vec<(u32, Option<u64>)>) {
+/// (cpu, ts, first payload byte) of each event, and (cpu, count) of each lost notice.
+type Drained = (Vec<(u32, u64, u8)>, Vec<(u32, Option<u64>)>);
+
+fn drain<S: PageSource>(m: &mut CpuMerge<S>) -> Drained {
     let (mut ev, mut lost) = (Vec::new(), Vec::new());
     loop {
         match m.next_event().unwrap() {

@@ -114,16 +114,20 @@ fn hostile_inputs(pages: &[Vec<u8>], table: &EventTable, rng: &mut Rng) {
             let mut p = page.clone();
             for _ in 0..1 + rng.next() % 4 {
                 // Mostly the header and the first events, where lengths live.
-                let at = (rng.next() % if rng.next() % 2 == 0 { 256 } else { 4096 }) as usize;
+                let at = (rng.next()
+                    % if rng.next().is_multiple_of(2) {
+                        256
+                    } else {
+                        4096
+                    }) as usize;
                 let n = p.len();
                 p[at % n] ^= 1 << (rng.next() % 8);
             }
             decode_all(&l, table, &p);
             let mut m = CpuMerge::new(l.clone(), [(0u32, SlicePages::new(&p))], 0);
             for _ in 0..1000 {
-                match m.next_event() {
-                    Ok(Next::End | Next::Wait) => break,
-                    _ => {}
+                if let Ok(Next::End | Next::Wait) = m.next_event() {
+                    break;
                 }
             }
         }
