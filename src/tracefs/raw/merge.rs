@@ -35,6 +35,13 @@ pub trait PageSource {
     fn read_page(&mut self, buf: &mut [u8]) -> std::io::Result<PageRead>;
 }
 
+/// A boxed source, so one merge can take sources of different kinds.
+impl<S: PageSource + ?Sized> PageSource for Box<S> {
+    fn read_page(&mut self, buf: &mut [u8]) -> std::io::Result<PageRead> {
+        (**self).read_page(buf)
+    }
+}
+
 /// Pages from memory, back to back (a saved `trace_pipe_raw`, the fixtures, benchmarks).
 #[derive(Debug, Clone)]
 pub struct SlicePages<'a> {
@@ -150,6 +157,8 @@ struct Cpu<S> {
     head: Option<(u64, Range<usize>)>,
     state: State,
     lost: Lost,
+    /// A read error met while reading ahead, for `fill` to report in its turn.
+    read_error: Option<std::io::Error>,
 }
 
 /// Per-CPU page sources merged in timestamp order (see the module docs).
@@ -184,6 +193,7 @@ impl<S: PageSource> CpuMerge<S> {
                 head: None,
                 state: State::Active,
                 lost: Lost::default(),
+                read_error: None,
             })
             .collect();
         CpuMerge {
@@ -260,7 +270,7 @@ impl<S: PageSource> CpuMerge<S> {
         let header = self.layout.header;
         let c = &mut self.cpus[b];
         while self.newest < deadline {
-            if c.pages.len() >= self.max_pages {
+            if c.pages.len() >= self.max_pages || c.read_error.is_some() {
                 return true;
             }
             let mut buf = c
@@ -269,10 +279,16 @@ impl<S: PageSource> CpuMerge<S> {
                 .unwrap_or_else(|| vec![0; self.layout.page_size]);
             match c.source.read_page(&mut buf) {
                 Ok(PageRead::Page) => {}
-                // Nothing more now; errors show up when `fill` reads this source next.
-                _ => {
+                // Nothing more now: the window decides when more comes.
+                Ok(PageRead::Empty | PageRead::End) => {
                     c.spare.push(buf);
                     return false;
+                }
+                // Reported after the pages read before it; nothing more can be learnt here.
+                Err(e) => {
+                    c.spare.push(buf);
+                    c.read_error = Some(e);
+                    return true;
                 }
             }
             // The page's last event time; a bad page is reported when it becomes current.
@@ -314,6 +330,10 @@ impl<S: PageSource> CpuMerge<S> {
                 continue;
             }
             if c.pages.is_empty() {
+                if let Some(source) = c.read_error.take() {
+                    c.state = State::Ended;
+                    return Err(RawError::Io { cpu: c.cpu, source });
+                }
                 let mut buf = c
                     .spare
                     .pop()

@@ -483,6 +483,42 @@ fn draining_and_the_page_bound_release_held_events() {
     assert_eq!(ev, [(0, 20, 2)]);
 }
 
+/// Pages, then an I/O error.
+struct Failing(Vec<Vec<u8>>);
+
+impl PageSource for Failing {
+    fn read_page(&mut self, buf: &mut [u8]) -> std::io::Result<PageRead> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("EIO"));
+        }
+        buf.copy_from_slice(&self.0.remove(0));
+        Ok(PageRead::Page)
+    }
+}
+
+#[test]
+fn a_read_error_met_reading_ahead_comes_after_the_pages_before_it() {
+    let pages = vec![one_cpu(&[(10, 1)], None, 0), one_cpu(&[(0, 2)], None, 20)];
+    let idle = Trickle {
+        pages: vec![one_cpu(&[(1, 9)], None, 1000)],
+        ready: Rc::new(Cell::new(0)),
+        next: 0,
+    };
+    let sources: Vec<(u32, Box<dyn PageSource>)> =
+        vec![(0, Box::new(Failing(pages))), (1, Box::new(idle))];
+    let mut m = CpuMerge::new(layout(), sources, 1_000_000);
+    let mut seen = Vec::new();
+    let err = loop {
+        match m.next_event() {
+            Ok(Next::Event { payload, .. }) => seen.push(payload[0]),
+            Ok(other) => panic!("{other:?} before the error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(seen, [1, 2]);
+    assert!(matches!(err, RawError::Io { cpu: 0, .. }), "{err}");
+}
+
 #[test]
 fn reader_source_reads_whole_pages() {
     let mut two = one_cpu(&[(1, 1)], None, 0);
