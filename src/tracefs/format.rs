@@ -71,6 +71,20 @@ pub fn parse(text: &str) -> Option<EventFormat> {
     })
 }
 
+/// The field lines of a file that has nothing else a [`parse`] needs: `events/header_page`
+/// (`field: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;`, one line per page header field).
+/// `None` when a field line is malformed or there is none.
+pub fn parse_fields(text: &str) -> Option<Vec<FormatField>> {
+    let mut fields = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("field:") {
+            fields.push(parse_field(t)?);
+        }
+    }
+    (!fields.is_empty()).then_some(fields)
+}
+
 /// `field:unsigned short common_type;    offset:0;    size:2;    signed:0;`
 fn parse_field(line: &str) -> Option<FormatField> {
     let mut decl = None;
@@ -158,6 +172,30 @@ mod tests {
         let names: Vec<&str> = f.fields.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["__probe_func", "__probe_ret_ip", "ret"]);
         assert_eq!((f.fields[2].offset, f.fields[2].size), (24, 8));
+    }
+
+    #[test]
+    fn header_page_fields() {
+        let text = "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\
+                    \tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\
+                    \tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\
+                    \tfield: char data;\toffset:16;\tsize:4080;\tsigned:1;\n";
+        let f = parse_fields(text).unwrap();
+        let got: Vec<(&str, &str, u32, u32)> = f
+            .iter()
+            .map(|f| (f.ty.as_str(), f.name.as_str(), f.offset, f.size))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("u64", "timestamp", 0, 8),
+                ("local_t", "commit", 8, 8),
+                ("int", "overwrite", 8, 1),
+                ("char", "data", 16, 4080)
+            ]
+        );
+        assert_eq!(parse_fields("nothing here\n"), None);
+        assert_eq!(parse_fields("\tfield: u64 t;\toffset:x;\tsize:8;\n"), None);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod mounted;
 pub mod pipe;
 pub mod probe;
 pub mod profiler;
+pub mod raw;
 pub mod rcu;
 pub mod relpath;
 pub mod session;
