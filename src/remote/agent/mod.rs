@@ -76,6 +76,9 @@ struct SessionState {
     /// and it is forgotten after [`CONFIRM_TIMEOUT`].
     confirmed: bool,
     opened: Instant,
+    /// A sink waits on `cv` for the queue to drain: only then do acks need to wake it (a wake
+    /// is a syscall, and acks come thousands of times a second).
+    sink_waiting: bool,
 }
 
 struct Session {
@@ -84,6 +87,10 @@ struct Session {
     /// resent Auth of that handshake gets the same Accept again, never a second session.
     client_ephemeral: [u8; 32],
     accept: Vec<u8>,
+    /// The Records message the run's sink is filling. Locked before `state` whenever both
+    /// are held (the sink sending a full batch), so batches enter the queue in order; the
+    /// socket thread only ever try-locks it (a sink blocked on backpressure holds it).
+    batch: Mutex<run::Batch>,
     state: Mutex<SessionState>,
     cv: Condvar,
     socket: Arc<UdpSocket>,
@@ -320,6 +327,7 @@ impl Agent {
             peer: from,
             client_ephemeral: e,
             accept: acc.reply,
+            batch: Mutex::new(run::Batch::default()),
             state: Mutex::new(SessionState {
                 conn,
                 run: RunState::None,
@@ -328,6 +336,7 @@ impl Agent {
                 ended: None,
                 confirmed: false,
                 opened: now,
+                sink_waiting: false,
             }),
             cv: Condvar::new(),
             socket: Arc::clone(&self.socket),
@@ -459,13 +468,17 @@ impl Agent {
         }
         st.conn.drive(now, false, &mut s.sender());
         // Acks may have opened the window for a blocked sink.
-        s.cv.notify_all();
+        if st.sink_waiting {
+            s.cv.notify_all();
+        }
     }
 
     fn tick(&mut self, now: Instant) {
         let lease = self.opts.lease;
         let mut remove = Vec::new();
         for (id, s) in &self.sessions {
+            // A batch a quiet tool left unsent goes out within a tick or two.
+            s.linger(now);
             let mut st = lock(&s.state);
             let unconfirmed =
                 !st.confirmed && now.saturating_duration_since(st.opened) > CONFIRM_TIMEOUT;
@@ -486,7 +499,9 @@ impl Agent {
                 continue;
             }
             st.conn.drive(now, true, &mut s.sender());
-            s.cv.notify_all();
+            if st.sink_waiting {
+                s.cv.notify_all();
+            }
         }
         for id in remove {
             if let Some(s) = self.sessions.remove(&id) {

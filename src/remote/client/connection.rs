@@ -4,12 +4,14 @@ use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use super::super::batch::RecordBuf;
 use super::super::crypto::Key;
 use super::super::handshake;
 use super::super::msg::{AgentInfo, ToAgent, ToClient};
 use super::super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
 use super::super::wire::{self, Header, Kind, MAX_DATAGRAM};
 use super::super::Error;
+use crate::record::{Lost, Record};
 
 const TICK: Duration = Duration::from_millis(5);
 /// Records an agent may send us that we hold before delivering in order (bytes).
@@ -54,6 +56,7 @@ pub struct Connection {
     next_tick: Instant,
     opts: ClientOptions,
     incoming: VecDeque<Incoming>,
+    received: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -137,6 +140,7 @@ impl Connection {
                                 next_tick: Instant::now(),
                                 opts: *opts,
                                 incoming: VecDeque::new(),
+                                received: false,
                             });
                         }
                         Kind::Refused if h.version == wire::VERSION => {
@@ -175,13 +179,80 @@ impl Connection {
         });
     }
 
-    /// Waits up to one tick for traffic, handles it, and returns what the agent delivered.
+    /// Waits up to one tick for traffic, handles it, and returns what the agent delivered,
+    /// one record at a time (tests, `ctl ping`; a run takes them in batches with
+    /// [`Connection::poll_into`]).
     pub fn poll(&mut self) -> Result<Option<Incoming>, Error> {
         if let Some(i) = self.incoming.pop_front() {
             return Ok(Some(i));
         }
+        self.receive()?;
+        let mut records = RecordBuf::new();
+        while let Some(d) = self.conn.rx.pop() {
+            match d {
+                Delivery::Message(m) => {
+                    if let Some(msg) = decode(&m, &mut records)? {
+                        self.incoming.push_back(Incoming::Message(msg));
+                    }
+                    for r in records.drain() {
+                        let msg = ToClient::Record(Box::new(r));
+                        self.incoming.push_back(Incoming::Message(msg));
+                    }
+                }
+                Delivery::Lost(n) => self.incoming.push_back(Incoming::Lost(n)),
+            }
+        }
+        self.after_receive()?;
+        Ok(self.incoming.pop_front())
+    }
+
+    /// Waits up to one tick for traffic, handles it, and appends the records the agent
+    /// delivered to `records`, each gap as a `lost` record in its place; returns any other
+    /// message (Done, Pong). Whether a datagram came is [`Connection::received`].
+    pub fn poll_into(&mut self, records: &mut RecordBuf) -> Result<Option<ToClient>, Error> {
+        if let Some(i) = self.incoming.pop_front() {
+            match i {
+                Incoming::Message(ToClient::Record(r)) => records.push(*r),
+                Incoming::Message(m) => return Ok(Some(m)),
+                Incoming::Lost(n) => records.push(lost(n)),
+            }
+            return Ok(None);
+        }
+        self.receive()?;
+        while let Some(d) = self.conn.rx.pop() {
+            match d {
+                Delivery::Message(m) => {
+                    if let Some(msg) = decode(&m, records)? {
+                        // Done is the last message of a run, Pong answers nothing here: keep
+                        // it for after the records that came before it.
+                        self.incoming.push_back(Incoming::Message(msg));
+                    }
+                }
+                Delivery::Lost(n) => records.push(lost(n)),
+            }
+        }
+        self.after_receive()?;
+        Ok(match self.incoming.pop_front() {
+            Some(Incoming::Message(m)) => Some(m),
+            Some(Incoming::Lost(n)) => {
+                records.push(lost(n));
+                None
+            }
+            None => None,
+        })
+    }
+
+    /// The last poll handled a datagram (more may be waiting): the caller may gather more
+    /// records before handing them on.
+    pub fn received(&self) -> bool {
+        self.received
+    }
+
+    fn receive(&mut self) -> Result<(), Error> {
+        self.received = false;
         match self.socket.recv(&mut self.buf) {
             Ok(n) => {
+                self.received = true;
                 let now = Instant::now();
                 let d = &self.buf[..n];
                 if let Ok((h, _)) = Header::decode(d) {
@@ -202,16 +273,10 @@ impl Connection {
             // ICMP unreachable and the like: the agent may come back; silence decides.
             Err(_) => {}
         }
-        while let Some(d) = self.conn.rx.pop() {
-            match d {
-                Delivery::Message(m) => {
-                    let msg = ToClient::decode(&m)
-                        .ok_or_else(|| Error::Protocol("undecodable message".into()))?;
-                    self.incoming.push_back(Incoming::Message(msg));
-                }
-                Delivery::Lost(n) => self.incoming.push_back(Incoming::Lost(n)),
-            }
-        }
+        Ok(())
+    }
+
+    fn after_receive(&mut self) -> Result<(), Error> {
         let now = Instant::now();
         let tick = now >= self.next_tick;
         if tick {
@@ -221,7 +286,7 @@ impl Connection {
         if now.saturating_duration_since(self.conn.last_heard) > self.opts.silence_timeout {
             return Err(Error::Silent);
         }
-        Ok(self.incoming.pop_front())
+        Ok(())
     }
 
     /// Keeps the session alive without reading: our own output is blocked (a paused pager),
@@ -244,8 +309,13 @@ impl Connection {
         while let Some(d) = self.conn.rx.pop() {
             match d {
                 Delivery::Message(m) => {
-                    if let Some(msg) = ToClient::decode(&m) {
+                    let mut records = RecordBuf::new();
+                    // Giving up already: what does not decode is left out, as lost.
+                    if let Ok(Some(msg)) = ToClient::decode_into(&m, &mut records) {
                         out.push(Incoming::Message(msg));
+                    }
+                    for r in records.drain() {
+                        out.push(Incoming::Message(ToClient::Record(Box::new(r))));
                     }
                 }
                 Delivery::Lost(n) => out.push(Incoming::Lost(n)),
@@ -275,6 +345,19 @@ impl Connection {
             let _ = socket.send(d);
         });
     }
+}
+
+/// A message from the agent: anything that does not decode is a protocol violation.
+fn decode(m: &[u8], records: &mut RecordBuf) -> Result<Option<ToClient>, Error> {
+    ToClient::decode_into(m, records)
+        .map_err(|e| Error::Protocol(format!("undecodable message: {e}")))
+}
+
+fn lost(n: u64) -> Record {
+    Record::Lost(Lost {
+        cpu: None,
+        count: Some(n),
+    })
 }
 
 /// Sends Hello with backoff until a Cookie answers (`None` when the deadline passes first).

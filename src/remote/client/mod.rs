@@ -7,9 +7,10 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::batch::RecordBuf;
 use super::config::{default_key_path, RemoteTarget};
 use super::crypto::Key;
 use super::msg::{Outcome, ToAgent, ToClient};
@@ -53,8 +54,40 @@ pub fn key_for(target: &RemoteTarget, key_file: Option<&Path>) -> Result<Key, Er
 }
 
 enum Event {
-    Record(Record),
+    Records(RecordBuf),
     Finished(crate::Result<()>),
+}
+
+/// Batches of records in the channel from the hosts' threads to the sink, at most: with at
+/// most a few hundred records each (see `batch.rs`), a slow sink holds back the agents soon.
+const CHANNEL: usize = 64;
+/// A host's thread hands on what it gathered once it holds this many records, or when no
+/// more datagrams are waiting: one wake of the sink's thread per few datagrams, not per record.
+const HANDOFF: usize = 64;
+/// Emptied batches kept for reuse (their records' strings are refilled in place).
+const POOL: usize = CHANNEL + 8;
+
+/// Record batches the sink has seen, back to the hosts' threads to be filled again: a steady
+/// stream decodes without allocating.
+#[derive(Default)]
+struct Pool(Mutex<Vec<RecordBuf>>);
+
+impl Pool {
+    fn get(&self) -> RecordBuf {
+        let mut p = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        p.pop().unwrap_or_default()
+    }
+
+    fn put(&self, mut b: RecordBuf) {
+        b.clear();
+        if !b.reusable() {
+            return;
+        }
+        let mut p = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if p.len() < POOL {
+            p.push(b);
+        }
+    }
 }
 
 /// Runs `spec` on every target at once and renders what comes back into `sink`, as a local
@@ -93,26 +126,30 @@ pub fn run_remote_with(
     }
     let multi = targets.len() > 1;
     let abort = StopFlag::new();
-    let (tx, rx) = mpsc::sync_channel::<(usize, Event)>(1024);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Event)>(CHANNEL);
+    let pool = Pool::default();
     let mut results: Vec<Option<crate::Result<()>>> = (0..targets.len()).map(|_| None).collect();
     let mut sink_error = None;
     std::thread::scope(|scope| {
         for (i, (t, key)) in targets.iter().zip(&keys).enumerate() {
             let tx = tx.clone();
             let abort = &abort;
+            let pool = &pool;
             scope.spawn(move || {
-                let mut out = |mut rec: Record, c: &mut Connection| loop {
-                    match tx.try_send((i, Event::Record(rec))) {
+                let mut out = |mut recs: RecordBuf, c: &mut Connection| loop {
+                    match tx.try_send((i, Event::Records(recs))) {
                         Ok(()) => return true,
-                        Err(mpsc::TrySendError::Full((_, Event::Record(r)))) if !abort.is_set() => {
-                            rec = r;
+                        Err(mpsc::TrySendError::Full((_, Event::Records(r))))
+                            if !abort.is_set() =>
+                        {
+                            recs = r;
                             c.keepalive();
                             std::thread::sleep(Duration::from_millis(1));
                         }
                         Err(_) => return false,
                     }
                 };
-                let r = run_one(t, key, spec, stop, abort, opts, &mut out);
+                let r = run_one(t, key, spec, stop, abort, opts, pool, &mut out);
                 let _ = tx.send((i, Event::Finished(r)));
             });
         }
@@ -123,6 +160,7 @@ pub fn run_remote_with(
             abort: &abort,
             sink_error: &mut sink_error,
             results: &mut results,
+            pool: &pool,
         };
         // Take what has arrived, then flush: output keeps up with the stream as a local run's
         // does (tools flush after each read of the kernel's pipe).
@@ -164,25 +202,29 @@ struct Merge<'a> {
     abort: &'a StopFlag,
     sink_error: &'a mut Option<crate::record::SinkError>,
     results: &'a mut Vec<Option<crate::Result<()>>>,
+    pool: &'a Pool,
 }
 
 impl Merge<'_> {
     fn take(&mut self, i: usize, ev: Event, sink: &mut dyn Sink) {
         match ev {
-            Event::Record(r) => {
-                if self.sink_error.is_some() {
-                    return;
+            Event::Records(mut recs) => {
+                if self.sink_error.is_none() {
+                    let sent = if self.multi {
+                        let host = &self.targets[i].label;
+                        recs.drain().try_for_each(|r| sink.emit_from(host, r))
+                    } else {
+                        // Lent, not given: a renderer writes them and the pool refills the
+                        // same records' strings for the next batch.
+                        recs.as_slice().iter().try_for_each(|r| sink.emit_ref(r))
+                    };
+                    if let Err(e) = sent {
+                        // `| head` closed: stop every host, quietly.
+                        *self.sink_error = Some(e);
+                        self.abort.request();
+                    }
                 }
-                let sent = if self.multi {
-                    sink.emit_from(&self.targets[i].label, r)
-                } else {
-                    sink.emit(r)
-                };
-                if let Err(e) = sent {
-                    // `| head` closed: stop every host, quietly.
-                    *self.sink_error = Some(e);
-                    self.abort.request();
-                }
+                self.pool.put(recs);
             }
             Event::Finished(r) => self.results[i] = Some(r),
         }
@@ -190,6 +232,7 @@ impl Merge<'_> {
 }
 
 /// One host: connect, Start, stream until Done; Stop on Ctrl-C.
+#[allow(clippy::too_many_arguments)]
 fn run_one(
     t: &RemoteTarget,
     key: &Key,
@@ -197,7 +240,8 @@ fn run_one(
     stop: &StopFlag,
     abort: &StopFlag,
     opts: &ClientOptions,
-    out: &mut dyn FnMut(Record, &mut Connection) -> bool,
+    pool: &Pool,
+    out: &mut dyn FnMut(RecordBuf, &mut Connection) -> bool,
 ) -> crate::Result<()> {
     let host = t.label.as_str();
     let fail = |e: Error| e.into_crate(host);
@@ -207,6 +251,7 @@ fn run_one(
         .map_err(fail)?;
     let mut stops_sent = 0;
     let mut hurried_at: Option<Instant> = None;
+    let mut recs = pool.get();
     loop {
         if abort.is_set() {
             c.close();
@@ -225,67 +270,70 @@ fn run_one(
         if stop.hurry() {
             let t0 = *hurried_at.get_or_insert_with(Instant::now);
             if t0.elapsed() > opts.hurry_timeout {
-                flush_given_up(&mut c, out);
+                flush_given_up(&mut c, recs, out);
                 c.close();
                 return Ok(());
             }
         }
-        let polled = match c.poll() {
+        let polled = match c.poll_into(&mut recs) {
             Ok(p) => p,
             Err(e) => {
-                flush_given_up(&mut c, out);
+                flush_given_up(&mut c, recs, out);
                 return Err(fail(e));
             }
         };
-        let record = match polled {
-            None | Some(Incoming::Message(ToClient::Pong(_))) => None,
-            Some(Incoming::Lost(n)) => Some(Record::Lost(Lost {
-                cpu: None,
-                count: Some(n),
-            })),
-            Some(Incoming::Message(ToClient::Record(r))) => Some(*r),
-            Some(Incoming::Message(ToClient::Done(outcome))) => {
-                // Let our ack of the last chunk out, then leave.
-                c.drive(true);
-                c.close();
-                return match outcome {
-                    Outcome::Ok => Ok(()),
-                    Outcome::Error {
-                        message,
-                        hint,
-                        detail,
-                    } => Err(crate::Error::Remote(Box::new(crate::error::RemoteError {
-                        host: host.to_string(),
-                        message,
-                        hint,
-                        detail,
-                    }))),
-                };
-            }
+        let done = match polled {
+            Some(ToClient::Done(outcome)) => Some(outcome),
+            _ => None,
         };
-        if let Some(r) = record {
-            if !out(r, &mut c) {
+        // Gather a few datagrams' worth while they keep coming; hand on at once when the
+        // stream pauses (a poll that waited a tick for nothing) or ends.
+        if !recs.is_empty() && (recs.len() >= HANDOFF || !c.received() || done.is_some()) {
+            let full = std::mem::replace(&mut recs, pool.get());
+            if !out(full, &mut c) {
                 c.close();
                 return Ok(());
             }
+        }
+        if let Some(outcome) = done {
+            // Let our ack of the last chunk out, then leave.
+            c.drive(true);
+            c.close();
+            return match outcome {
+                Outcome::Ok => Ok(()),
+                Outcome::Error {
+                    message,
+                    hint,
+                    detail,
+                } => Err(crate::Error::Remote(Box::new(crate::error::RemoteError {
+                    host: host.to_string(),
+                    message,
+                    hint,
+                    detail,
+                }))),
+            };
         }
     }
 }
 
 /// Emits what arrived before we stopped waiting, and a `lost` record for each gap.
-fn flush_given_up(c: &mut Connection, out: &mut dyn FnMut(Record, &mut Connection) -> bool) {
+fn flush_given_up(
+    c: &mut Connection,
+    mut recs: RecordBuf,
+    out: &mut dyn FnMut(RecordBuf, &mut Connection) -> bool,
+) {
     for i in c.give_up() {
-        let r = match i {
-            Incoming::Message(ToClient::Record(r)) => *r,
-            Incoming::Lost(n) => Record::Lost(Lost {
+        match i {
+            Incoming::Message(ToClient::Record(r)) => recs.push(*r),
+            Incoming::Lost(n) => recs.push(Record::Lost(Lost {
                 cpu: None,
                 count: Some(n),
-            }),
-            Incoming::Message(_) => continue,
-        };
-        if !out(r, c) {
-            return;
+            })),
+            Incoming::Message(_) => {}
         }
+    }
+    if !recs.is_empty() {
+        let _ = out(recs, c);
     }
 }
 
