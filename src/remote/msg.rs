@@ -258,4 +258,34 @@ mod tests {
         };
         assert_eq!(tool, "ctl");
     }
+
+    #[test]
+    fn client_messages_of_another_shape_are_refused() {
+        let mut records = RecordBuf::new();
+        // Version 3's record (tag 10, JSON) is no message of version 4.
+        let old = b"\x0a{\"type\":\"notice\",\"level\":\"info\",\"message\":\"x\"}";
+        assert_eq!(
+            ToClient::decode_into(old, &mut records),
+            Err(DecodeError::UnknownTag(10))
+        );
+        assert_eq!(
+            ToClient::decode_into(&[], &mut records),
+            Err(DecodeError::UnknownTag(0))
+        );
+        assert!(matches!(
+            ToClient::decode_into(&[DONE, b'{'], &mut records),
+            Err(DecodeError::Json(_))
+        ));
+        // A batch of several records is not one message to `decode`, but decodes in full.
+        let mut enc = BatchEncoder::new();
+        for i in 0..3 {
+            assert!(enc
+                .push(&Record::notice(NoticeLevel::Info, format!("n{i}")))
+                .is_none());
+        }
+        let m = enc.take().unwrap();
+        assert_eq!(ToClient::decode(&m), None);
+        assert_eq!(ToClient::decode_into(&m, &mut records), Ok(None));
+        assert_eq!(records.len(), 3);
+    }
 }
