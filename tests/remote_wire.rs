@@ -224,3 +224,50 @@ fn every_record_kind_arrives_as_emitted_and_prints_the_same_json() {
         "through the lossy relay the records differ"
     );
 }
+
+/// A tool that emits a record and then says nothing for a long time, without a flush: the
+/// record is not held back in the agent's half-full batch; it arrives within milliseconds (the
+/// linger), not when the next record comes.
+#[test]
+fn a_lone_record_is_not_held_back_by_batching() {
+    use lktrace::remote::client::{ClientOptions, Connection, Incoming};
+    use lktrace::remote::msg::{ToAgent, ToClient};
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, key) = key_file(dir.path(), "key");
+    let quiet: Runner = Arc::new(|_: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
+        sink.emit(Record::notice(NoticeLevel::Info, "first"))?;
+        let t0 = Instant::now();
+        while !env.stop.is_set() && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sink.emit(Record::notice(NoticeLevel::Info, "second"))?;
+        Ok(())
+    });
+    let agent = TestAgent::start(
+        key.clone(),
+        AgentOptions {
+            runner: quiet,
+            ..AgentOptions::default()
+        },
+    );
+    let mut c = Connection::open(agent.addr, &key, &ClientOptions::default()).unwrap();
+    let t0 = Instant::now();
+    c.send(&ToAgent::Start(Box::new(kprobe_spec("p:synth 0"))))
+        .unwrap();
+    loop {
+        if let Some(Incoming::Message(ToClient::Record(r))) = c.poll().unwrap() {
+            assert_eq!(*r, Record::notice(NoticeLevel::Info, "first"));
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(4),
+            "the record was held back"
+        );
+    }
+    // Milliseconds in fact; a second allows for a loaded machine, and is far below the 5 s
+    // the record would wait for company.
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    c.send(&ToAgent::Stop).unwrap();
+    c.close();
+}

@@ -203,7 +203,6 @@ fn a_batch_holds_many_events_in_one_fragment() {
         "one fragment each"
     );
     let per = records.len() / messages.len();
-    eprintln!("{per} events per message of {} bytes", messages[0].len());
     // JSON packed about four such events per datagram; interned binary far more.
     assert!(per >= 20, "{per} events per message");
     assert_eq!(decode_all(&messages), records);

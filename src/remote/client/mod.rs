@@ -1,9 +1,11 @@
 //! The client side: run a Spec on one or several agents and feed their records into the same
 //! sink a local run would use; `ctl ping`.
 //!
-//! One thread per host talks to its agent; records come back over a bounded channel to the
-//! caller's thread, which owns the sink (so a slow terminal slows the agents down instead of
-//! filling memory). With several hosts each record goes to [`Sink::emit_from`] with its host.
+//! One thread per host talks to its agent; records come back in batches over a bounded channel
+//! to the caller's thread, which owns the sink (so a slow terminal slows the agents down instead
+//! of filling memory), and the emptied batches go back to be filled again. One host's records
+//! are lent to [`Sink::emit_ref`]; with several hosts each record goes to [`Sink::emit_from`]
+//! with its host.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
