@@ -1,3 +1,4 @@
+use super::decode::empty_event;
 use super::*;
 use crate::record::*;
 
