@@ -184,8 +184,9 @@ fn a_replayed_handshake_and_start_never_start_a_second_run_or_reuse_a_nonce() {
         max_delay: Duration::ZERO,
     };
     let proxy = LossyProxy::start(agent.addr, clean, 5);
-    let spec = kprobe_spec("p:synth 50");
-    assert_eq!(run_remote(&[via(&proxy)], &kp, &spec).0.len(), 50);
+    // Enough records for a dozen datagrams or more (records travel a few dozen to a datagram).
+    let spec = kprobe_spec("p:synth 500");
+    assert_eq!(run_remote(&[via(&proxy)], &kp, &spec).0.len(), 500);
     assert_eq!(agent.stats.runs_started.load(SeqCst), 1);
     let recorded = proxy.captured.lock().unwrap().clone();
     let kind = |d: &[u8]| Header::decode(d).map(|(h, _)| h.kind).ok();

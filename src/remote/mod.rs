@@ -8,7 +8,8 @@
 //! - [`front`]: the agent's front door: cheap checks, cookie, tokens, then the handshake.
 //! - [`limits`]: the front door's token buckets per address prefix.
 //! - [`reliable`]: acks, retransmission, fragments, ordered delivery, loss accounting.
-//! - [`msg`]: the messages (Spec, Record, Stop, Ping) inside the stream.
+//! - [`msg`]: the messages (Spec, Records, Stop, Ping) inside the stream.
+//! - [`batch`]: records agent → client: binary, many per message, strings interned.
 //! - [`agent`]: the socket loop, runs, leases, limits.
 //! - [`client`]: running a Spec on one or several agents, `ctl ping`.
 //! - [`config`]: `config.toml` and `HOST[:PORT]` targets.
@@ -16,6 +17,7 @@
 
 pub mod agent;
 pub mod args;
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod crypto;

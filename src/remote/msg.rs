@@ -1,23 +1,25 @@
-//! What travels inside the reliable message stream: one tag byte, then JSON.
+//! What travels inside the reliable message stream: one tag byte, then the body.
 //!
-//! A Start is the tag, the tool's name (one length byte, then the name), then that tool's Spec
+//! Records (agent → client) are binary, many to a message: see [`super::batch`]. Everything
+//! else is JSON. A Start is the tag, the tool's name (one length byte, then the name), then that tool's Spec
 //! as JSON: the agent looks the name up before it reads the Spec, so an agent without that
 //! tool, or one that refuses the Spec (every field is validated as it decodes), answers with a
 //! clear error instead of ending the session over an undecodable message.
 //!
-//! JSON because Spec and Record already have their serde shapes (the same ones `--json`
-//! prints), so the agent and the client can never disagree on a field. Decoding happens only
-//! after a datagram authenticated, and messages from a client are capped in size first.
+//! JSON for the rest because Spec, Done and Pong already have their serde shapes, so the agent
+//! and the client can never disagree on a field; they are a handful per run. Decoding happens
+//! only after a datagram authenticated, and messages from a client are capped in size first.
 
 use serde::{Deserialize, Serialize};
 
+use super::batch::{self, BatchEncoder, DecodeError, RecordBuf, RECORDS};
 use crate::record::Record;
 use crate::tools::Spec;
 
 const START: u8 = 1;
 const STOP: u8 = 2;
 const PING: u8 = 3;
-const RECORD: u8 = 10;
+// 10 was one record as JSON, up to protocol version 3; records are now `batch::RECORDS`.
 const DONE: u8 = 11;
 const PONG: u8 = 12;
 
@@ -62,6 +64,8 @@ const MAX_TOOL_NAME: usize = 64;
 /// Agent → client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToClient {
+    /// One record. On the wire records travel in batches ([`ToClient::decode_into`]); this is
+    /// how a message holding one reads, for callers that take messages one at a time.
     Record(Box<Record>),
     /// The run ended; no record follows.
     Done(Outcome),
@@ -151,21 +155,45 @@ impl ToAgent {
 impl ToClient {
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            ToClient::Record(r) => tagged(RECORD, r),
+            ToClient::Record(r) => {
+                let mut enc = BatchEncoder::new();
+                let _ = enc.push(r);
+                enc.take().unwrap_or_default()
+            }
             ToClient::Done(o) => tagged(DONE, o),
             ToClient::Pong(i) => tagged(PONG, i),
         }
     }
 
+    /// A message holding one record, a Done or a Pong; `None` for anything else (a batch of
+    /// several records included: see [`ToClient::decode_into`]).
     pub fn decode(b: &[u8]) -> Option<ToClient> {
-        let (&tag, body) = b.split_first()?;
-        match tag {
-            RECORD => serde_json::from_slice(body)
-                .ok()
+        let mut records = RecordBuf::new();
+        match Self::decode_into(b, &mut records) {
+            Ok(Some(m)) => Some(m),
+            Ok(None) if records.len() == 1 => records
+                .drain()
+                .next()
                 .map(|r| ToClient::Record(Box::new(r))),
-            DONE => serde_json::from_slice(body).ok().map(ToClient::Done),
-            PONG => serde_json::from_slice(body).ok().map(ToClient::Pong),
             _ => None,
+        }
+    }
+
+    /// Decodes a message: the records of a Records message onto the end of `records`
+    /// (`Ok(None)`), any other message returned. An error is a message no agent of this
+    /// version sends.
+    pub fn decode_into(b: &[u8], records: &mut RecordBuf) -> Result<Option<ToClient>, DecodeError> {
+        let (&tag, body) = b.split_first().ok_or(DecodeError::UnknownTag(0))?;
+        let json = |e: serde_json::Error| DecodeError::Json(e.to_string());
+        match tag {
+            RECORDS => batch::decode(b, records).map(|()| None),
+            DONE => serde_json::from_slice(body)
+                .map(|o| Some(ToClient::Done(o)))
+                .map_err(json),
+            PONG => serde_json::from_slice(body)
+                .map(|i| Some(ToClient::Pong(i)))
+                .map_err(json),
+            other => Err(DecodeError::UnknownTag(other)),
         }
     }
 }
@@ -229,5 +257,35 @@ mod tests {
             panic!("a broken Spec is refused, not a violation")
         };
         assert_eq!(tool, "ctl");
+    }
+
+    #[test]
+    fn client_messages_of_another_shape_are_refused() {
+        let mut records = RecordBuf::new();
+        // Version 3's record (tag 10, JSON) is no message of version 4.
+        let old = b"\x0a{\"type\":\"notice\",\"level\":\"info\",\"message\":\"x\"}";
+        assert_eq!(
+            ToClient::decode_into(old, &mut records),
+            Err(DecodeError::UnknownTag(10))
+        );
+        assert_eq!(
+            ToClient::decode_into(&[], &mut records),
+            Err(DecodeError::UnknownTag(0))
+        );
+        assert!(matches!(
+            ToClient::decode_into(&[DONE, b'{'], &mut records),
+            Err(DecodeError::Json(_))
+        ));
+        // A batch of several records is not one message to `decode`, but decodes in full.
+        let mut enc = BatchEncoder::new();
+        for i in 0..3 {
+            assert!(enc
+                .push(&Record::notice(NoticeLevel::Info, format!("n{i}")))
+                .is_none());
+        }
+        let m = enc.take().unwrap();
+        assert_eq!(ToClient::decode(&m), None);
+        assert_eq!(ToClient::decode_into(&m, &mut records), Ok(None));
+        assert_eq!(records.len(), 3);
     }
 }

@@ -39,7 +39,8 @@ const RTO_MAX: Duration = Duration::from_secs(2);
 const NAGLE: Duration = Duration::from_millis(2);
 /// Acks are delayed until this many chunks arrived, or the next tick.
 const ACK_EVERY: u32 = 4;
-const FRAG_ROOM: usize = CHUNK_ROOM - FRAG_HEAD_LEN;
+/// Data bytes of one fragment: a message of this size or less travels in one datagram.
+pub const FRAG_ROOM: usize = CHUNK_ROOM - FRAG_HEAD_LEN;
 const CWND_INITIAL: f64 = 32.0;
 const CWND_MIN: f64 = 8.0;
 /// Largest step a peer may make a counter jump ahead (chunk ids, message seqs).

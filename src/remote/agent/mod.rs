@@ -15,27 +15,23 @@
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
-use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::args::AgentArgs;
 use super::crypto::Key;
 use super::front::{self, AuthCheck, FrontDoor, Rates};
 use super::handshake;
 use super::msg::{AgentInfo, Outcome, Refusal, ToAgent, ToClient};
 use super::reliable::{Conn, ConnLimits, Delivery, Dropped, Role};
 use super::wire::{Header, Kind, RefuseReason, MAX_DATAGRAM};
-use crate::record::{Record, Sink, SinkError};
-use crate::tools::{RunEnv, Spec};
 use crate::tracefs::stop::StopFlag;
 
-/// What runs a Spec. The CLI's agent uses [`crate::tools::run`]; tests and benchmarks give a
-/// synthetic one (the network path does not care what produces the records).
-pub type Runner = Arc<dyn Fn(&Spec, &RunEnv, &mut dyn Sink) -> crate::Result<()> + Send + Sync>;
+mod options;
+mod run;
+
+pub use options::{serve, AgentOptions, Runner, Stats};
 
 /// How often the socket thread wakes without traffic: retransmits, acks, leases.
 const TICK: Duration = Duration::from_millis(5);
@@ -50,106 +46,6 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A client sends its first Data (a Start, a Ping, or at least a heartbeat) at once after
 /// the Accept; a handshake nobody follows up is dropped after this long.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(5);
-
-#[derive(Clone)]
-pub struct AgentOptions {
-    pub max_runs: usize,
-    pub max_sessions: usize,
-    pub max_sessions_per_ip: usize,
-    pub lease: Duration,
-    pub tracefs: Option<PathBuf>,
-    /// Cookies answered per second, in total (burst the same).
-    pub hello_rate: f64,
-    /// Cookies answered per second to one address prefix (/24, /64).
-    pub hello_rate_per_prefix: f64,
-    /// Auths with a valid cookie handshaked per second, in total.
-    pub auth_rate: f64,
-    /// The same, per address prefix.
-    pub auth_rate_per_prefix: f64,
-    /// After SIGTERM, how long final records and Done may take to reach clients.
-    pub grace: Duration,
-    pub runner: Runner,
-    /// Told of every tracefs operation of every run (`lktrace agent --debug`).
-    pub tap: Option<crate::tracefs::tap::TapHandle>,
-    /// Log a line per run to stderr.
-    pub log: bool,
-}
-
-impl std::fmt::Debug for AgentOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentOptions")
-            .field("max_runs", &self.max_runs)
-            .field("lease", &self.lease)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for AgentOptions {
-    fn default() -> AgentOptions {
-        AgentOptions {
-            max_runs: 4,
-            max_sessions: 64,
-            max_sessions_per_ip: 16,
-            lease: Duration::from_secs(10),
-            tracefs: None,
-            hello_rate: 2000.0,
-            hello_rate_per_prefix: 500.0,
-            auth_rate: 500.0,
-            auth_rate_per_prefix: 100.0,
-            grace: Duration::from_secs(3),
-            runner: Arc::new(|spec: &Spec, env: &RunEnv, sink: &mut dyn Sink| {
-                crate::tools::run(spec, env, sink)
-            }),
-            tap: None,
-            log: true,
-        }
-    }
-}
-
-/// Counters, for logs and tests.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub datagrams_in: AtomicU64,
-    pub dropped: AtomicU64,
-    /// Sessions whose client proved it holds the handshake's keys (its first Data opened).
-    pub sessions_opened: AtomicU64,
-    /// Handshakes answered with an Accept (each a session waiting for that proof).
-    pub handshakes: AtomicU64,
-    /// Sessions in the table now (answered or open).
-    pub sessions_live: AtomicUsize,
-    /// Auths with a valid cookie answered with a refusal (busy, rate-limited, ...).
-    pub refused: AtomicU64,
-    pub runs_started: AtomicU64,
-    pub runs_active: AtomicUsize,
-}
-
-/// `lktrace agent`: binds, logs a line, serves until `stop` (SIGINT/SIGTERM routed to it by the
-/// caller with [`StopFlag::install_signal_handlers`]), then stops every run and waits for their
-/// teardown.
-pub fn serve(args: &AgentArgs, stop: StopFlag) -> crate::Result<()> {
-    let addr = args.listen_addr().map_err(|e| e.into_crate("agent"))?;
-    let key = Key::load(&args.key_file).map_err(|e| e.into_crate("agent"))?;
-    let opts = AgentOptions {
-        max_runs: args.max_runs as usize,
-        lease: args.lease(),
-        tracefs: args.tracefs.clone(),
-        tap: args.tap.clone(),
-        ..AgentOptions::default()
-    };
-    let agent = Agent::bind(addr, key, opts)?;
-    eprintln!(
-        "lktrace agent {}: listening on {} (key {}, lease {} s, at most {} runs)",
-        env!("CARGO_PKG_VERSION"),
-        agent.local_addr(),
-        args.key_file.display(),
-        args.lease_secs,
-        args.max_runs
-    );
-    if !agent.local_addr().ip().is_loopback() {
-        eprintln!("lktrace agent: reachable from the network: anyone holding the key can trace this kernel as root");
-    }
-    agent.run(stop)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RunState {
@@ -180,6 +76,9 @@ struct SessionState {
     /// and it is forgotten after [`CONFIRM_TIMEOUT`].
     confirmed: bool,
     opened: Instant,
+    /// A sink waits on `cv` for the queue to drain: only then do acks need to wake it (a wake
+    /// is a syscall, and acks come thousands of times a second).
+    sink_waiting: bool,
 }
 
 struct Session {
@@ -188,6 +87,10 @@ struct Session {
     /// resent Auth of that handshake gets the same Accept again, never a second session.
     client_ephemeral: [u8; 32],
     accept: Vec<u8>,
+    /// The Records message the run's sink is filling. Locked before `state` whenever both
+    /// are held (the sink sending a full batch), so batches enter the queue in order; the
+    /// socket thread only ever try-locks it (a sink blocked on backpressure holds it).
+    batch: Mutex<run::Batch>,
     state: Mutex<SessionState>,
     cv: Condvar,
     socket: Arc<UdpSocket>,
@@ -424,6 +327,7 @@ impl Agent {
             peer: from,
             client_ephemeral: e,
             accept: acc.reply,
+            batch: Mutex::new(run::Batch::default()),
             state: Mutex::new(SessionState {
                 conn,
                 run: RunState::None,
@@ -432,6 +336,7 @@ impl Agent {
                 ended: None,
                 confirmed: false,
                 opened: now,
+                sink_waiting: false,
             }),
             cv: Condvar::new(),
             socket: Arc::clone(&self.socket),
@@ -563,84 +468,17 @@ impl Agent {
         }
         st.conn.drive(now, false, &mut s.sender());
         // Acks may have opened the window for a blocked sink.
-        s.cv.notify_all();
-    }
-
-    fn spawn_run(&mut self, s: &Arc<Session>, spec: Spec, stop: StopFlag) {
-        self.stats.runs_active.fetch_add(1, Ordering::SeqCst);
-        self.stats.runs_started.fetch_add(1, Ordering::Relaxed);
-        let s = Arc::clone(s);
-        let runner = Arc::clone(&self.opts.runner);
-        let stats = Arc::clone(&self.stats);
-        let env = RunEnv {
-            tracefs: self.opts.tracefs.clone(),
-            stop,
-            tap: self.opts.tap.clone(),
-        };
-        let log = self.opts.log;
-        let h = std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut sink = StreamSink {
-                session: Arc::clone(&s),
-                records: 0,
-            };
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let r = runner(&spec, &env, &mut sink);
-                let f = sink.flush().map_err(crate::Error::from);
-                r.and(f)
-            }))
-            .unwrap_or_else(|_| {
-                Err(crate::Error::Other(
-                    "the run failed on the agent (a bug: it panicked)".into(),
-                ))
-            });
-            let outcome = Outcome::from_result(&result);
-            let mut st = lock(&s.state);
-            let _ = st.conn.tx.push(
-                ToClient::Done(outcome.clone()).encode(),
-                true,
-                Instant::now(),
-            );
-            st.conn.drive(Instant::now(), false, &mut s.sender());
-            st.run = RunState::Finished;
-            let net = format!(
-                "{} datagrams of records, {} resent ({} on timeout), {} abandoned, srtt {:?}",
-                st.conn.tx.sent_chunks,
-                st.conn.tx.resent_chunks,
-                st.conn.tx.timeouts,
-                st.conn.tx.abandoned_chunks,
-                st.conn.tx.srtt().unwrap_or_default()
-            );
-            let how = match (&outcome, st.ended, st.stops) {
-                (_, Some(EndReason::LeaseExpired), _) => {
-                    "lease expired: stopped and cleaned up".to_string()
-                }
-                (_, Some(EndReason::Shutdown), _) => "agent shutting down: stopped".to_string(),
-                (_, Some(EndReason::ClientClosed), _) => "client left: stopped".to_string(),
-                (Outcome::Ok, _, n) if n > 0 => "stopped by client".to_string(),
-                (Outcome::Ok, _, _) => "ok".to_string(),
-                (Outcome::Error { message, .. }, _, _) => format!("error: {message}"),
-            };
-            drop(st);
-            if log {
-                let line = format!(
-                    "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
-                    s.peer,
-                    spec.describe(),
-                    started.elapsed().as_secs_f64(),
-                    sink.records
-                );
-                eprintln!("{}", crate::output::escape::message_line(&line));
-            }
-            stats.runs_active.fetch_sub(1, Ordering::SeqCst);
-        });
-        self.runs.push(h);
+        if st.sink_waiting {
+            s.cv.notify_all();
+        }
     }
 
     fn tick(&mut self, now: Instant) {
         let lease = self.opts.lease;
         let mut remove = Vec::new();
         for (id, s) in &self.sessions {
+            // A batch a quiet tool left unsent goes out within a tick or two.
+            s.linger(now);
             let mut st = lock(&s.state);
             let unconfirmed =
                 !st.confirmed && now.saturating_duration_since(st.opened) > CONFIRM_TIMEOUT;
@@ -661,7 +499,9 @@ impl Agent {
                 continue;
             }
             st.conn.drive(now, true, &mut s.sender());
-            s.cv.notify_all();
+            if st.sink_waiting {
+                s.cv.notify_all();
+            }
         }
         for id in remove {
             if let Some(s) = self.sessions.remove(&id) {
@@ -686,58 +526,5 @@ impl Agent {
                 crate::output::escape::message_line(&format!("lktrace agent: {line}"))
             );
         }
-    }
-}
-
-/// Streams a run's records to its client: sequence numbers, bounded queue, backpressure.
-struct StreamSink {
-    session: Arc<Session>,
-    records: u64,
-}
-
-impl Sink for StreamSink {
-    fn emit(&mut self, record: Record) -> Result<(), SinkError> {
-        let bytes = ToClient::Record(Box::new(record)).encode();
-        let s = &self.session;
-        let mut st = lock(&s.state);
-        loop {
-            if st.ended.is_some() {
-                return Err(SinkError::Closed);
-            }
-            if st.conn.tx.queued_bytes() < SEND_QUEUE_LIMIT {
-                break;
-            }
-            // The client is slow: wait for acks rather than drop or buffer without bound.
-            st =
-                s.cv.wait_timeout(st, Duration::from_millis(50))
-                    .map(|r| r.0)
-                    .unwrap_or_else(|e| e.into_inner().0);
-        }
-        let now = Instant::now();
-        if st.conn.tx.push(bytes, false, now).is_err() {
-            // A record over 70 MB: say so rather than fail the run.
-            let note = Record::notice(
-                crate::record::NoticeLevel::Warning,
-                "a record too large to send was left out",
-            );
-            let _ = st
-                .conn
-                .tx
-                .push(ToClient::Record(Box::new(note)).encode(), false, now);
-        }
-        self.records += 1;
-        st.conn.drive(now, false, &mut s.sender());
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), SinkError> {
-        let s = &self.session;
-        let mut st = lock(&s.state);
-        if st.ended.is_some() {
-            return Err(SinkError::Closed);
-        }
-        st.conn.tx.request_flush();
-        st.conn.drive(Instant::now(), false, &mut s.sender());
-        Ok(())
     }
 }
