@@ -10,6 +10,8 @@
 //! The report is printed and written to `target/vm/bench/overhead-<kernel>.txt`; it is what
 //! docs/performance.md quotes.
 //!
+//! `-- --only NAME,NAME [KERNEL...]` runs only those contenders.
+//!
 //! `-- --many [KERNEL...]` attaches and detaches about 10, 100 and 1000 kprobes per backend and
 //! times teardown against shell floors (one write per probe, one write, expedited RCU):
 //! `target/vm/bench/many-<kernel>.txt`.
@@ -427,9 +429,12 @@ fn main() {
     let breakdown = std::env::args().any(|a| a == "--breakdown");
     let many = std::env::args().any(|a| a == "--many");
     let examples = std::env::args().any(|a| a == "--examples");
-    let wanted: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let wanted: Vec<String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--only"))
+        .map(|(_, a)| a.clone())
         .collect();
     let kernels: Vec<Kernel> = Kernel::ALL
         .into_iter()
@@ -442,8 +447,16 @@ fn main() {
     let dir = vm::vm_dir().join("bench");
     std::fs::create_dir_all(&dir).expect("target/vm/bench");
     // One kernel at a time: a second guest on 2 cores would skew the first one's numbers.
+    // `--only a,b`: just these contenders (a shorter run).
+    let only: Option<Vec<String>> = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .map(|l| l.split(',').map(str::to_string).collect());
     for k in kernels {
-        let cs = contenders(k);
+        let mut cs = contenders(k);
+        if let Some(o) = &only {
+            cs.retain(|c| o.iter().any(|n| n == c.name));
+        }
         let mut steps: Vec<(String, String)> = Vec::new();
         let mut step = |name: String, cmd: &str| steps.push((name, cmd.to_string()));
         if examples {
