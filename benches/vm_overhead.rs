@@ -119,7 +119,7 @@ measure() {
     _name=$1; _cmd=$2
     rm -f /tmp/m.o /tmp/m.e
     _t0=$(now)
-    timeout ${TMO:-60} sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
+    timeout -s KILL ${TMO:-60} sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
     _p=$!
     ( i=0; until grep -qs Tracing /tmp/m.o /tmp/m.e; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit; done
       dd if=/lkt/payload of=/dev/null bs=1 count=500 2>/dev/null ) &
