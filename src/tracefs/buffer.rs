@@ -84,7 +84,10 @@ pub fn top(t: &Tracefs) -> Result<Option<TopBuffer>> {
 /// Debian 12's 6.1: `7 (expanded: 1408)` became `7` after an instance's `buffer_size_kb` was
 /// written). So only once the top level is expanded (or reads as a plain size) is it safe.
 pub fn instance_resize_is_private(t: &Tracefs) -> bool {
-    matches!(top(t), Ok(Some(b)) if b.per_cpu.is_expanded())
+    t.read("buffer_size_kb")
+        .ok()
+        .and_then(|s| BufferSize::parse(&s))
+        .is_some_and(|b| b.is_expanded())
 }
 
 #[cfg(test)]

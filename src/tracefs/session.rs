@@ -259,11 +259,10 @@ impl Session {
     }
 
     /// Grows our instance's ring buffer to `kib` per CPU, where that changes nothing else
-    /// ([`buffer::instance_resize_is_private`]); returns whether it did. Best effort: the
+    /// ([`super::buffer::instance_resize_is_private`]); returns whether it did. Best effort: the
     /// instance's own buffer (1408 KiB per CPU by default) still works.
     pub fn grow_instance_buffer(&mut self, kib: u32) -> Result<bool> {
-        self.expand_buffers()?;
-        if !super::buffer::instance_resize_is_private(&self.tracefs) {
+        if !self.expand_buffers()? {
             return Ok(false);
         }
         let rel = self.instance_file("buffer_size_kb")?;
@@ -278,13 +277,15 @@ impl Session {
     /// `set_event`, even an empty line, first runs the kernel's normal expansion instead: on
     /// 6.1 that grows the top-level buffer (the one-way step any first event takes, which the
     /// real-kernel suite accepts); from 6.7 it grows only our instance. Nothing is enabled.
-    pub fn expand_buffers(&mut self) -> Result<()> {
-        let top = super::buffer::top(&self.tracefs).ok().flatten();
-        if top.is_some_and(|b| b.per_cpu.is_expanded()) {
-            return Ok(());
+    /// Returns whether the top-level buffer is expanded now, i.e. whether resizing our
+    /// instance's buffer is ours alone ([`super::buffer::instance_resize_is_private`]).
+    pub fn expand_buffers(&mut self) -> Result<bool> {
+        if super::buffer::instance_resize_is_private(&self.tracefs) {
+            return Ok(true);
         }
         let rel = self.instance_file("set_event")?;
-        self.tracefs.append(rel, "\n")
+        self.tracefs.append(rel, "\n")?;
+        Ok(super::buffer::instance_resize_is_private(&self.tracefs))
     }
 
     /// Sets an option of our instance and puts the old value back before the instance goes:

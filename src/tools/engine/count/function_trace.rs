@@ -77,8 +77,8 @@ impl Counter for TraceCounter {
             ))?;
         }
         // Bigger per-CPU buffers make drops rarer; the instance (and its memory) goes at exit.
+        // Also lets the kernel expand buffers before the tracer is set (see expand_buffers).
         s.grow_instance_buffer(4096)?;
-        s.expand_buffers()?;
         let phase = s.tracefs().phase("enable");
         s.write_instance("current_tracer", "function")?;
         phase.end();

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::kprobe_profile::attach_entry_probes;
+use super::kprobe_profile::{accepted, attach_entry_probes};
 use super::{Counter, Matched, Plan};
 use crate::record::Sink;
 use crate::tracefs::events::EventRef;
@@ -35,11 +35,7 @@ impl Counter for HistCounter {
             .map(|f| (HIST_EVENT.to_string(), f.as_str()))
             .collect();
         let refused = attach_entry_probes(s, &named, sink)?;
-        let functions: Vec<String> = functions
-            .iter()
-            .filter(|f| !refused.contains(f.as_str()))
-            .cloned()
-            .collect();
+        let functions = accepted(&functions, &refused);
         self.matched = functions.iter().cloned().collect();
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         // Room for every function: the table size is a power of two, 2^7..=2^17.

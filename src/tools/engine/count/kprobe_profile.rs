@@ -50,11 +50,7 @@ impl Counter for KprobeCounter {
                 self.events.insert(name.clone(), f.to_string());
             }
         }
-        Ok(functions
-            .iter()
-            .filter(|f| !refused.contains(f.as_str()))
-            .cloned()
-            .collect())
+        Ok(accepted(&functions, &refused))
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
@@ -121,6 +117,15 @@ pub(super) fn attach_entry_probes<'a>(
         ));
     }
     Ok(refused)
+}
+
+/// The functions the kernel took a probe on, in their order.
+pub(super) fn accepted(functions: &[String], refused: &HashSet<&str>) -> Vec<String> {
+    functions
+        .iter()
+        .filter(|f| !refused.contains(f.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// `_lkt1234` for group `lkt_1234`: the part of every event name that is this run's.
