@@ -131,6 +131,24 @@ pub struct Event {
     pub payload: Option<String>,
 }
 
+impl Event {
+    /// An event with nothing allocated yet: the buffer a decoder fills, record after record.
+    pub fn empty() -> Event {
+        Event {
+            comm: String::new(),
+            pid: 0,
+            tgid: None,
+            cpu: 0,
+            flags: None,
+            timestamp: 0.0,
+            event: String::new(),
+            probe: None,
+            fields: Fields::default(),
+            payload: None,
+        }
+    }
+}
+
 /// A kernel stack: the ` => frame` lines after a `<stack trace>` line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stack {

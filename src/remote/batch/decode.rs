@@ -168,7 +168,7 @@ impl<'a> Reader<'a> {
         match self.byte()? {
             EVENT => {
                 if !matches!(slot, Record::Event(_)) {
-                    *slot = Record::Event(empty_event());
+                    *slot = Record::Event(Event::empty());
                 }
                 let Record::Event(e) = slot else {
                     return Err(DecodeError::Malformed);
@@ -267,21 +267,6 @@ impl Value<'_> {
             Value::UInt(v) => FieldValue::UInt(v),
             Value::Str(s) => FieldValue::Str(s.to_string()),
         }
-    }
-}
-
-pub(super) fn empty_event() -> Event {
-    Event {
-        comm: String::new(),
-        pid: 0,
-        tgid: None,
-        cpu: 0,
-        flags: None,
-        timestamp: 0.0,
-        event: String::new(),
-        probe: None,
-        fields: Fields::default(),
-        payload: None,
     }
 }
 

@@ -1,4 +1,3 @@
-use super::decode::empty_event;
 use super::*;
 use crate::record::*;
 
@@ -227,7 +226,7 @@ fn reused_records_are_refilled_exactly() {
     // Fewer fields and frames than the records kept from before: no stale ones remain.
     buf.clear();
     let short = vec![
-        Record::Event(empty_event()),
+        Record::Event(Event::empty()),
         Record::Stack(Stack {
             comm: "x".into(),
             pid: 1,
@@ -244,7 +243,7 @@ fn reused_records_are_refilled_exactly() {
 
 #[test]
 fn a_record_larger_than_a_fragment_travels_alone() {
-    let mut big = empty_event();
+    let mut big = Event::empty();
     big.payload = Some("x".repeat(5000));
     let records = vec![event(1), Record::Event(big), event(2)];
     let messages = encode_all(&records);

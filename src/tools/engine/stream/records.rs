@@ -34,27 +34,11 @@ impl Default for TraceRecords {
     fn default() -> TraceRecords {
         TraceRecords {
             stack: None,
-            event: empty_event(),
+            event: Event::empty(),
             done: None,
             spare_frames: Vec::new(),
             spare_fields: Vec::new(),
         }
-    }
-}
-
-/// An event with nothing allocated yet.
-fn empty_event() -> Event {
-    Event {
-        comm: String::new(),
-        pid: 0,
-        tgid: None,
-        cpu: 0,
-        flags: None,
-        timestamp: 0.0,
-        event: String::new(),
-        probe: None,
-        fields: Fields::default(),
-        payload: None,
     }
 }
 
@@ -165,7 +149,7 @@ impl TraceRecords {
 
     /// Hands out the event just filled; when it was only lent, takes its buffers back.
     fn lend_event(&mut self, out: &mut Out<'_>) {
-        let r = Record::Event(std::mem::replace(&mut self.event, empty_event()));
+        let r = Record::Event(std::mem::replace(&mut self.event, Event::empty()));
         if let Some(Record::Event(e)) = out.kept(r) {
             self.event = e;
         }
