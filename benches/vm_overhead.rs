@@ -97,7 +97,9 @@ fn contenders(k: Kernel) -> Vec<Contender> {
     v.push(c(
         "pt_kprobe",
         "perf-tools kprobe -d 3 (buffered)",
-        "kprobe-perf -d 3 p:vfs_read",
+        // -F skips its `grep -w FUNC available_filter_functions`: with the guest's busybox grep
+        // that took over a minute under TCG (what looked like a hang in earlier runs).
+        "kprobe-perf -F -d 3 p:vfs_read",
     ));
     v.push(c(
         "lkt_kprobe",
@@ -121,7 +123,8 @@ measure() {
     _t0=$(now)
     timeout -s KILL ${TMO:-60} sh -c "$_cmd" >/tmp/m.o 2>/tmp/m.e </dev/null &
     _p=$!
-    ( i=0; until grep -qs Tracing /tmp/m.o /tmp/m.e; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit; done
+    ( i=0; until grep -qs Tracing /tmp/m.o /tmp/m.e; do
+          kill -0 $_p 2>/dev/null || exit; sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit; done
       dd if=/lkt/payload of=/dev/null bs=1 count=500 2>/dev/null ) &
     _w=$!
     wait $_p; _rc=$?
@@ -261,14 +264,15 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
     );
     let _ = writeln!(
         out,
-        "{:<20} {:>10} {:>9}  what (rc)",
-        "contender", "overhead_s", "vfs_read"
+        "{:<20} {:>10} {:>9} {:>9}  what (rc)",
+        "contender", "overhead_s", "vfs_read", "first_s"
     );
     let mut medians = BTreeMap::new();
     for c in cs {
         let mut over = Vec::new();
         let mut counts = Vec::new();
         let mut rcs = Vec::new();
+        let mut failures = Vec::new();
         for r in 0..ROUNDS {
             let name = format!("{}.r{r}", c.name);
             // A boot cut short by its timeout still reports the rounds it finished.
@@ -284,6 +288,17 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
                 continue;
             };
             rcs.push(b.rc);
+            if b.rc != 0 {
+                // Why it failed, for the report: the last line of its stderr (or stdout).
+                let err = blocks
+                    .get(&format!("{name}.stderr"))
+                    .map(|e| e.stdout.as_str());
+                let why = [err.unwrap_or(""), b.stdout.as_str()]
+                    .iter()
+                    .find_map(|t| t.lines().rev().find(|l| !l.trim().is_empty()))
+                    .unwrap_or("(no output)");
+                failures.push(format!("  {name} failed (rc {}): {why}", b.rc));
+            }
             if let Some(n) = reads(&b.stdout) {
                 counts.push(n);
             }
@@ -293,6 +308,17 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
         }
         let m = median(over);
         medians.insert(c.name, m);
+        // The warm-up: the first run of this boot (cold caches, no kept function list).
+        let first = blocks
+            .get(&format!("{}.warm.time", c.name))
+            .and_then(|t| {
+                let mut w = t
+                    .stdout
+                    .split_whitespace()
+                    .filter_map(|x| x.parse::<f64>().ok());
+                Some(w.next()? - w.next()?)
+            })
+            .map_or_else(|| "-".into(), |d| format!("{:.3}", -d - WINDOW_S));
         let count = counts
             .iter()
             .map(|n| n.to_string())
@@ -300,9 +326,12 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
             .join("/");
         let _ = writeln!(
             out,
-            "{:<20} {:>10.3} {:>9}  {} (rc {:?})",
-            c.name, m, count, c.what, rcs
+            "{:<20} {:>10.3} {:>9} {:>9}  {} (rc {:?})",
+            c.name, m, count, first, c.what, rcs
         );
+        for f in failures {
+            let _ = writeln!(out, "{f}");
+        }
     }
     let ratio = |a: &str, b: &str| match (medians.get(a), medians.get(b)) {
         (Some(x), Some(y)) if *y > 0.0 => format!("{:.2}", x / y),

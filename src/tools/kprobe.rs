@@ -11,7 +11,7 @@ use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::probe::{ProbeDef, Target};
-use crate::tracefs::{ftrace_filter, Error as TfError, Session};
+use crate::tracefs::{function_table, Error as TfError, Session};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,7 +157,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         } = &def.target
         {
             let _phase = tracefs.phase("resolve functions");
-            let names = ftrace_filter::available_functions_cached(&tracefs)?;
+            let names = function_table::available_functions_cached(&tracefs)?;
             if !names.iter().any(|n| n == symbol) {
                 return Err(TfError::NotTraceable {
                     name: symbol.clone(),

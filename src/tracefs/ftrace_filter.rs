@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use super::error::{Error, Result};
+use super::function_table;
 use super::Tracefs;
 
 /// What an empty `set_ftrace_filter` reads back as.
@@ -36,81 +37,7 @@ impl FilterList {
 /// duplicates kept once.
 pub fn available_functions(t: &Tracefs) -> Result<Vec<String>> {
     let text = t.read("available_filter_functions")?;
-    Ok(parse_available(&text))
-}
-
-/// [`available_functions`], kept between runs for the running kernel: the kernel builds that
-/// file (thousands of lines) on every read, which took 0.15–0.95 s under TCG, where the kept
-/// list reads in milliseconds. It is kept in the lock directory (root's alone), named by the
-/// boot id and the loaded modules, so a reboot or a module loaded or removed makes a new one.
-/// A tree that is not the running kernel's tracefs is always read.
-pub fn available_functions_cached(t: &Tracefs) -> Result<Vec<String>> {
-    let Some(cache) = function_cache_path(t) else {
-        return available_functions(t);
-    };
-    if let Ok(text) = super::lockdir::read_small(&cache, FUNCTION_CACHE_CAP) {
-        let names: Vec<String> = text.lines().map(str::to_string).collect();
-        if !names.is_empty() {
-            return Ok(names);
-        }
-    }
-    let names = available_functions(t)?;
-    if let Some(dir) = cache.parent() {
-        // Older lists are stale: another boot, other modules.
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let n = e.file_name();
-            if n.to_string_lossy().starts_with(FUNCTION_CACHE_PREFIX) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-    let _ = super::lockdir::write_replace(&cache, names.join("\n").as_bytes());
-    Ok(names)
-}
-
-const FUNCTION_CACHE_PREFIX: &str = "functions-";
-/// Far above any kernel's list (Debian's 6.12: about 60,000 names, 1.5 MB).
-const FUNCTION_CACHE_CAP: u64 = 16 << 20;
-
-fn function_cache_path(t: &Tracefs) -> Option<std::path::PathBuf> {
-    if !t.is_running_kernels() {
-        return None;
-    }
-    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
-    let modules = std::fs::read_to_string("/proc/modules").unwrap_or_default();
-    let key = function_cache_key(boot.trim(), &modules);
-    Some(
-        super::lockdir::lock_dir()
-            .ok()?
-            .join(format!("{FUNCTION_CACHE_PREFIX}{key}")),
-    )
-}
-
-/// The boot id and a hash of the loaded modules' names (FNV-1a: stable across builds).
-fn function_cache_key(boot_id: &str, proc_modules: &str) -> String {
-    let mut names: Vec<&str> = proc_modules
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    names.sort_unstable();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in names.join(" ").bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let boot: String = boot_id.chars().filter(char::is_ascii_hexdigit).collect();
-    format!("{boot}-{h:016x}")
-}
-
-pub fn parse_available(text: &str) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    text.lines()
-        .filter_map(|l| l.split_whitespace().next())
-        // `__ftrace_invalid_address___123` marks a record the kernel could not resolve.
-        .filter(|n| !n.starts_with("__ftrace_invalid_address__"))
-        .filter(|n| seen.insert(n.to_string()))
-        .map(str::to_string)
-        .collect()
+    Ok(function_table::FunctionTable::parse(&text).names())
 }
 
 /// The kernel's glob (`glob_match` in lib/glob.c): `*`, `?`, `[abc]`, `[a-z]`, `[!a]`/`[^a]`.
@@ -227,6 +154,9 @@ pub fn parse_filter(text: &str) -> Vec<String> {
 /// the functions it selects as the kernel reads them back: never empty, since an empty filter
 /// means every function.
 pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<Vec<String>> {
+    if let Some(now) = set_by_index(t, rel, list)? {
+        return Ok(now);
+    }
     t.write_list(rel, list.tokens()).map_err(|e| match e {
         // EINVAL: the token matched no traceable function.
         Error::Rejected {
@@ -260,6 +190,33 @@ pub fn set(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<Vec<String>> {
     Ok(now)
 }
 
+/// Writes the filter as record indexes when the running kernel's function table is kept and
+/// the tokens are plain globs ([`function_table`]), and returns what the kernel read back if it
+/// is what the table selected. `None`: write the tokens as they are (the table said nothing,
+/// the kernel refused digits (before 5.1), or the read-back differed, and the table is dropped).
+fn set_by_index(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<Option<Vec<String>>> {
+    if !t.is_running_kernels() {
+        return Ok(None);
+    }
+    let Ok(table) = function_table::table(t) else {
+        return Ok(None);
+    };
+    let Some(sel) = table.select(list.tokens()) else {
+        return Ok(None);
+    };
+    if t.write_list(rel, &sel.indexes).is_err() {
+        return Ok(None);
+    }
+    let now = parse_filter(&t.read(rel)?);
+    let mut read_back = now.clone();
+    read_back.sort_unstable();
+    if read_back == sel.names {
+        return Ok(Some(now));
+    }
+    function_table::forget(t);
+    Ok(None)
+}
+
 /// Restores a saved list of plain entries (possibly empty: "all functions", as it was), in
 /// one open and close.
 pub fn restore(t: &Tracefs, rel: &Path, saved: &[String]) -> Result<()> {
@@ -290,7 +247,8 @@ mod tests {
     #[test]
     fn available_functions_from_a_real_kernel() {
         let text = include_str!("../../tests/fixtures/debian/available_filter_functions.head.txt");
-        let names = parse_available(&format!("{text}ext4_read [ext4]\n"));
+        let names =
+            function_table::FunctionTable::parse(&format!("{text}ext4_read [ext4]\n")).names();
         assert!(names.iter().any(|n| n == "do_one_initcall"));
         assert!(
             names.iter().any(|n| n == "ext4_read"),
@@ -303,27 +261,6 @@ mod tests {
             matching(&names, "vdso_*"),
             vec!["vdso_mremap", "vdso_fault", "vdso_join_timens"]
         );
-    }
-
-    #[test]
-    fn the_function_list_is_kept_per_boot_and_module_set() {
-        let a = function_cache_key("0b5e-1f", "ext4 1 0 - Live\nvirtio 2 1 - Live\n");
-        assert_eq!(
-            a,
-            function_cache_key("0b5e-1f", "virtio 9 0 - Live\next4 1 3 - Live\n")
-        );
-        assert_ne!(
-            a,
-            function_cache_key("0b5e-20", "ext4 1 0 - Live\nvirtio 2 1 - Live\n")
-        );
-        assert_ne!(a, function_cache_key("0b5e-1f", "ext4 1 0 - Live\n"));
-        assert!(a.starts_with("0b5e1f-"), "{a}");
-        // A tree that is not the running kernel's is never cached.
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("available_filter_functions"), "vfs_read\n").unwrap();
-        let t = Tracefs::at(dir.path());
-        assert!(function_cache_path(&t).is_none());
-        assert_eq!(available_functions_cached(&t).unwrap(), vec!["vfs_read"]);
     }
 
     #[test]
@@ -340,6 +277,38 @@ mod tests {
             parse_filter("vfs_read\ndo_fault:traceoff:unlimited\nvfs_write\n"),
             vec!["vfs_read", "vfs_write"]
         );
+    }
+
+    #[test]
+    fn indexes_the_kernel_contradicts_give_way_to_the_glob_and_the_table_is_dropped() {
+        // A "running kernel" whose filter file keeps what is written: the indexes read back
+        // as digits, not the names the table selected.
+        crate::tracefs::lock::use_test_dir();
+        let dir = tempfile::tempdir().unwrap();
+        let sys = dir.path().join("sys_kernel");
+        std::fs::create_dir(&sys).unwrap();
+        std::fs::write(
+            dir.path().join("available_filter_functions"),
+            "do_one_initcall\nvfs_read\nvfs_write\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("set_ftrace_filter"), "").unwrap();
+        let t = Tracefs::at(dir.path()).with_sys_kernel(&sys);
+        let table = function_table::table(&t).unwrap();
+        assert_eq!(
+            table.select(&["vfs_*".into()]).unwrap().indexes,
+            vec!["2", "3"]
+        );
+        let list = FilterList::new(vec!["vfs_*".into()]).unwrap();
+        let got = set(&t, Path::new("set_ftrace_filter"), &list).unwrap();
+        assert_eq!(got, vec!["vfs_read", "vfs_write"]);
+        assert_eq!(t.read("set_ftrace_filter").unwrap(), "vfs_*\n");
+        let kept = std::fs::read_dir(crate::tracefs::lockdir::lock_dir().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("records-"))
+            .count();
+        assert_eq!(kept, 0, "a contradicted table is dropped");
     }
 
     #[test]

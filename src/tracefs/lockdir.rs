@@ -168,7 +168,10 @@ pub fn open_existing(path: &Path, write: bool) -> std::io::Result<File> {
 /// Reads at most `cap` bytes of a file of the lock directory as text.
 pub fn read_small(path: &Path, cap: u64) -> std::io::Result<String> {
     let f = open_existing(path, false)?;
-    let mut s = String::new();
+    // Sized once: the kept function table is 1–2 MB, and growing a buffer to that by doubling
+    // costs as much again as the read.
+    let size = f.metadata().map_or(0, |m| m.len().min(cap));
+    let mut s = String::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     f.take(cap).read_to_string(&mut s)?;
     Ok(s)
 }

@@ -16,6 +16,7 @@ pub mod events;
 pub mod features;
 pub mod format;
 pub mod ftrace_filter;
+pub mod function_table;
 pub mod hist;
 pub mod instance;
 pub mod kprobe_profile;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::{Count, Counts, NoticeLevel, Record, Sink};
 use crate::tools::values::FuncPattern;
 use crate::tracefs::features::Feature;
-use crate::tracefs::ftrace_filter;
+use crate::tracefs::{ftrace_filter, function_table};
 use crate::tracefs::{Error as TfError, Session};
 use crate::{Error, Result};
 
@@ -67,7 +67,7 @@ impl Matched {
     fn get(&mut self, s: &Session, pattern: &FuncPattern) -> Result<&[String]> {
         if self.0.is_none() {
             let _phase = s.tracefs().phase("resolve functions");
-            let all = ftrace_filter::available_functions_cached(s.tracefs())?;
+            let all = function_table::available_functions_cached(s.tracefs())?;
             let found: Vec<String> = ftrace_filter::matching(&all, pattern)
                 .into_iter()
                 .map(str::to_string)
