@@ -152,13 +152,13 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         sink.emit(Record::notice(
             NoticeLevel::Info,
             format!(
-                "Tracing \"{}\" ({} functions, backend {}: {})... {}",
+                "Tracing \"{}\" ({}, backend {}: {})... {}",
                 spec.pattern,
-                counting.functions.len(),
+                super::counted(counting.functions.len(), "function"),
                 counting.backend().name(),
                 counting.why,
                 match spec.duration_s {
-                    Some(d) => format!("for {d} seconds, or Ctrl-C to end."),
+                    Some(d) => format!("for {}, or Ctrl-C to end.", super::counted(d, "second")),
                     None => "Ctrl-C to end.".to_string(),
                 }
             ),

@@ -176,3 +176,22 @@ pub(crate) fn own_pid_list() -> String {
     }
     format!("{pid}\n")
 }
+
+/// `1 function`, `3 functions`: a count and its noun, for notices people read.
+pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
+    match n.to_string() {
+        one if one == "1" => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod counted_tests {
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(super::counted(1, "function"), "1 function");
+        assert_eq!(super::counted(0, "function"), "0 functions");
+        assert_eq!(super::counted(0.5, "second"), "0.5 seconds");
+        assert_eq!(super::counted(1.5, "second"), "1.5 seconds");
+    }
+}
