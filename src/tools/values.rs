@@ -180,6 +180,103 @@ checked_string!(
     check_kprobe_definition
 );
 
+/// Most definitions in one kprobe run.
+pub const MAX_DEFINITIONS: usize = 32;
+
+/// The kprobe definitions of one run: at least one, at most [`MAX_DEFINITIONS`], each a
+/// [`KprobeDefinition`], and their events named apart ([`kprobe_event_names`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<KprobeDefinition>", into = "Vec<KprobeDefinition>")]
+pub struct KprobeDefinitions(Vec<KprobeDefinition>);
+
+impl KprobeDefinitions {
+    pub fn as_slice(&self) -> &[KprobeDefinition] {
+        &self.0
+    }
+
+    /// Each definition parsed (they were checked when this was made).
+    pub fn parsed(&self) -> Vec<crate::tracefs::probe::ProbeDef> {
+        self.0
+            .iter()
+            .filter_map(|d| crate::tracefs::probe::ProbeDef::parse(d.as_str()).ok())
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<KprobeDefinition>> for KprobeDefinitions {
+    type Error = ValueError;
+    fn try_from(v: Vec<KprobeDefinition>) -> Result<KprobeDefinitions, ValueError> {
+        if v.is_empty() {
+            return Err(ValueError::new("no probe definition"));
+        }
+        if v.len() > MAX_DEFINITIONS {
+            return Err(ValueError::new(format!(
+                "{} probe definitions; at most {MAX_DEFINITIONS} in one run",
+                v.len()
+            )));
+        }
+        let defs = KprobeDefinitions(v);
+        let parsed = defs.parsed();
+        if parsed.len() != defs.0.len() {
+            return Err(ValueError::new("a probe definition does not parse"));
+        }
+        let names = kprobe_event_names(&parsed);
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(ValueError::new(format!(
+                    "two definitions name their event {n}: give one another name (p:NAME FUNC)"
+                )));
+            }
+        }
+        Ok(defs)
+    }
+}
+
+impl From<KprobeDefinition> for KprobeDefinitions {
+    /// One definition is always a valid list.
+    fn from(d: KprobeDefinition) -> KprobeDefinitions {
+        KprobeDefinitions(vec![d])
+    }
+}
+
+impl FromStr for KprobeDefinitions {
+    type Err = ValueError;
+    /// One definition.
+    fn from_str(s: &str) -> Result<KprobeDefinitions, ValueError> {
+        KprobeDefinition::try_from(s).map(KprobeDefinitions::from)
+    }
+}
+
+impl From<KprobeDefinitions> for Vec<KprobeDefinition> {
+    fn from(v: KprobeDefinitions) -> Vec<KprobeDefinition> {
+        v.0
+    }
+}
+
+/// The event name of each definition in one run: its own name, else the function's, and for
+/// an unnamed definition whose name an earlier one took, `<func>_ret` for a return probe
+/// (`p:do_sys_openat2` beside `r:do_sys_openat2`), else `<name>_<N>`.
+pub fn kprobe_event_names(defs: &[crate::tracefs::probe::ProbeDef]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(defs.len());
+    for d in defs {
+        let mut name = d.event_name();
+        let explicit = d.event.as_deref().is_some_and(|e| !e.is_empty());
+        if !explicit && names.contains(&name) {
+            let base = name.clone();
+            if d.is_return() {
+                name = format!("{base}_ret");
+            }
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+        }
+        names.push(name);
+    }
+    names
+}
+
 fn check_filter(s: &str) -> Result<(), ValueError> {
     check_one_line("filter", s)
 }
@@ -462,5 +559,49 @@ mod tests {
         assert!(KprobeDefinition::try_from("p:bad vfs_read $none_var").is_err());
         assert!(EventFilter::try_from("filename ~ \"*.conf\"").is_ok());
         assert!(EventFilter::try_from("a == 1\n").is_err());
+    }
+
+    fn defs(list: &[&str]) -> Result<KprobeDefinitions, ValueError> {
+        let v: Result<Vec<KprobeDefinition>, ValueError> = list
+            .iter()
+            .map(|d| KprobeDefinition::try_from(*d))
+            .collect();
+        KprobeDefinitions::try_from(v?)
+    }
+
+    #[test]
+    fn several_definitions_get_events_of_their_own() {
+        let d = defs(&[
+            "p:do_sys_openat2",
+            "r:do_sys_openat2 $retval",
+            "p:vfs_read",
+            "p:vfs_read",
+        ])
+        .unwrap();
+        assert_eq!(
+            kprobe_event_names(&d.parsed()),
+            [
+                "do_sys_openat2",
+                "do_sys_openat2_ret",
+                "vfs_read",
+                "vfs_read_2"
+            ]
+        );
+        let e = defs(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
+        assert!(
+            e.to_string().contains("two definitions name their event a"),
+            "{e}"
+        );
+        assert!(defs(&[]).is_err());
+        let many = vec!["p:vfs_read"; MAX_DEFINITIONS + 1];
+        assert!(defs(&many).is_err());
+        // Through serde, as an agent receives it.
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<KprobeDefinitions>(&json).unwrap(), d);
+        assert!(
+            serde_json::from_str::<KprobeDefinitions>(r#"["p:a vfs_read","p:a vfs_write"]"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<KprobeDefinitions>("[]").is_err());
     }
 }

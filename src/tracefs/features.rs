@@ -25,10 +25,12 @@ pub enum Feature {
     /// `$retval`-style `%return` suffix on `p:` definitions (5.10).
     ReturnSuffix,
     StackTrace,
+    /// Probe arguments by BTF: `$argN` typed and the functions' own argument names (6.5+).
+    BtfArgs,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 13] = [
+    pub const ALL: [Feature; 14] = [
         Feature::Kprobes,
         Feature::Uprobes,
         Feature::DynamicEvents,
@@ -42,6 +44,7 @@ impl Feature {
         Feature::EventPid,
         Feature::ReturnSuffix,
         Feature::StackTrace,
+        Feature::BtfArgs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Feature {
             Feature::EventPid => "set_event_pid",
             Feature::ReturnSuffix => "%return probes",
             Feature::StackTrace => "stack traces",
+            Feature::BtfArgs => "BTF probe arguments",
         }
     }
 
@@ -78,6 +82,7 @@ impl Feature {
             Feature::EventPid => "Linux 4.4+",
             Feature::ReturnSuffix => "Linux 5.10+",
             Feature::StackTrace => "CONFIG_STACKTRACE",
+            Feature::BtfArgs => "CONFIG_PROBE_EVENTS_BTF_ARGS (Linux 6.5+)",
         }
     }
 }
@@ -115,6 +120,9 @@ impl Features {
                 Feature::StackTrace => {
                     t.exists("options/stacktrace") || readme.contains("stacktrace")
                 }
+                // The README's fetch-argument grammar lists `<argname>[->field...]` only with
+                // CONFIG_PROBE_EVENTS_BTF_ARGS (readme_msg in trace.c; the selftests grep it).
+                Feature::BtfArgs => readme.contains("<argname>"),
             };
             if yes {
                 present.push(f);
@@ -123,7 +131,7 @@ impl Features {
         Features {
             present,
             kernel_release: kernel_release(),
-            arch: std::env::consts::ARCH.to_string(),
+            arch: machine(),
             lockdown: lockdown_mode(),
         }
     }
@@ -151,6 +159,21 @@ pub fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The running kernel's machine (`uname -m`: `x86_64`, `aarch64`, `armv7l`): the
+/// architecture whose calling convention kernel functions use, whatever this binary was built
+/// for.
+pub fn machine() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        if let Ok(u) = nix::sys::utsname::uname() {
+            if let Some(m) = u.machine().to_str() {
+                return m.to_string();
+            }
+        }
+    }
+    std::env::consts::ARCH.to_string()
 }
 
 /// The selected lockdown mode: the bracketed word of /sys/kernel/security/lockdown.
