@@ -164,6 +164,34 @@ impl super::Tool for Tpoint {
         &["event", "stack", "lost", "format", "notice", "tracepoint"];
     const SCENARIOS: &'static [&'static str] =
         &["tp_exec", "tp_filter", "tp_sigint", "tp_bad", "tp_list"];
+    const MAN_SECTION: &'static str = "8";
+    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
+        (
+            "REQUIREMENTS",
+            "Linux with tracefs (4.1+) and instances (3.10+), the tracepoint itself (tpoint -l lists \
+             what this kernel has; available_events), root. -p and -L need set_event_pid (4.4+); -s \
+             needs CONFIG_STACKTRACE. Kernel lockdown in confidentiality mode forbids tracefs.\n\n\
+             Each run enables the tracepoint in its own tracefs instance (instances/lktrace_PID), \
+             with its filter and pid list there, and removes the instance on exit, error, Ctrl-C, \
+             SIGTERM, SIGHUP or a closed pipe: other tracing users are not touched (on kernels up to \
+             6.5 the kernel itself expands the top-level buffer once, the first time any event is \
+             enabled, and never shrinks it). lktrace ctl reset removes what a run killed with \
+             SIGKILL left.",
+        ),
+        (
+            "OVERHEAD",
+            "Every event the tracepoint fires is written to the instance's ring buffer by the \
+             kernel and, without -d, read and printed in user space as it comes: for tracepoints \
+             that fire thousands of times a second (sched:sched_switch, irq, block on a busy disk) \
+             the reading and printing is the cost, and the kernel drops events it has no room for \
+             (reported as lost records and on stderr).\n\n\
+             Use a filter, which the kernel evaluates before an event is written (events it fails \
+             cost almost nothing), and -p or -L, which the kernel applies too. With -d the events \
+             are buffered in the kernel (an 8 MiB buffer per CPU) and read once at the end; a \
+             buffer that fills before then drops the newest events. Start with -d 1 to see how \
+             frequent an event is.",
+        ),
+    ];
     type Args = TpointArgs;
     type Spec = TpointSpec;
 
