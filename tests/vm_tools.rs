@@ -783,6 +783,11 @@ on_kernels!(kprobe_btf_names: debian12 => Debian12, debian13 => Debian13, profil
             if !ev.iter().all(|e| e["event"] == "btfopen" && e["fields"].get("dfd").is_some() && e["fields"].get("fl").is_some()) {
                 run.fail(format!("kp_btf: events without dfd and fl:\n{}", run.block("kp_btf").stdout));
             }
+            // BTF types them: dfd is an int (AT_FDCWD, -100), open_how.flags a u64
+            // (O_RDONLY|O_LARGEFILE for cat's open of the marker).
+            if !ev.iter().any(|e| e["comm"] == "cat" && e["fields"]["dfd"] == -100 && e["fields"]["fl"] == 32768) {
+                run.fail(format!("kp_btf: no open of cat with dfd -100 and flags 0x8000:\n{}", run.block("kp_btf").stdout));
+            }
         }
         _ => {
             let b = run.expect_rc("kp_btf", 1);

@@ -206,6 +206,29 @@ mod tests {
     }
 
     #[test]
+    fn btf_arguments_from_the_readme_of_debian_13() {
+        let dir = tempfile::tempdir().unwrap();
+        let fx = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/debian13/README.txt"
+        );
+        std::fs::copy(fx, dir.path().join("README")).unwrap();
+        let f = Features::detect(&Tracefs::at(dir.path()));
+        assert!(f.has(Feature::BtfArgs));
+        assert!(f.has(Feature::ReturnSuffix));
+    }
+
+    #[test]
+    fn the_machine_is_the_kernels() {
+        // What uname says; on the build machines and in CI, x86_64.
+        let m = machine();
+        assert!(!m.is_empty());
+        if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+            assert_eq!(m, "x86_64");
+        }
+    }
+
+    #[test]
     fn detects_from_a_fake_tree_with_real_fixture_files() {
         let dir = tempfile::tempdir().unwrap();
         let fx = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/debian/");
@@ -223,6 +246,10 @@ mod tests {
         assert!(f.has(Feature::HistTriggers));
         assert!(!f.has(Feature::FunctionProfiler));
         assert!(!f.has(Feature::Uprobes));
+        assert!(
+            !f.has(Feature::BtfArgs),
+            "Debian 6.1 has no BTF probe arguments"
+        );
         let e = f.require(Feature::FunctionProfiler).unwrap_err();
         assert!(e.hint().unwrap().contains("CONFIG_FUNCTION_PROFILER"));
     }
