@@ -5,13 +5,13 @@
 //! portable argument names `arg1..argN` (the running kernel's calling convention, or `$argN`
 //! where it has BTF arguments), and a warning for a register that holds no argument.
 
+use std::str::FromStr;
+
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
-use super::values::{
-    kprobe_event_names, EventFilter, KprobeDefinition, KprobeDefinitions, Pid, RunSeconds,
-};
+use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
@@ -42,6 +42,103 @@ pub struct KprobeSpec {
     /// Print column headers (`-H`): a render hint.
     #[serde(default)]
     pub headers: bool,
+}
+
+/// Most definitions in one kprobe run.
+pub const MAX_DEFINITIONS: usize = 32;
+
+/// The kprobe definitions of one run: at least one, at most [`MAX_DEFINITIONS`], each a
+/// [`KprobeDefinition`], and their events named apart ([`kprobe_event_names`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<KprobeDefinition>", into = "Vec<KprobeDefinition>")]
+pub struct KprobeDefinitions(Vec<KprobeDefinition>);
+
+impl KprobeDefinitions {
+    pub fn as_slice(&self) -> &[KprobeDefinition] {
+        &self.0
+    }
+
+    /// Each definition parsed (they were checked when this was made).
+    pub fn parsed(&self) -> Vec<ProbeDef> {
+        self.0
+            .iter()
+            .filter_map(|d| ProbeDef::parse(d.as_str()).ok())
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<KprobeDefinition>> for KprobeDefinitions {
+    type Error = ValueError;
+    fn try_from(v: Vec<KprobeDefinition>) -> Result<KprobeDefinitions, ValueError> {
+        if v.is_empty() {
+            return Err(ValueError::from("no probe definition".to_string()));
+        }
+        if v.len() > MAX_DEFINITIONS {
+            return Err(ValueError::from(format!(
+                "{} probe definitions; at most {MAX_DEFINITIONS} in one run",
+                v.len()
+            )));
+        }
+        let defs = KprobeDefinitions(v);
+        let parsed = defs.parsed();
+        if parsed.len() != defs.0.len() {
+            return Err(ValueError::from("a probe definition does not parse".to_string()));
+        }
+        let names = kprobe_event_names(&parsed);
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(ValueError::from(format!(
+                    "two definitions name their event {n}: give one another name (p:NAME FUNC)"
+                )));
+            }
+        }
+        Ok(defs)
+    }
+}
+
+impl From<KprobeDefinition> for KprobeDefinitions {
+    /// One definition is always a valid list.
+    fn from(d: KprobeDefinition) -> KprobeDefinitions {
+        KprobeDefinitions(vec![d])
+    }
+}
+
+impl FromStr for KprobeDefinitions {
+    type Err = ValueError;
+    /// One definition.
+    fn from_str(s: &str) -> Result<KprobeDefinitions, ValueError> {
+        KprobeDefinition::try_from(s).map(KprobeDefinitions::from)
+    }
+}
+
+impl From<KprobeDefinitions> for Vec<KprobeDefinition> {
+    fn from(v: KprobeDefinitions) -> Vec<KprobeDefinition> {
+        v.0
+    }
+}
+
+/// The event name of each definition in one run: its own name, else the function's, and for
+/// an unnamed definition whose name an earlier one took, `<func>_ret` for a return probe
+/// (`p:do_sys_openat2` beside `r:do_sys_openat2`), else `<name>_<N>`.
+pub fn kprobe_event_names(defs: &[ProbeDef]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(defs.len());
+    for d in defs {
+        let mut name = d.event_name();
+        let explicit = d.event.as_deref().is_some_and(|e| !e.is_empty());
+        if !explicit && names.contains(&name) {
+            let base = name.clone();
+            if d.is_return() {
+                name = format!("{base}_ret");
+            }
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+        }
+        names.push(name);
+    }
+    names
 }
 
 /// The kprobe tool (see the module documentation).
@@ -345,5 +442,49 @@ mod tests {
         let e = spec(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
         assert!(e.to_string().contains("name their event a"), "{e}");
         assert!(spec(&[]).is_err());
+    }
+
+    fn def_list(list: &[&str]) -> Result<KprobeDefinitions, ValueError> {
+        let v: Result<Vec<KprobeDefinition>, ValueError> = list
+            .iter()
+            .map(|d| KprobeDefinition::try_from(*d))
+            .collect();
+        KprobeDefinitions::try_from(v?)
+    }
+
+    #[test]
+    fn several_definitions_get_events_of_their_own() {
+        let d = def_list(&[
+            "p:do_sys_openat2",
+            "r:do_sys_openat2 $retval",
+            "p:vfs_read",
+            "p:vfs_read",
+        ])
+        .unwrap();
+        assert_eq!(
+            kprobe_event_names(&d.parsed()),
+            [
+                "do_sys_openat2",
+                "do_sys_openat2_ret",
+                "vfs_read",
+                "vfs_read_2"
+            ]
+        );
+        let e = def_list(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
+        assert!(
+            e.to_string().contains("two definitions name their event a"),
+            "{e}"
+        );
+        assert!(def_list(&[]).is_err());
+        let many = vec!["p:vfs_read"; MAX_DEFINITIONS + 1];
+        assert!(def_list(&many).is_err());
+        // Through serde, as an agent receives it.
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<KprobeDefinitions>(&json).unwrap(), d);
+        assert!(
+            serde_json::from_str::<KprobeDefinitions>(r#"["p:a vfs_read","p:a vfs_write"]"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<KprobeDefinitions>("[]").is_err());
     }
 }
