@@ -149,7 +149,7 @@ fn bench(c: &mut Criterion) {
         key_file: None,
     };
     let spec = Spec::Kprobe(KprobeSpec {
-        definition: "p:myopen do_sys_openat2".parse().unwrap(),
+        definitions: "p:myopen do_sys_openat2".parse().unwrap(),
         filter: None,
         duration_s: None,
         pid: None,

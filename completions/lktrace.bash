@@ -34,6 +34,9 @@ _lktrace() {
             lktrace,parse)
                 cmd="lktrace__subcmd__parse"
                 ;;
+            lktrace,tpoint)
+                cmd="lktrace__subcmd__tpoint"
+                ;;
             lktrace__subcmd__ctl,check)
                 cmd="lktrace__subcmd__ctl__subcmd__check"
                 ;;
@@ -88,6 +91,9 @@ _lktrace() {
             lktrace__subcmd__help,parse)
                 cmd="lktrace__subcmd__help__subcmd__parse"
                 ;;
+            lktrace__subcmd__help,tpoint)
+                cmd="lktrace__subcmd__help__subcmd__tpoint"
+                ;;
             lktrace__subcmd__help__subcmd__ctl,check)
                 cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__check"
                 ;;
@@ -110,7 +116,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --debug --help --version funccount kprobe ctl parse agent help"
+            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,7 +452,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe ctl parse agent help"
+            opts="funccount kprobe tpoint ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,6 +619,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__tpoint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__kprobe)
             opts="-F -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -658,6 +678,44 @@ _lktrace() {
                 return 0
             fi
             case "${prev}" in
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__tpoint)
+            opts="-l -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -68,8 +68,27 @@ _arguments "${_arguments_options[@]}" : \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':definition -- p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\], e.g. '\''p\:myopen do_sys_openat2 filename=+0(%si)\:string'\'':_default' \
-'::filter -- Event filter, e.g. '\''filename ~ "*.conf"'\'':_default' \
+'*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
+&& ret=0
+;;
+(tpoint)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-l[List tracepoints (all, or those matching the glob given in place of TRACEPOINT)]' \
+'-H[Print column headers]' \
+'-s[Print a kernel stack trace after each event]' \
+'-v[Print the tracepoint'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
+'::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0
 ;;
 (ctl)
@@ -231,6 +250,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(tpoint)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -293,6 +316,7 @@ _lktrace_commands() {
     local commands; commands=(
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
+'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -394,6 +418,7 @@ _lktrace__subcmd__help_commands() {
     local commands; commands=(
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
+'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -462,6 +487,11 @@ _lktrace__subcmd__help__subcmd__parse_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help parse commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__tpoint_commands] )) ||
+_lktrace__subcmd__help__subcmd__tpoint_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help tpoint commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__kprobe_commands] )) ||
 _lktrace__subcmd__kprobe_commands() {
     local commands; commands=()
@@ -471,6 +501,11 @@ _lktrace__subcmd__kprobe_commands() {
 _lktrace__subcmd__parse_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace parse commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__tpoint_commands] )) ||
+_lktrace__subcmd__tpoint_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace tpoint commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_lktrace" ]; then

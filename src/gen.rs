@@ -81,18 +81,54 @@ fn collect(
     }
 }
 
-/// One page, with `examples/<tool>_example.txt` as its EXAMPLES section when that file exists.
+/// One page, with its tool's extra sections (REQUIREMENTS, OVERHEAD) and
+/// `examples/<tool>_example.txt` as its EXAMPLES section when that file exists, in its tool's
+/// man section.
 fn page(cmd: Command, tool: &str, source: &str, examples_dir: &Path) -> (String, Vec<u8>) {
-    let man = clap_mangen::Man::new(cmd).source(source);
+    let entry = crate::tools::find(tool);
+    let section = entry.map_or("1", |e| e.man_section());
+    let man = clap_mangen::Man::new(cmd).source(source).section(section);
     let name = man.get_filename();
     let mut roff = Vec::new();
     man.render(&mut roff)
         .expect("rendering into memory cannot fail");
+    // clap_mangen names subcommands' pages in this page's section: a tool with a page in
+    // another section is referred to there.
+    let mut text = String::from_utf8_lossy(&roff).into_owned();
+    for t in crate::tools::TOOLS
+        .iter()
+        .filter(|t| t.man_section() != section)
+    {
+        let name = t.name().replace('-', "\\-");
+        text = text.replace(
+            &format!("\\-{name}({section})"),
+            &format!("\\-{name}({})", t.man_section()),
+        );
+    }
+    roff = text.into_bytes();
+    for (title, text) in entry.map_or(&[][..], |e| e.man_extra()) {
+        roff = before_version(roff, &prose_section(title, text));
+    }
     let examples = std::fs::read_to_string(examples_dir.join(format!("{tool}_example.txt"))).ok();
     if let Some(text) = examples {
         roff = with_examples(roff, &text);
     }
     (name, roff)
+}
+
+/// `.SH TITLE` with paragraphs of text (blank lines between them).
+fn prose_section(title: &str, text: &str) -> String {
+    let mut section = format!(".SH {title}\n");
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            section.push_str(".PP\n");
+        }
+        for line in para.lines() {
+            section.push_str(&roff_literal(line.trim_start()));
+            section.push('\n');
+        }
+    }
+    section
 }
 
 /// Puts an EXAMPLES section before VERSION (where man-pages(7) orders it), or at the end.
@@ -103,6 +139,11 @@ fn with_examples(roff: Vec<u8>, examples: &str) -> Vec<u8> {
         section.push('\n');
     }
     section.push_str(".fi\n");
+    before_version(roff, &section)
+}
+
+/// Puts a section before VERSION, or at the end.
+fn before_version(roff: Vec<u8>, section: &str) -> Vec<u8> {
     let page = String::from_utf8_lossy(&roff).into_owned();
     let out = match page.find("\n.SH VERSION") {
         Some(i) => format!("{}\n{}{}", &page[..i], section, &page[i + 1..]),
@@ -155,7 +196,7 @@ pub fn completion_file(shell: Shell, bin: &str) -> String {
     }
 }
 
-/// Every generated file with its path relative to the source tree: `man/*.1` and
+/// Every generated file with its path relative to the source tree: `man/*.1`, `man/*.8` and
 /// `completions/*`.
 pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = man_pages(cmd.clone())
@@ -198,6 +239,8 @@ mod tests {
             "lktrace-ctl-status.1",
             "funccount.1",
             "kprobe.1",
+            "tpoint.8",
+            "lktrace-tpoint.8",
         ] {
             assert!(
                 names.iter().any(|n| n == want),
@@ -235,6 +278,24 @@ mod tests {
         }
         let (_, other) = pages.iter().find(|(n, _)| n == "funccount.1").unwrap();
         assert!(!String::from_utf8_lossy(other).contains("EXAMPLES"));
+    }
+
+    #[test]
+    fn a_section_8_page_has_its_extra_sections_and_is_named_so() {
+        let pages = man_pages(cmd());
+        let (_, text) = pages.iter().find(|(n, _)| n == "tpoint.8").unwrap();
+        let text = String::from_utf8_lossy(text);
+        assert!(text.contains("\n.TH tpoint 8 "), "{text}");
+        let req = text.find(".SH REQUIREMENTS").expect("REQUIREMENTS");
+        let over = text.find(".SH OVERHEAD").expect("OVERHEAD");
+        let ex = text.find(".SH EXAMPLES").expect("EXAMPLES");
+        assert!(req < over && over < ex, "{text}");
+        let (_, top) = pages.iter().find(|(n, _)| n == "lktrace.1").unwrap();
+        let top = String::from_utf8_lossy(top);
+        assert!(
+            top.contains("lktrace\\-tpoint(8)") && top.contains("lktrace\\-kprobe(1)"),
+            "{top}"
+        );
     }
 
     #[test]

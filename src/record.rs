@@ -27,6 +27,8 @@ pub enum Record {
     Notice(Notice),
     /// An event's format, as `kprobe -v` prints it.
     Format(Format),
+    /// A tracepoint this kernel has (`tpoint -l`).
+    Tracepoint(Tracepoint),
     /// `ctl status`.
     Status(Status),
     /// `ctl check`.
@@ -185,6 +187,13 @@ pub enum NoticeLevel {
 pub struct Format {
     pub event: String,
     pub text: String,
+}
+
+/// A tracepoint of this kernel, as `available_events` lists it (`sched:sched_switch`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracepoint {
+    pub system: String,
+    pub event: String,
 }
 
 /// What tracefs holds right now (`ctl status`).

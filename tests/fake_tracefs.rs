@@ -412,3 +412,53 @@ fn debug_shows_every_tracefs_write_and_the_phases_on_stderr_only() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("debug:"));
 }
+
+#[test]
+fn tpoint_lists_and_refuses_without_touching_the_tree() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    // Lines of Debian 6.1's available_events (tpoint -l 'sched:sched_process_*' in the guest).
+    std::fs::write(
+        tree.path().join("available_events"),
+        "sched:sched_process_hang\nsched:sched_process_exec\nsyscalls:sys_enter_openat\nkprobes:x\n",
+    )
+    .unwrap();
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["--json", "tpoint", "-l", "sched:*"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        "{\"type\":\"tracepoint\",\"system\":\"sched\",\"event\":\"sched_process_hang\"}\n\
+         {\"type\":\"tracepoint\",\"system\":\"sched\",\"event\":\"sched_process_exec\"}\n"
+    );
+    let out = lktrace(tree.path(), locks.path(), &["tpoint", "-l", "sys_enter_*"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "syscalls:sys_enter_openat\n"
+    );
+    let out = lktrace(tree.path(), locks.path(), &["tpoint", "-l", "nothing*"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // No such tracepoint: one line, exit 1.
+    let out = lktrace(tree.path(), locks.path(), &["tpoint", "sched:sched_nope"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "lktrace: error: no tracepoint `sched:sched_nope` in available_events\n"
+    );
+    // Not a tracepoint at all: a usage error.
+    for bad in [
+        &["tpoint", "sched sched_process_exec"][..],
+        &["tpoint", "-l", "a;b"],
+        &["tpoint"],
+    ] {
+        let out = lktrace(tree.path(), locks.path(), bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+    }
+    assert_eq!(snapshot(tree.path()), before, "tpoint changed the tree");
+}

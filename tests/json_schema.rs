@@ -8,7 +8,7 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status,
+    Record, Reset, Span, Stack, Status, Tracepoint,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -23,6 +23,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Lost(_) => "lost",
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
+        Record::Tracepoint(_) => "tracepoint",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -178,6 +179,10 @@ fn samples() -> Vec<Hosted> {
             event: "open".into(),
             text: "name: open\nID: 1392\n".into(),
         }),
+        Record::Tracepoint(Tracepoint {
+            system: "sched".into(),
+            event: "sched_process_exec".into(),
+        }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
             current_tracer: "nop".into(),
@@ -292,7 +297,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 12, "a sample of every record type");
+    assert_eq!(kinds.len(), 13, "a sample of every record type");
 }
 
 #[test]
@@ -364,5 +369,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 12, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 13, "docs/json.md has an example of every type");
 }

@@ -28,9 +28,10 @@ fn missing_for(t: &dyn lktrace::tools::Entry) -> Vec<String> {
             out.push(format!("{name}: {what}"));
         }
     };
+    let section = t.man_section();
     need(
-        exists(&format!("man/lktrace-{name}.1")),
-        format!("no man/lktrace-{name}.1 (run `LKTRACE_REGENERATE=1 cargo test --test generated`)"),
+        exists(&format!("man/lktrace-{name}.{section}")),
+        format!("no man/lktrace-{name}.{section} (run `LKTRACE_REGENERATE=1 cargo test --test generated`)"),
     );
     let bash = read("completions/lktrace.bash");
     need(
@@ -50,8 +51,8 @@ fn missing_for(t: &dyn lktrace::tools::Entry) -> Vec<String> {
     }
     if t.standalone() {
         need(
-            exists(&format!("man/{name}.1")),
-            format!("standalone, but no man/{name}.1"),
+            exists(&format!("man/{name}.{section}")),
+            format!("standalone, but no man/{name}.{section}"),
         );
         for (shell, _) in lktrace::gen::SHELLS {
             let f = lktrace::gen::completion_file(*shell, name);

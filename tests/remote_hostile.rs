@@ -112,22 +112,32 @@ fn hostile_specs_are_refused_and_tracefs_is_untouched() {
         ),
         (
             "kprobe",
-            r#"{"definition":"p:a vfs_read\n-:a","filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            r#"{"definitions":["p:a vfs_read\n-:a"],"filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
             "control character",
         ),
         (
             "kprobe",
-            r#"{"definition":"p:/bin/../etc/shadow:0x10","filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            r#"{"definitions":["p:/bin/../etc/shadow:0x10"],"filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
             "uprobe definition",
         ),
         (
             "kprobe",
-            r#"{"definition":"p:a vfs_read","filter":"a == 1\n","duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            r#"{"definitions":["p:a vfs_read"],"filter":"a == 1\n","duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
             "control character",
         ),
         (
             "kprobe",
-            r#"{"definition":"p:a vfs_read","filter":null,"duration_s":1,"pid":0,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            r#"{"definitions":[],"filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            "no probe definition",
+        ),
+        (
+            "kprobe",
+            r#"{"definitions":["p:a vfs_read","p:a vfs_write"],"filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
+            "two definitions name their event a",
+        ),
+        (
+            "kprobe",
+            r#"{"definitions":["p:a vfs_read"],"filter":null,"duration_s":1,"pid":0,"tid":null,"stacks":false,"format_only":false,"skip_check":false}"#.into(),
             "a pid must be",
         ),
     ];

@@ -42,7 +42,9 @@ fn client_commands(port: u16, key: &std::path::Path) -> Vec<ClientRun> {
                 "kprobe",
                 "-d",
                 "6",
-                "p:myopen do_sys_openat2 filename=+0(%si):string",
+                // arg2 is made concrete on the agent, for its kernel: %si on 6.1, $arg2
+                // where the kernel has BTF arguments (6.12).
+                "p:myopen do_sys_openat2 filename=+0(arg2):string",
             ],
         ),
         ("status", vec!["--json", "ctl", "status"]),

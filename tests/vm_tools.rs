@@ -30,6 +30,9 @@ const OPEN_MARKER: &str =
 /// which may not have happened yet when the first grep looks.
 const AWAIT_K: &str = "i=0; until grep -qs Tracing /tmp/k.o /tmp/k.e; do sleep 0.2; i=$((i+1)); [ $i -gt 300 ] && break; done";
 const OPEN_DEF: &str = "p:myopen do_sys_openat2 filename=+0(%si):string";
+/// Three execs of a path only this workload runs, once the tool says it is tracing.
+const TP_EXECS: &str = "await_tracing; /tmp/lkttp/true; sleep 1; /tmp/lkttp/true; /tmp/lkttp/true";
+const TP_PATH: &str = "/tmp/lkttp/true";
 
 fn marker() -> String {
     format!("/tmp/lkt-marker-{}", vm::token())
@@ -117,6 +120,106 @@ fn batch(k: Kernel) -> Vm {
             30,
             &format!("kprobe --json -v '{OPEN_DEF}'"),
         );
+    });
+
+    // Several definitions at once, with portable argument names: %si on 6.1, $arg2 on 6.12.
+    s.scenario("kp_multi", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_multi",
+            40,
+            "kprobe --json -d 5 'p:do_sys_openat2 filename=+0(arg2):string' 'r:do_sys_openat2 ret=$retval'",
+        );
+    });
+    // A register that holds no argument: warned about, and the run goes on.
+    s.scenario("kp_warn", |s| {
+        s.run(
+            "kp_warn",
+            30,
+            "kprobe --json -v 'p:myprobe do_sys_openat2 dfd=%ax'",
+        );
+    });
+    // Argument names from BTF: traced where the kernel has them (6.12), refused before
+    // anything is written where it does not (6.1).
+    s.scenario("kp_btf", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_btf",
+            40,
+            "kprobe --json -d 5 'p:btfopen do_sys_openat2 dfd fl=how->flags'",
+        );
+    });
+    s.scenario("kp_examples", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_ex_args",
+            40,
+            "kprobe -H -d 3 'p:myopen do_sys_openat2 filename=+0(arg2):string flags=+0(arg3):x64'",
+        );
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_ex_multi",
+            40,
+            "kprobe -d 3 'p:do_sys_openat2 filename=+0(arg2):string' 'r:do_sys_openat2 ret=$retval'",
+        );
+        s.run(
+            "kp_ex_warn",
+            30,
+            "kprobe -v 'p:myprobe do_sys_openat2 dfd=%ax'",
+        );
+    });
+
+    // tpoint on sched:sched_process_exec (on every kernel): the workload execs a path of its
+    // own three times, so its events are told apart from the harness's own execs.
+    s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+    s.scenario("tp_exec", |s| {
+        s.background(TP_EXECS);
+        s.run("tp_exec", 40, "tpoint --json -d 5 sched:sched_process_exec");
+    });
+    s.scenario("tp_filter", |s| {
+        s.background(TP_EXECS);
+        s.run(
+            "tp_filter",
+            40,
+            "lktrace tpoint --json -d 5 sched:sched_process_exec 'filename ~ \"*lkttp*\"'",
+        );
+    });
+    s.scenario("tp_sigint", |s| {
+        s.run(
+            "tp_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; tpoint --json sched:sched_process_exec >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             /tmp/lkttp/true; /tmp/lkttp/true; /tmp/lkttp/true; sleep 1; \
+             kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("tp_bad", |s| {
+        s.run("tp_bad_name", 30, "tpoint sched:no_such_tracepoint");
+        s.run(
+            "tp_bad_filter",
+            30,
+            "tpoint -d 1 sched:sched_process_exec 'no_such_field == 1'",
+        );
+        s.run("tp_bad_syntax", 30, "tpoint 'sched sched_process_exec'");
+    });
+    s.scenario("tp_list", |s| {
+        s.run("tp_list", 30, "tpoint --json -l 'sched:*'");
+        s.run("tp_list_all", 30, "tpoint -l");
+        s.run("tp_format", 30, "tpoint -v sched:sched_process_exec");
+    });
+    s.scenario("tp_examples", |s| {
+        s.background(TP_EXECS);
+        s.run("tp_ex_h", 40, "tpoint -H -d 3 sched:sched_process_exec");
+        s.background(TP_EXECS);
+        s.run(
+            "tp_ex_filter",
+            40,
+            "tpoint -s -d 3 sched:sched_process_exec 'filename ~ \"*lkttp*\"'",
+        );
+        s.run("tp_ex_list", 30, "tpoint -l 'sched:sched_process_*'");
+        s.run("tp_ex_readme", 10, "cat $T/README");
     });
 
     let workload = format!("await_tracing; {DD}; sleep 1; {DD}");
@@ -634,6 +737,173 @@ on_kernels!(kprobe_view_format: debian12 => Debian12, debian13 => Debian13, prof
         run.fail("kp_format_json: `kprobe --json -v` gave no format record with the format text");
     }
     run.assert_tracefs_unchanged("kp_format");
+});
+
+// ---------------------------------------------------------------------------------------------
+// kprobe: several definitions, portable and BTF argument names, register warnings
+
+on_kernels!(kprobe_several_definitions: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = events(run, "kp_multi");
+    let entry: Vec<&Value> = ev.iter().filter(|e| e["event"] == "do_sys_openat2").collect();
+    let ret: Vec<&Value> = ev.iter().filter(|e| e["event"] == "do_sys_openat2_ret").collect();
+    if ev.len() != entry.len() + ret.len() {
+        run.fail(format!("kp_multi: events other than do_sys_openat2(_ret):\n{}", run.block("kp_multi").stdout));
+    }
+    // arg2 is the file name on every kernel: %si on 6.1, the kernel's own $arg2 on 6.12.
+    let owned: Vec<Value> = entry.iter().map(|e| (*e).clone()).collect();
+    assert_marker_seen(run, "kp_multi", &owned);
+    if ret.is_empty() || !ret.iter().all(|e| e["fields"].get("ret").is_some()) {
+        run.fail(format!("kp_multi: no return events with ret:\n{}", run.block("kp_multi").stdout));
+    }
+    let notices = records(run, "kp_multi", "notice");
+    if !notices.iter().any(|n| n["message"].as_str().is_some_and(|m| m.contains("kprobes do_sys_openat2, do_sys_openat2_ret"))) {
+        run.fail(format!("kp_multi: the notice does not name both events: {notices:?}"));
+    }
+    run.assert_tracefs_unchanged("kp_multi");
+});
+
+on_kernels!(kprobe_register_warning: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("kp_warn", 0);
+    let notices = records(run, "kp_warn", "notice");
+    let warned = notices.iter().any(|n| {
+        n["level"] == "warning"
+            && n["message"].as_str().is_some_and(|m| m.contains("`dfd=%ax`") && m.contains("argument 1 is %di") && m.contains("x86_64"))
+    });
+    if !warned {
+        run.fail(format!("kp_warn: no warning naming %di for dfd=%ax: {notices:?}"));
+    }
+    run.assert_tracefs_unchanged("kp_warn");
+});
+
+on_kernels!(kprobe_btf_names: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    match run.kernel {
+        Kernel::Debian13 => {
+            let ev = events(run, "kp_btf");
+            // open(2) from cat: dfd AT_FDCWD, and open_how's flags as the kernel read them.
+            if !ev.iter().all(|e| e["event"] == "btfopen" && e["fields"].get("dfd").is_some() && e["fields"].get("fl").is_some()) {
+                run.fail(format!("kp_btf: events without dfd and fl:\n{}", run.block("kp_btf").stdout));
+            }
+            // BTF types them: dfd is an int (AT_FDCWD, -100), open_how.flags a u64
+            // (O_RDONLY|O_LARGEFILE for cat's open of the marker).
+            if !ev.iter().any(|e| e["comm"] == "cat" && e["fields"]["dfd"] == -100 && e["fields"]["fl"] == 32768) {
+                run.fail(format!("kp_btf: no open of cat with dfd -100 and flags 0x8000:\n{}", run.block("kp_btf").stdout));
+            }
+        }
+        _ => {
+            let b = run.expect_rc("kp_btf", 1);
+            if !b.stderr.contains("BTF") || b.stderr.lines().count() > 3 {
+                run.fail(format!("kp_btf: 6.1 has no BTF arguments; expected lktrace's refusal:\n{}", b.stderr));
+            }
+        }
+    }
+    run.assert_tracefs_unchanged("kp_btf");
+});
+
+on_kernels!(kprobe_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for b in ["kp_ex_args", "kp_ex_multi", "kp_ex_warn"] {
+        run.expect_rc(b, 0);
+    }
+    if !run.block("kp_ex_args").stdout.contains("filename=\"") {
+        run.fail(format!("kp_ex_args: no file names:\n{}", run.block("kp_ex_args").stdout));
+    }
+    run.assert_tracefs_unchanged("kp_examples");
+});
+
+// ---------------------------------------------------------------------------------------------
+// tpoint
+
+#[track_caller]
+fn workload_execs(run: &Run, name: &str, ev: &[Value]) -> usize {
+    for e in ev {
+        if e["event"] != "sched_process_exec" {
+            run.fail(format!(
+                "{name}: event {} (expected sched_process_exec): {e}",
+                e["event"]
+            ));
+        }
+    }
+    ev.iter()
+        .filter(|e| str_field(&e["fields"]["filename"]).as_deref() == Some(TP_PATH))
+        .count()
+}
+
+on_kernels!(tpoint_exec: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = events(run, "tp_exec");
+    let n = workload_execs(run, "tp_exec", &ev);
+    if n != 3 {
+        run.fail(format!("tp_exec: {n} execs of {TP_PATH} (the workload made 3):\n{}", run.block("tp_exec").stdout));
+    }
+    // The event's own pid field is the task's.
+    for e in ev.iter().filter(|e| str_field(&e["fields"]["filename"]).as_deref() == Some(TP_PATH)) {
+        if e["fields"]["pid"] != e["pid"] {
+            run.fail(format!("tp_exec: pid field differs from the task's: {e}"));
+        }
+    }
+    run.assert_tracefs_unchanged("tp_exec");
+});
+
+on_kernels!(tpoint_filter: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = events(run, "tp_filter");
+    let n = workload_execs(run, "tp_filter", &ev);
+    if n != 3 || ev.len() != 3 {
+        run.fail(format!("tp_filter: {} events, {n} of {TP_PATH} (the filter keeps only the workload's 3):\n{}", ev.len(), run.block("tp_filter").stdout));
+    }
+    run.assert_tracefs_unchanged("tp_filter");
+});
+
+on_kernels!(tpoint_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("tp_sigint", 130);
+    let ev = records(run, "tp_sigint", "event");
+    let n = workload_execs(run, "tp_sigint", &ev);
+    if n != 3 {
+        run.fail(format!("tp_sigint: {n} execs of {TP_PATH} before Ctrl-C (3 made):\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("tp_sigint");
+});
+
+on_kernels!(tpoint_bad_input: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("tp_bad_name", 1);
+    if b.stderr.trim_end() != "lktrace: error: no tracepoint `sched:no_such_tracepoint` in available_events" {
+        run.fail(format!("tp_bad_name: expected one line naming the tracepoint:\n{}", b.stderr));
+    }
+    // The kernel parses filters: its refusal, with what its error_log says about it.
+    let b = run.expect_rc("tp_bad_filter", 1);
+    let first = b.stderr.lines().next().unwrap_or("");
+    if !first.starts_with("lktrace: error: the kernel rejected `no_such_field == 1") || !b.stderr.contains("no_such_field") {
+        run.fail(format!("tp_bad_filter: expected the kernel's refusal of the filter:\n{}", b.stderr));
+    }
+    let b = run.expect_rc("tp_bad_syntax", 2);
+    if b.stderr.lines().filter(|l| l.contains("error")).count() != 1 || !b.stderr.contains("SYSTEM:EVENT") {
+        run.fail(format!("tp_bad_syntax: expected one usage line:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("tp_bad");
+});
+
+on_kernels!(tpoint_list_and_format: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("tp_list", 0);
+    let tps = records(run, "tp_list", "tracepoint");
+    if tps.iter().any(|t| t["system"] != "sched") || !tps.iter().any(|t| t["event"] == "sched_process_exec") {
+        run.fail(format!("tp_list: 'sched:*' listed other systems or lacks sched_process_exec:\n{}", run.block("tp_list").stdout));
+    }
+    let all = &run.expect_rc("tp_list_all", 0).stdout;
+    if all.lines().count() < 100 || !all.lines().any(|l| l == "sched:sched_process_exec") {
+        run.fail(format!("tp_list_all: expected available_events' lines:\n{all:.2000}"));
+    }
+    let f = &run.expect_rc("tp_format", 0).stdout;
+    if !f.contains("name: sched_process_exec") || !f.contains("filename") {
+        run.fail(format!("tp_format: no format:\n{f}"));
+    }
+    run.assert_tracefs_unchanged("tp_list");
+});
+
+on_kernels!(tpoint_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for b in ["tp_ex_h", "tp_ex_filter", "tp_ex_list"] {
+        run.expect_rc(b, 0);
+    }
+    if !run.block("tp_ex_filter").stdout.contains("<stack trace>") {
+        run.fail(format!("tp_ex_filter: -s printed no stacks:\n{}", run.block("tp_ex_filter").stdout));
+    }
+    run.assert_tracefs_unchanged("tp_examples");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::record::{Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack};
+use crate::record::{Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack, Tracepoint};
 
 /// The kernel's header of `trace` with the `irq-info` option on (the default), as -H prints it.
 ///
@@ -246,6 +246,16 @@ pub fn notice_line(n: &Notice, multi_host: bool, host: Option<&str>) -> String {
 }
 
 /// An event's format file as is, ending in a newline; each line prefixed in multi-host runs.
+/// `sched:sched_switch`, as perf-tools' `tpoint -l` prints available_events.
+pub fn tracepoint_line(t: &Tracepoint, multi_host: bool, host: Option<&str>) -> String {
+    let mut out = String::with_capacity(t.system.len() + t.event.len() + 1);
+    host_prefix(&mut out, multi_host, host);
+    out.push_str(&t.system);
+    out.push(':');
+    out.push_str(&t.event);
+    out
+}
+
 pub fn format_text(f: &Format, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::with_capacity(f.text.len() + 1);
     if multi_host && host.is_some() {

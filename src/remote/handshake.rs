@@ -34,7 +34,7 @@ pub const NOISE_PARAMS: &str = "Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s";
 /// A cookie is honoured this many seconds (agent's monotonic clock) after the agent made it.
 pub const COOKIE_LIFETIME_S: u64 = 30;
 // Tied to the version: a handshake of another version never yields shared keys.
-const PROLOGUE_TAG: &[u8] = b"lktrace protocol 4";
+const PROLOGUE_TAG: &[u8] = b"lktrace protocol 5";
 
 fn header(kind: Kind, session: u64) -> [u8; HEADER_LEN] {
     Header {

@@ -260,7 +260,7 @@ pub fn check(env: &RunEnv) -> Check {
     tools.push(item("agent", None));
     Check {
         kernel_release: crate::tracefs::features::kernel_release(),
-        arch: std::env::consts::ARCH.to_string(),
+        arch: crate::tracefs::features::machine(),
         root,
         tracefs,
         lockdown,

@@ -1,24 +1,31 @@
 //! kprobe: trace a kernel function's entry or return with arguments, as perf-tools' kprobe.
 //!
-//! `kprobe [-FhHsv] [-d secs] [-p PID] [-L TID] definition [filter]`
+//! `kprobe [-FhHsv] [-d secs] [-p PID] [-L TID] definition [filter]`, and beyond perf-tools
+//! several definitions in one run (`kprobe 'p:do_sys_openat2' 'r:do_sys_openat2 $retval'`),
+//! portable argument names `arg1..argN` (the running kernel's calling convention, or `$argN`
+//! where it has BTF arguments), and a warning for a register that holds no argument.
+
+use std::str::FromStr;
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
-use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds};
+use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
-use crate::tracefs::probe::{ProbeDef, Target};
+use crate::tracefs::features::Feature;
+use crate::tracefs::probe::arch::Arch;
+use crate::tracefs::probe::{ArgMode, ProbeDef, Target};
 use crate::tracefs::{function_table, Error as TfError, Session};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KprobeSpec {
-    /// `p:[name] func [args]` / `r:[name] func [args]`, perf-tools style.
-    pub definition: KprobeDefinition,
-    /// An event filter expression (`filename ~ "*.conf"`).
+    /// `p:[name] func [args]` / `r:[name] func [args]`, perf-tools style; one or more.
+    pub definitions: KprobeDefinitions,
+    /// An event filter expression (`filename ~ "*.conf"`), set on every event.
     pub filter: Option<EventFilter>,
     /// Buffer for this many seconds, then print (`-d`); otherwise stream until Ctrl-C.
     pub duration_s: Option<RunSeconds>,
@@ -35,6 +42,103 @@ pub struct KprobeSpec {
     /// Print column headers (`-H`): a render hint.
     #[serde(default)]
     pub headers: bool,
+}
+
+/// Most definitions in one kprobe run.
+pub const MAX_DEFINITIONS: usize = 32;
+
+/// The kprobe definitions of one run: at least one, at most [`MAX_DEFINITIONS`], each a
+/// [`KprobeDefinition`], and their events named apart ([`kprobe_event_names`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<KprobeDefinition>", into = "Vec<KprobeDefinition>")]
+pub struct KprobeDefinitions(Vec<KprobeDefinition>);
+
+impl KprobeDefinitions {
+    pub fn as_slice(&self) -> &[KprobeDefinition] {
+        &self.0
+    }
+
+    /// Each definition parsed (they were checked when this was made).
+    pub fn parsed(&self) -> Vec<ProbeDef> {
+        self.0
+            .iter()
+            .filter_map(|d| ProbeDef::parse(d.as_str()).ok())
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<KprobeDefinition>> for KprobeDefinitions {
+    type Error = ValueError;
+    fn try_from(v: Vec<KprobeDefinition>) -> Result<KprobeDefinitions, ValueError> {
+        if v.is_empty() {
+            return Err(ValueError::from("no probe definition".to_string()));
+        }
+        if v.len() > MAX_DEFINITIONS {
+            return Err(ValueError::from(format!(
+                "{} probe definitions; at most {MAX_DEFINITIONS} in one run",
+                v.len()
+            )));
+        }
+        let defs = KprobeDefinitions(v);
+        let parsed = defs.parsed();
+        if parsed.len() != defs.0.len() {
+            return Err(ValueError::from("a probe definition does not parse".to_string()));
+        }
+        let names = kprobe_event_names(&parsed);
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(ValueError::from(format!(
+                    "two definitions name their event {n}: give one another name (p:NAME FUNC)"
+                )));
+            }
+        }
+        Ok(defs)
+    }
+}
+
+impl From<KprobeDefinition> for KprobeDefinitions {
+    /// One definition is always a valid list.
+    fn from(d: KprobeDefinition) -> KprobeDefinitions {
+        KprobeDefinitions(vec![d])
+    }
+}
+
+impl FromStr for KprobeDefinitions {
+    type Err = ValueError;
+    /// One definition.
+    fn from_str(s: &str) -> Result<KprobeDefinitions, ValueError> {
+        KprobeDefinition::try_from(s).map(KprobeDefinitions::from)
+    }
+}
+
+impl From<KprobeDefinitions> for Vec<KprobeDefinition> {
+    fn from(v: KprobeDefinitions) -> Vec<KprobeDefinition> {
+        v.0
+    }
+}
+
+/// The event name of each definition in one run: its own name, else the function's, and for
+/// an unnamed definition whose name an earlier one took, `<func>_ret` for a return probe
+/// (`p:do_sys_openat2` beside `r:do_sys_openat2`), else `<name>_<N>`.
+pub fn kprobe_event_names(defs: &[ProbeDef]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(defs.len());
+    for d in defs {
+        let mut name = d.event_name();
+        let explicit = d.event.as_deref().is_some_and(|e| !e.is_empty());
+        if !explicit && names.contains(&name) {
+            let base = name.clone();
+            if d.is_return() {
+                name = format!("{base}_ret");
+            }
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+        }
+        names.push(name);
+    }
+    names
 }
 
 /// The kprobe tool (see the module documentation).
@@ -66,7 +170,8 @@ impl super::Tool for Kprobe {
     }
 
     fn describe(spec: &KprobeSpec) -> String {
-        format!("kprobe {:?}", spec.definition)
+        let defs: Vec<&str> = spec.definitions.as_slice().iter().map(|d| d.as_str()).collect();
+        format!("kprobe {defs:?}")
     }
 
     fn render_hints(spec: &KprobeSpec) -> super::RenderHints {
@@ -105,32 +210,64 @@ pub struct KprobeArgs {
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
     pub tid: Option<Pid>,
-    /// p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS], e.g. 'p:myopen do_sys_openat2 filename=+0(%si):string'
-    pub definition: String,
-    /// Event filter, e.g. 'filename ~ "*.conf"'
-    pub filter: Option<String>,
+    /// One or more probe definitions, p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS] (e.g.
+    /// 'p:myopen do_sys_openat2 filename=+0(arg2):string'; arg1..argN are the function's
+    /// arguments on any architecture), then optionally an event filter set on every event (e.g.
+    /// 'filename ~ "*.conf"')
+    #[arg(required = true, num_args = 1.., value_name = "DEFINITION")]
+    pub definitions: Vec<String>,
+}
+
+/// A probe definition as opposed to a filter: `p`, `r` or `rN`, then `:` or a space.
+fn is_definition(s: &str) -> bool {
+    let t = s.trim_start();
+    let rest = if let Some(r) = t.strip_prefix('p') {
+        r
+    } else if let Some(r) = t.strip_prefix('r') {
+        r.trim_start_matches(|c: char| c.is_ascii_digit())
+    } else {
+        return false;
+    };
+    // `p vfs_read` is the kernel's own form; `p == 1` is a filter on a field named p.
+    rest.starts_with(':')
+        || (rest.starts_with(' ')
+            && rest
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '/'))
 }
 
 impl KprobeArgs {
     pub fn to_spec(&self) -> Result<KprobeSpec> {
-        // Parsed here first so a bad definition is shown with the parser's caret; the
-        // KprobeDefinition below runs the same parse (and the agent runs it again).
-        let def = ProbeDef::parse(&self.definition).map_err(TfError::from)?;
-        if def.is_uprobe() {
-            return Err(Error::Usage(
-                "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions".into(),
-            ));
-        }
         let usage = |e: super::values::ValueError| Error::Usage(e.to_string());
-        let definition = KprobeDefinition::try_from(self.definition.as_str()).map_err(usage)?;
-        let filter = self
-            .filter
-            .as_deref()
-            .map(EventFilter::try_from)
+        let (defs, filter) = match self.definitions.split_last() {
+            Some((last, rest)) if !rest.is_empty() && !is_definition(last) => (rest, Some(last)),
+            _ => (&self.definitions[..], None),
+        };
+        let mut definitions = Vec::with_capacity(defs.len());
+        for text in defs {
+            if !is_definition(text) {
+                return Err(Error::Usage(format!(
+                    "{text:?} is not a probe definition (p:... or r:...); only the last argument may be a filter"
+                )));
+            }
+            // Parsed here first so a bad definition is shown with the parser's caret; the
+            // KprobeDefinition below runs the same parse (and the agent runs it again).
+            let def = ProbeDef::parse(text).map_err(TfError::from)?;
+            if def.is_uprobe() {
+                return Err(Error::Usage(
+                    "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions"
+                        .into(),
+                ));
+            }
+            definitions.push(KprobeDefinition::try_from(text.as_str()).map_err(usage)?);
+        }
+        let definitions = KprobeDefinitions::try_from(definitions).map_err(usage)?;
+        let filter = filter
+            .map(|f| EventFilter::try_from(f.as_str()))
             .transpose()
             .map_err(usage)?;
         Ok(KprobeSpec {
-            definition,
+            definitions,
             filter,
             duration_s: self.duration,
             pid: self.pid,
@@ -143,24 +280,32 @@ impl KprobeArgs {
     }
 }
 
-/// Runs kprobe: defines the probe in our group, enables it in our instance (with the pid
-/// filter, filter expression and stack option asked for), and streams or buffers its events.
+/// Runs kprobe: defines the probes in our group (argument names made concrete for this
+/// kernel), enables them in our instance (with the pid filter, filter expression and stack
+/// option asked for), and streams or buffers their events.
 pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
-    // Checked when the Spec was made; parsed again for its parts.
-    let def = ProbeDef::parse(spec.definition.as_str()).map_err(TfError::from)?;
+    // Checked when the Spec was made; parsed again for their parts.
+    let mut defs = spec.definitions.parsed();
+    let names = kprobe_event_names(&defs);
     let tracefs = super::open_tracefs(env)?;
     if !spec.skip_check {
-        if let Target::Symbol {
-            module: None,
-            symbol,
-            ..
-        } = &def.target
-        {
+        let symbols: Vec<&str> = defs
+            .iter()
+            .filter_map(|d| match &d.target {
+                Target::Symbol {
+                    module: None,
+                    symbol,
+                    ..
+                } => Some(symbol.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !symbols.is_empty() {
             let _phase = tracefs.phase("resolve functions");
-            let names = function_table::available_functions_cached(&tracefs)?;
-            if !names.iter().any(|n| n == symbol) {
+            let available = function_table::available_functions_cached(&tracefs)?;
+            if let Some(missing) = symbols.iter().find(|s| !available.iter().any(|n| n == *s)) {
                 return Err(TfError::NotTraceable {
-                    name: symbol.clone(),
+                    name: missing.to_string(),
                 }
                 .into());
             }
@@ -175,33 +320,61 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
 
     let mut session = super::open_session(tracefs, env)?;
     super::report_reaped(&session, sink)?;
-    session.add_probes(std::slice::from_ref(&def))?;
+    // The running kernel's architecture (an agent's own), and whether it resolves arguments.
+    let features = session.features();
+    let arch = Arch::from_machine(&features.arch);
+    let mode = if features.has(Feature::BtfArgs) {
+        ArgMode::Btf
+    } else {
+        ArgMode::Registers(arch)
+    };
+    for (d, name) in defs.iter_mut().zip(&names) {
+        if let Some(arch) = arch {
+            for w in d.register_warnings(arch) {
+                sink.emit(Record::notice(NoticeLevel::Warning, w))?;
+            }
+        }
+        *d = d.resolve_args(mode).map_err(TfError::from)?;
+        d.event = Some(name.clone());
+    }
+    session.add_probes(&defs)?;
     let group = session.group();
-    let event = def.event_name();
-    let ev = EventRef::event(&group, &event);
+    let events: Vec<EventRef> = names.iter().map(|n| EventRef::event(&group, n)).collect();
 
     if spec.format_only {
-        let text = events::format_text(session.tracefs(), &group, &event)?;
-        sink.emit(Record::Format(Format {
-            event: event.clone(),
-            text,
-        }))?;
+        for name in &names {
+            let text = events::format_text(session.tracefs(), &group, name)?;
+            sink.emit(Record::Format(Format {
+                event: name.clone(),
+                text,
+            }))?;
+        }
         return close(session);
     }
 
     if let Some(filter) = &spec.filter {
-        session.set_filter(&ev, filter.as_str())?;
+        for ev in &events {
+            session.set_filter(ev, filter.as_str())?;
+        }
     }
     if spec.stacks {
         session.set_instance_option("stacktrace", "1")?;
     }
     let mut pipe = stream::prepare(&mut session, &opts, threads.as_deref())?;
-    session.enable(&ev)?;
+    // Several events start together: the group is ours alone.
+    match events.as_slice() {
+        [one] => session.enable(one)?,
+        _ => session.enable(&EventRef::group(&group))?,
+    }
+    let what = match names.as_slice() {
+        [one] => format!("kprobe {one}"),
+        many => format!("kprobes {}", many.join(", ")),
+    };
     sink.emit(Record::notice(
         NoticeLevel::Info,
         match spec.duration_s {
-            Some(d) => format!("Tracing kprobe {event} for {d} seconds (buffered)..."),
-            None => format!("Tracing kprobe {event}. Ctrl-C to end."),
+            Some(d) => format!("Tracing {what} for {d} seconds (buffered)..."),
+            None => format!("Tracing {what}. Ctrl-C to end."),
         },
     ))?;
     sink.flush()?;
@@ -218,5 +391,100 @@ fn close(mut session: Session) -> Result<()> {
     match report.failures.into_iter().next() {
         Some(e) => Err(e.into()),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: KprobeArgs,
+    }
+
+    fn spec(argv: &[&str]) -> Result<KprobeSpec> {
+        let mut v = vec!["kprobe"];
+        v.extend_from_slice(argv);
+        Cli::try_parse_from(v)
+            .map_err(|e| Error::Usage(e.to_string()))?
+            .args
+            .to_spec()
+    }
+
+    fn defs(s: &KprobeSpec) -> Vec<&str> {
+        s.definitions.as_slice().iter().map(|d| d.as_str()).collect()
+    }
+
+    #[test]
+    fn one_definition_and_a_filter_as_in_perf_tools() {
+        let s = spec(&["r:do_sys_openat2 ret=$retval", "ret > 0xfffffffffffff000"]).unwrap();
+        assert_eq!(defs(&s), ["r:do_sys_openat2 ret=$retval"]);
+        assert_eq!(s.filter.as_deref(), Some("ret > 0xfffffffffffff000"));
+        let s = spec(&["p:vfs_read count=%dx", "p == 1"]).unwrap();
+        assert_eq!(s.filter.as_deref(), Some("p == 1"));
+        let s = spec(&["p:vfs_read"]).unwrap();
+        assert_eq!(s.filter, None);
+    }
+
+    #[test]
+    fn several_definitions_then_maybe_a_filter() {
+        let s = spec(&["p:do_sys_openat2", "r:do_sys_openat2 $retval"]).unwrap();
+        assert_eq!(defs(&s), ["p:do_sys_openat2", "r:do_sys_openat2 $retval"]);
+        assert_eq!(s.filter, None);
+        let s = spec(&["p vfs_read", "r2:vfs_read $retval", "common_pid != 0"]).unwrap();
+        assert_eq!(defs(&s).len(), 2);
+        assert_eq!(s.filter.as_deref(), Some("common_pid != 0"));
+        let e = spec(&["p:vfs_read", "count > 1", "p:vfs_write"]).unwrap_err();
+        assert!(e.to_string().contains("only the last argument"), "{e}");
+        let e = spec(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
+        assert!(e.to_string().contains("name their event a"), "{e}");
+        assert!(spec(&[]).is_err());
+    }
+
+    fn def_list(list: &[&str]) -> Result<KprobeDefinitions, ValueError> {
+        let v: Result<Vec<KprobeDefinition>, ValueError> = list
+            .iter()
+            .map(|d| KprobeDefinition::try_from(*d))
+            .collect();
+        KprobeDefinitions::try_from(v?)
+    }
+
+    #[test]
+    fn several_definitions_get_events_of_their_own() {
+        let d = def_list(&[
+            "p:do_sys_openat2",
+            "r:do_sys_openat2 $retval",
+            "p:vfs_read",
+            "p:vfs_read",
+        ])
+        .unwrap();
+        assert_eq!(
+            kprobe_event_names(&d.parsed()),
+            [
+                "do_sys_openat2",
+                "do_sys_openat2_ret",
+                "vfs_read",
+                "vfs_read_2"
+            ]
+        );
+        let e = def_list(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
+        assert!(
+            e.to_string().contains("two definitions name their event a"),
+            "{e}"
+        );
+        assert!(def_list(&[]).is_err());
+        let many = vec!["p:vfs_read"; MAX_DEFINITIONS + 1];
+        assert!(def_list(&many).is_err());
+        // Through serde, as an agent receives it.
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<KprobeDefinitions>(&json).unwrap(), d);
+        assert!(
+            serde_json::from_str::<KprobeDefinitions>(r#"["p:a vfs_read","p:a vfs_write"]"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<KprobeDefinitions>("[]").is_err());
     }
 }

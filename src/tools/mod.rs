@@ -84,6 +84,7 @@ macro_rules! tools {
 tools! {
     funccount::Funccount,
     kprobe::Kprobe,
+    tpoint::Tpoint,
     ctl::Ctl,
     parse::Parse,
 }

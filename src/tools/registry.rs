@@ -71,6 +71,11 @@ pub trait Tool: 'static {
     /// Its real-kernel scenarios in `tests/vm_tools.rs` (`s.scenario("NAME", …)`); empty only
     /// for a tool that needs nothing of the kernel.
     const SCENARIOS: &'static [&'static str];
+    /// Its man pages' section: 1, or 8 where perf-tools puts its tools (run as root).
+    const MAN_SECTION: &'static str = "1";
+    /// Sections of its man pages beyond what the arguments give, as (title, text), placed before
+    /// EXAMPLES: perf-tools' REQUIREMENTS and OVERHEAD. Paragraphs are separated by blank lines.
+    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[];
 
     /// Its clap arguments (without `--remote`: the CLI adds that to every remote tool).
     type Args: clap::Args + clap::FromArgMatches;
@@ -99,6 +104,12 @@ pub trait Entry: Sync {
     fn remote(&self) -> bool;
     fn records(&self) -> &'static [&'static str];
     fn scenarios(&self) -> &'static [&'static str];
+    fn man_section(&self) -> &'static str {
+        "1"
+    }
+    fn man_extra(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// `lktrace NAME` with its arguments (no `--remote`, no global flags).
     fn command(&self) -> clap::Command;
     /// The Spec of a parsed command line (`m` are the matches of this tool's subcommand).
@@ -145,6 +156,12 @@ where
     }
     fn scenarios(&self) -> &'static [&'static str] {
         T::SCENARIOS
+    }
+    fn man_section(&self) -> &'static str {
+        T::MAN_SECTION
+    }
+    fn man_extra(&self) -> &'static [(&'static str, &'static str)] {
+        T::MAN_EXTRA
     }
     fn command(&self) -> clap::Command {
         <T::Args as clap::Args>::augment_args(clap::Command::new(T::NAME)).about(T::ABOUT)

@@ -22,6 +22,13 @@ impl ValueError {
     }
 }
 
+impl From<String> for ValueError {
+    /// A refusal in these words (for value types kept beside their tool).
+    fn from(m: String) -> ValueError {
+        ValueError(m)
+    }
+}
+
 /// Text shown back in a message: cut, and Debug-quoted so control characters stay visible.
 fn shown(s: &str) -> String {
     let cut: String = s.chars().take(40).collect();

@@ -66,6 +66,9 @@ pub enum Error {
     #[error("`{name}` is not in available_filter_functions, so it cannot be traced")]
     NotTraceable { name: String },
 
+    #[error("no tracepoint `{name}` in available_events")]
+    NoEvent { name: String },
+
     #[error("will not keep lock files in {path}: {reason}")]
     LockDir { path: PathBuf, reason: String },
 

@@ -25,10 +25,12 @@ pub enum Feature {
     /// `$retval`-style `%return` suffix on `p:` definitions (5.10).
     ReturnSuffix,
     StackTrace,
+    /// Probe arguments by BTF: `$argN` typed and the functions' own argument names (6.5+).
+    BtfArgs,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 13] = [
+    pub const ALL: [Feature; 14] = [
         Feature::Kprobes,
         Feature::Uprobes,
         Feature::DynamicEvents,
@@ -42,6 +44,7 @@ impl Feature {
         Feature::EventPid,
         Feature::ReturnSuffix,
         Feature::StackTrace,
+        Feature::BtfArgs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Feature {
             Feature::EventPid => "set_event_pid",
             Feature::ReturnSuffix => "%return probes",
             Feature::StackTrace => "stack traces",
+            Feature::BtfArgs => "BTF probe arguments",
         }
     }
 
@@ -78,6 +82,7 @@ impl Feature {
             Feature::EventPid => "Linux 4.4+",
             Feature::ReturnSuffix => "Linux 5.10+",
             Feature::StackTrace => "CONFIG_STACKTRACE",
+            Feature::BtfArgs => "CONFIG_PROBE_EVENTS_BTF_ARGS (Linux 6.5+)",
         }
     }
 }
@@ -115,6 +120,9 @@ impl Features {
                 Feature::StackTrace => {
                     t.exists("options/stacktrace") || readme.contains("stacktrace")
                 }
+                // The README's fetch-argument grammar lists `<argname>[->field...]` only with
+                // CONFIG_PROBE_EVENTS_BTF_ARGS (readme_msg in trace.c; the selftests grep it).
+                Feature::BtfArgs => readme.contains("<argname>"),
             };
             if yes {
                 present.push(f);
@@ -123,7 +131,7 @@ impl Features {
         Features {
             present,
             kernel_release: kernel_release(),
-            arch: std::env::consts::ARCH.to_string(),
+            arch: machine(),
             lockdown: lockdown_mode(),
         }
     }
@@ -151,6 +159,21 @@ pub fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The running kernel's machine (`uname -m`: `x86_64`, `aarch64`, `armv7l`): the
+/// architecture whose calling convention kernel functions use, whatever this binary was built
+/// for.
+pub fn machine() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        if let Ok(u) = nix::sys::utsname::uname() {
+            if let Some(m) = u.machine().to_str() {
+                return m.to_string();
+            }
+        }
+    }
+    std::env::consts::ARCH.to_string()
 }
 
 /// The selected lockdown mode: the bracketed word of /sys/kernel/security/lockdown.
@@ -183,6 +206,29 @@ mod tests {
     }
 
     #[test]
+    fn btf_arguments_from_the_readme_of_debian_13() {
+        let dir = tempfile::tempdir().unwrap();
+        let fx = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/debian13/README.txt"
+        );
+        std::fs::copy(fx, dir.path().join("README")).unwrap();
+        let f = Features::detect(&Tracefs::at(dir.path()));
+        assert!(f.has(Feature::BtfArgs));
+        assert!(f.has(Feature::ReturnSuffix));
+    }
+
+    #[test]
+    fn the_machine_is_the_kernels() {
+        // What uname says; on the build machines and in CI, x86_64.
+        let m = machine();
+        assert!(!m.is_empty());
+        if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+            assert_eq!(m, "x86_64");
+        }
+    }
+
+    #[test]
     fn detects_from_a_fake_tree_with_real_fixture_files() {
         let dir = tempfile::tempdir().unwrap();
         let fx = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/debian/");
@@ -200,6 +246,10 @@ mod tests {
         assert!(f.has(Feature::HistTriggers));
         assert!(!f.has(Feature::FunctionProfiler));
         assert!(!f.has(Feature::Uprobes));
+        assert!(
+            !f.has(Feature::BtfArgs),
+            "Debian 6.1 has no BTF probe arguments"
+        );
         let e = f.require(Feature::FunctionProfiler).unwrap_err();
         assert!(e.hint().unwrap().contains("CONFIG_FUNCTION_PROFILER"));
     }

@@ -44,6 +44,7 @@ pub enum Line {
     Lost(Lost),
     Notice(Notice),
     Format(Format),
+    Tracepoint(Tracepoint),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -62,6 +63,7 @@ impl Line {
             Line::Lost(_) => "lost",
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
+            Line::Tracepoint(_) => "tracepoint",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -201,6 +203,15 @@ pub struct Notice {
 pub enum Level {
     Info,
     Warning,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tracepoint {
+    pub system: String,
+    pub event: String,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -208,7 +208,7 @@ impl Kernel {
 // ---------------------------------------------------------------------------------------------
 // The static binary
 
-/// The static lktrace binaries (lktrace, funccount, kprobe), built once per test process.
+/// The static lktrace binaries (lktrace, funccount, kprobe, tpoint), built once per test process.
 pub struct Binaries {
     pub dir: PathBuf,
 }
@@ -219,7 +219,7 @@ impl Binaries {
     }
 }
 
-pub const TOOL_BINS: &[&str] = &["lktrace", "funccount", "kprobe"];
+pub const TOOL_BINS: &[&str] = &["lktrace", "funccount", "kprobe", "tpoint"];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;
 /// concurrent callers wait for the one build. Cargo's own lock on that target dir serializes
@@ -742,7 +742,13 @@ reboot -f
         let init_path = root.join("init");
         std::fs::write(&init_path, init).map_err(|e| io("init", e))?;
         set_exec(&init_path)?;
-        for b in ["bin/busybox", "bin/lktrace", "bin/funccount", "bin/kprobe"] {
+        for b in [
+            "bin/busybox",
+            "bin/lktrace",
+            "bin/funccount",
+            "bin/kprobe",
+            "bin/tpoint",
+        ] {
             set_exec(&root.join(b))?;
         }
 

@@ -16,6 +16,9 @@ pub(super) enum Fetch {
     Comm,
     /// `$retval`, `$stack`, `$stackN`, `$argN`.
     Value,
+    /// A bare name: a portable `argN` (translated before the kernel sees it) or a BTF
+    /// argument name with its fields (`file->f_flags`), which the kernel resolves (6.5+).
+    Name,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +99,16 @@ impl<'a> Parser<'a> {
             Some((f, t)) => (f, Some(t)),
             None => (body, None),
         };
+        // An unnamed portable `argN` keeps its own name, whatever its place: it becomes
+        // `argN=%REG` (or `argN=$argN`) when resolved.
+        if name.is_none() && portable_arg(fetch).is_some() {
+            if let Some(last) = names.last_mut() {
+                *last = fetch.to_string();
+            }
+            if names[..names.len() - 1].iter().any(|n| n == fetch) {
+                return Err(self.err(pos, format!("argument name `{fetch}` is used twice")));
+            }
+        }
         let ty_pos = body_pos + fetch.len() + 1;
         let kind = self.parse_fetch(fetch, body_pos, ctx, 0)?;
         if let Some(t) = ty {
@@ -109,7 +122,11 @@ impl<'a> Parser<'a> {
             if tk == TypeKind::String
                 && !matches!(
                     kind,
-                    Fetch::Memory | Fetch::Immediate | Fetch::Comm | Fetch::ImmediateString
+                    Fetch::Memory
+                        | Fetch::Immediate
+                        | Fetch::Comm
+                        | Fetch::ImmediateString
+                        | Fetch::Name
                 )
             {
                 return Err(self.err(
@@ -238,9 +255,23 @@ impl<'a> Parser<'a> {
                     Err(self.err(pos + 1, format!("bad immediate value `{rest}`")))
                 }
             }
+            _ if is_btf_name(e) => {
+                if ctx.uprobe {
+                    return Err(self.err(pos, format!("`{e}`: argument names are for kernel function entry probes, not uprobes")));
+                }
+                if !ctx.fentry {
+                    return Err(self.err(pos, format!("`{e}`: argument names need a probe on a function entry (symbol with offset 0)")));
+                }
+                if let Some(n) = portable_arg(e) {
+                    if n == 0 || n > PARAM_MAX_STACK {
+                        return Err(self.err(pos, format!("argN counts from 1 to {PARAM_MAX_STACK}")));
+                    }
+                }
+                Ok(Fetch::Name)
+            }
             _ => Err(self.err(
                 pos,
-                format!("unknown fetch argument `{e}`: expected %REG, @ADDR, @SYM, $retval, $stackN, $argN, $comm, +|-OFFS(ARG) or \\IMM"),
+                format!("unknown fetch argument `{e}`: expected %REG, argN, @ADDR, @SYM, $retval, $stackN, $argN, $comm, +|-OFFS(ARG), \\IMM or an argument name"),
             )),
         }
     }
@@ -384,5 +415,38 @@ impl<'a> Parser<'a> {
             return Err(bad("width and offset must fit in the container"));
         }
         Ok(())
+    }
+}
+
+/// N of a portable argument name `argN` (bare, no `$`).
+pub(super) fn portable_arg(e: &str) -> Option<u64> {
+    parse_decimal(e.strip_prefix("arg")?)
+}
+
+/// A BTF argument reference: a C identifier with `->field` and `.field` accesses
+/// (`file->f_path.dentry`), as the kernel's `parse_btf_arg` takes it.
+pub(super) fn is_btf_name(e: &str) -> bool {
+    let mut rest = e;
+    let mut first = true;
+    loop {
+        let end = rest
+            .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+            .unwrap_or(rest.len());
+        let ident = &rest[..end];
+        if ident.is_empty() || ident.as_bytes()[0].is_ascii_digit() {
+            return false;
+        }
+        if first && ident.len() > MAX_ARG_NAME_LEN {
+            return false;
+        }
+        first = false;
+        rest = &rest[end..];
+        if rest.is_empty() {
+            return true;
+        }
+        rest = match rest.strip_prefix("->").or_else(|| rest.strip_prefix('.')) {
+            Some(r) => r,
+            None => return false,
+        };
     }
 }

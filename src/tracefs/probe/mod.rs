@@ -13,16 +13,20 @@
 //! $retval` and `p do_sys_open`.
 //!
 //! [`parse`] holds the grammar of the head and the target, [`fetch`] the fetch arguments and
-//! their types, [`registers`] the register names; this file the types and printing.
+//! their types, [`registers`] the register names, [`arch`] the calling conventions, [`args`]
+//! portable `argN` and BTF names made concrete for one kernel; this file the types and printing.
 
 use std::fmt;
 
+pub mod arch;
+mod args;
 mod fetch;
 mod parse;
 mod registers;
 #[cfg(test)]
 mod tests;
 
+pub use args::ArgMode;
 pub use parse::is_good_group_name;
 use parse::{is_symbol_name, Parser};
 

@@ -6,7 +6,10 @@ use super::*;
 
 /// Tokens a name after `p:` is followed by when it is the target itself (perf-tools form).
 pub(super) fn looks_like_fetch_arg(tok: &str) -> bool {
-    tok.contains('=') || tok.starts_with(['$', '%', '@', '+', '-', '\\'])
+    tok.contains('=')
+        || tok.contains("->")
+        || tok.starts_with(['$', '%', '@', '+', '-', '\\'])
+        || super::fetch::portable_arg(tok.split(':').next().unwrap_or(tok)).is_some()
 }
 
 /// What the head token (`p:GRP/EVENT`) named.

@@ -446,7 +446,7 @@ fn fetch_args_bad() {
     bad("p vfs_read +8(%zz)", "%zz", "unknown register");
     bad("p vfs_read \\abc", "abc", "bad immediate");
     bad("p vfs_read \\\"abc", "\\\"abc", "closing quote");
-    bad("p vfs_read name", "name", "unknown fetch");
+    bad("p vfs_read na-me", "na-me", "unknown fetch");
 }
 
 #[test]

@@ -1,0 +1,13 @@
+complete -c tpoint -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c tpoint -s p -d 'Trace every thread of this process' -r
+complete -c tpoint -s L -d 'Trace this thread only' -r
+complete -c tpoint -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c tpoint -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c tpoint -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c tpoint -s l -d 'List tracepoints (all, or those matching the glob given in place of TRACEPOINT)'
+complete -c tpoint -s H -d 'Print column headers'
+complete -c tpoint -s s -d 'Print a kernel stack trace after each event'
+complete -c tpoint -s v -d 'Print the tracepoint\'s format and exit'
+complete -c tpoint -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c tpoint -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c tpoint -s h -l help -d 'Print help'
