@@ -202,6 +202,28 @@ impl Tracefs {
         r
     }
 
+    /// Opens a CPU's `per_cpu/cpuN/trace_pipe_raw` (or any file of whole pages) with
+    /// O_NONBLOCK, for a [`raw::ReaderSource`]: a read of an empty buffer gives `WouldBlock`
+    /// instead of blocking.
+    #[cfg(unix)]
+    pub fn open_raw(&self, rel: impl AsRef<Path>) -> Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.path(rel);
+        self.tapped(
+            tap::Op::Open,
+            &path,
+            None,
+            |_| 0,
+            || {
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&path)
+            },
+        )
+        .map_err(|e| self.classify("open", &path, e))
+    }
+
     /// The same root, kept in use by `hold` for this value's life: a mounted tracefs, the
     /// running kernel's.
     fn held(self, hold: Option<std::sync::Arc<mounted::InUse>>) -> Tracefs {
