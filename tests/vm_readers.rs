@@ -32,9 +32,8 @@ use vm::{Kernel, Run, Script, Vm};
 
 const READS: usize = 200;
 /// Integers of several widths and signs, hex (`x16`, default `x64`), a string (`$comm`) and a
-/// string fetch of a user pointer (`%si`, the read buffer), which a kernel fetch refuses:
-/// `(fault)`.
-const ENTRY: &str = "p:rd vfs_read cnt=%dx:u64 lo=%dx:s8 w=%dx:x16 half=%dx:u16 s=%di:s32 neg=%di:s64 b=%di:u8 raw=%dx comm=$comm ubuf=+0(%si):string";
+/// string fetch from address `count` (1 for dd's reads), which faults: `(fault)`.
+const ENTRY: &str = "p:rd vfs_read cnt=%dx:u64 lo=%dx:s8 w=%dx:x16 half=%dx:u16 s=%di:s32 neg=%di:s64 b=%di:u8 raw=%dx comm=$comm bad=+0(%dx):string";
 const RETURN: &str = "r:rdret vfs_read ret=$retval:s64";
 
 fn workload(name: &str) -> String {
@@ -206,7 +205,7 @@ fn check(k: Kernel) {
     use lktrace::record::FieldValue::{Str, UInt};
     if s("cnt") != Some(UInt(1))
         || s("comm") != Some(Str("dd".into()))
-        || s("ubuf") != Some(Str("(fault)".into()))
+        || s("bad") != Some(Str("(fault)".into()))
         || !matches!(s("w"), Some(Str(h)) if h == "0x1")
         || !e
             .probe

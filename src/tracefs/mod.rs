@@ -261,6 +261,28 @@ impl Tracefs {
         .map_err(|e| self.classify(failed_at, &path, e))
     }
 
+    /// Reads a file that answers only the first read(2) (`events/header_page` and
+    /// `header_event`: the kernel gives nothing past offset 0, so a short first read, as
+    /// `read_to_string`'s probe makes, would cut them): one read of up to 64 KB.
+    pub fn read_whole_once(&self, rel: impl AsRef<Path>) -> Result<String> {
+        let path = self.path(rel);
+        let mut failed_at = "open";
+        self.tapped(tap::Op::Read, &path, None, String::len, || {
+            let mut f = File::open(&path)?;
+            failed_at = "read";
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = loop {
+                match f.read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            buf.truncate(n);
+            Ok(String::from_utf8_lossy(&buf).into_owned())
+        })
+        .map_err(|e| self.classify(failed_at, &path, e))
+    }
+
     /// Reads a file that holds one value (`current_tracer`, `tracing_on`), trimmed.
     pub fn read_value(&self, rel: impl AsRef<Path>) -> Result<String> {
         Ok(self.read(rel)?.trim().to_string())

@@ -70,7 +70,10 @@ pub fn open(
     if !t.exists(&header_page) || !t.exists(per_cpu.join("cpu0/trace_pipe_raw")) {
         return Ok(Err("no per_cpu/cpuN/trace_pipe_raw here".into()));
     }
-    let layout = match PageLayout::parse(&t.read(&header_page)?, &t.read(&header_event)?) {
+    let layout = match PageLayout::parse(
+        &t.read_whole_once(&header_page)?,
+        &t.read_whole_once(&header_event)?,
+    ) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e.to_string())),
     };

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 /// Reads a top-level tracefs file (`saved_cmdlines`), `None` when it cannot.
 pub type ReadFile<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// `pid -> comm` and `pid -> tgid` as the kernel saved them, read again (at most once per
-/// round of reading) when a pid is not known yet.
+/// `pid -> comm` and `pid -> tgid` as the kernel saved them, read again in each round of
+/// reading that looks one up: the kernel's text formatter looks them up as it prints each
+/// line, so a pid whose task called `exec` since, or whose entry the kernel evicted, must not
+/// keep the name it had.
 #[derive(Debug, Default)]
 pub struct Names {
     comms: HashMap<u32, String>,
@@ -17,6 +19,8 @@ pub struct Names {
     fresh: bool,
     /// Read `saved_tgids` too (the instance records tgids: the text shows them).
     pub want_tgid: bool,
+    /// The pids of the last file read, for dropping the others.
+    seen: Vec<u32>,
 }
 
 /// What the kernel prints for a pid it has no name for.
@@ -30,7 +34,7 @@ impl Names {
         }
     }
 
-    /// A new round of reading: a pid not known may be looked up again.
+    /// A new round of reading: the next lookup reads the kernel's maps again.
     pub fn new_round(&mut self) {
         self.fresh = false;
     }
@@ -40,9 +44,7 @@ impl Names {
         if pid == 0 {
             return "<idle>";
         }
-        if !self.comms.contains_key(&pid) {
-            self.refresh(t);
-        }
+        self.refresh(t);
         self.comms
             .get(&pid)
             .map(String::as_str)
@@ -54,9 +56,7 @@ impl Names {
         if !self.want_tgid || pid == 0 {
             return None;
         }
-        if !self.tgids.contains_key(&pid) {
-            self.refresh(t);
-        }
+        self.refresh(t);
         self.tgids.get(&pid).copied().filter(|&g| g != 0)
     }
 
@@ -75,11 +75,14 @@ impl Names {
         }
     }
 
-    /// `saved_cmdlines`: `PID COMM` lines (a comm may hold spaces).
+    /// `saved_cmdlines`: `PID COMM` lines (a comm may hold spaces). Replaces what was known
+    /// (the strings of pids still there are reused).
     pub fn load_cmdlines(&mut self, text: &str) {
+        self.seen.clear();
         for line in text.lines() {
             if let Some((pid, comm)) = line.split_once(' ') {
                 if let Ok(pid) = pid.trim().parse::<u32>() {
+                    self.seen.push(pid);
                     match self.comms.get_mut(&pid) {
                         Some(c) if c == comm => {}
                         Some(c) => {
@@ -93,10 +96,14 @@ impl Names {
                 }
             }
         }
+        self.seen.sort_unstable();
+        let seen = &self.seen;
+        self.comms.retain(|p, _| seen.binary_search(p).is_ok());
     }
 
-    /// `saved_tgids`: `PID TGID` lines.
+    /// `saved_tgids`: `PID TGID` lines. Replaces what was known.
     pub fn load_tgids(&mut self, text: &str) {
+        self.tgids.clear();
         for line in text.lines() {
             let mut it = line.split_whitespace();
             if let (Some(Ok(pid)), Some(Ok(tgid))) = (
@@ -145,20 +152,20 @@ impl Symbols {
         }
     }
 
-    /// Whether `/proc/kallsyms` shows addresses here (not all zero: `kptr_restrict`).
+    /// Whether `/proc/kallsyms` shows addresses here (`kptr_restrict` shows them all as 0; the
+    /// first lines are per-CPU symbols, the very first at 0 even when addresses are shown).
     pub fn proc_has_addresses() -> bool {
         use std::io::Read;
-        let mut head = [0u8; 256];
+        let mut head = vec![0u8; 8192];
         let Ok(mut f) = std::fs::File::open("/proc/kallsyms") else {
             return false;
         };
         let n = f.read(&mut head).unwrap_or(0);
         let text = String::from_utf8_lossy(&head[..n]);
         text.lines()
-            .next()
-            .and_then(|l| l.split(' ').next())
-            .and_then(|a| u64::from_str_radix(a, 16).ok())
-            .is_some_and(|a| a != 0)
+            .filter_map(|l| l.split(' ').next())
+            .filter_map(|a| u64::from_str_radix(a, 16).ok())
+            .any(|a| a != 0)
     }
 
     fn table(&mut self) -> &[Sym] {
@@ -286,5 +293,14 @@ ffffffffc0001040 t modnext\t[virtio_net]\n";
         n.load_tgids("184 184\n185 184\n9 0\n");
         assert_eq!(n.comms.get(&77).map(String::as_str), Some("kworker/0:1 x"));
         assert_eq!(n.tgids.get(&185), Some(&184));
+        // The kernel's map is the truth: an exec renames a pid, an eviction forgets one.
+        n.load_cmdlines("184 sh\n");
+        assert_eq!(n.comms.get(&184).map(String::as_str), Some("sh"));
+        assert_eq!(n.comms.get(&1), None);
+        let files = |f: &str| (f == "saved_cmdlines").then(|| "5 cat\n".to_string());
+        n.new_round();
+        assert_eq!(n.comm(&files, 5), "cat");
+        assert_eq!(n.comm(&files, 184), UNKNOWN_COMM);
+        assert_eq!(n.comm(&files, 0), "<idle>");
     }
 }
