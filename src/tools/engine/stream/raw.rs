@@ -22,8 +22,11 @@ const WINDOW_NS: u64 = 10_000_000;
 const MAX_PAGES: usize = 16;
 /// Events handed out per round at most, so a stop request is seen under any load.
 const ROUND_EVENTS: usize = 1 << 18;
-/// The sleep between rounds when the last one read events, and when it read none.
-const BUSY_SLEEP: Duration = Duration::from_millis(20);
+/// The sleep between rounds when the last one read events, and when it read none. 100 ms, as
+/// the text reader's settling: the kernel saves a task's comm only when it is next switched
+/// out (and keeps the old one after an `exec` until then), so names read at once would more
+/// often be `<...>` or stale than the text path's.
+const BUSY_SLEEP: Duration = Duration::from_millis(100);
 const IDLE_SLEEP: Duration = Duration::from_millis(100);
 
 /// Where the raw reader reads, set up before the events are enabled.
