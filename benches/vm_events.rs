@@ -9,7 +9,8 @@
 //! tool printed (counted in its output by `-PID `: the comm may still be the shell's, which
 //! the kernel replaces only when dd is next switched out) and the lost-events lines it printed, and the CPU time
 //! of the tool's whole process group (utime + stime + reaped children's, from /proc/PID/stat,
-//! in clock ticks) from just before the workload starts to one second after it ends. Rounds are
+//! in clock ticks) from just before the workload starts to one second after it ends, divided by
+//! the lines (events) it printed in that time: its cost per event while it is busy. Rounds are
 //! interleaved (raw, text, perf-tools, raw, ...); the report gives each run and the medians of
 //! the CPU seconds per million events. Under TCG every kernel operation is slow: the ratios
 //! carry over, not the rates. The report is printed and written to
@@ -66,18 +67,18 @@ bench() {
     _p=$!
     i=0; until grep -qs Tracing /tmp/b.o /tmp/b.e; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && break; done
     sleep 0.5
-    _c0=$(ticks $_p); _t0=$(now)
+    _c0=$(ticks $_p); _l0=$(wc -l < /tmp/b.o); _t0=$(now)
     sh -c "echo \$\$ > /tmp/b.pid; exec dd if=/dev/zero of=/dev/null bs=1 count=$_n 2>/dev/null"
     _t1=$(now)
     sleep 1
-    _c1=$(ticks $_p); _t2=$(now)
+    _c1=$(ticks $_p); _l1=$(wc -l < /tmp/b.o); _t2=$(now)
     kill -INT -$_p
     ( sleep 15; kill -KILL -$_p ) 2>/dev/null &
     _k=$!
     wait $_p; _rc=$?
     kill $_k 2>/dev/null
     _d=$(cat /tmp/b.pid)
-    echo "t0 $_t0 t1 $_t1 t2 $_t2 c0 $_c0 c1 $_c1 events $(grep -c -- "-$_d " /tmp/b.o) lost_lines $(grep -c 'LOST' /tmp/b.o) lines $(wc -l < /tmp/b.o)" > /tmp/b.s
+    echo "t0 $_t0 t1 $_t1 t2 $_t2 c0 $_c0 c1 $_c1 l0 $_l0 l1 $_l1 events $(grep -c -- "-$_d " /tmp/b.o) lost_lines $(grep -c 'LOST' /tmp/b.o) lines $(wc -l < /tmp/b.o)" > /tmp/b.s
     grep 'LOST' /tmp/b.o | head -5 >> /tmp/b.s
     _emit "$_name" "$_rc" /tmp/b.s
     head -c 2000 /tmp/b.e > /tmp/b.e2
@@ -111,6 +112,9 @@ struct Sample {
     cpu_s: f64,
     events: u64,
     lost_lines: u64,
+    /// Lines the tool printed between the two CPU readings: the events it handled then
+    /// (perf-tools' `cat` also prints the events of its own reads of trace_pipe).
+    handled: u64,
 }
 
 fn sample(b: &Block) -> Option<Sample> {
@@ -125,6 +129,7 @@ fn sample(b: &Block) -> Option<Sample> {
         cpu_s: (get("c1")? - get("c0")?) / TICKS,
         events: get("events")? as u64,
         lost_lines: get("lost_lines")? as u64,
+        handled: (get("l1")? - get("l0")?) as u64,
     })
 }
 
@@ -142,8 +147,16 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, reads: u64, rounds: usize
     );
     let _ = writeln!(
         out,
-        "{:<10} {:>5} {:>10} {:>12} {:>9} {:>6} {:>8} {:>14}",
-        "contender", "round", "workload_s", "reads/s", "events", "lost", "cpu_s", "cpu_s/M events"
+        "{:<10} {:>5} {:>10} {:>12} {:>9} {:>6} {:>8} {:>9} {:>15}",
+        "contender",
+        "round",
+        "workload_s",
+        "reads/s",
+        "events",
+        "lost",
+        "cpu_s",
+        "handled",
+        "cpu_s/M handled"
     );
     let mut per_m: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let mut rate: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -158,8 +171,8 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, reads: u64, rounds: usize
                 let _ = writeln!(out, "{:<10} {r:>5} (unreadable: {:?})", c.name, b.stdout);
                 continue;
             };
-            let m = if s.events > 0 {
-                s.cpu_s / (s.events as f64 / 1e6)
+            let m = if s.handled > 0 {
+                s.cpu_s / (s.handled as f64 / 1e6)
             } else {
                 f64::NAN
             };
@@ -169,13 +182,14 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, reads: u64, rounds: usize
                 .push(reads as f64 / s.workload_s);
             let _ = writeln!(
                 out,
-                "{:<10} {r:>5} {:>10.2} {:>12.0} {:>9} {:>6} {:>8.2} {:>14.2}  rc {}",
+                "{:<10} {r:>5} {:>10.2} {:>12.0} {:>9} {:>6} {:>8.2} {:>9} {:>15.2}  rc {}",
                 c.name,
                 s.workload_s,
                 reads as f64 / s.workload_s,
                 s.events,
                 s.lost_lines,
                 s.cpu_s,
+                s.handled,
                 m,
                 b.rc
             );
@@ -186,7 +200,7 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, reads: u64, rounds: usize
         if let (Some(m), Some(r)) = (per_m.get(c.name), rate.get(c.name)) {
             let _ = writeln!(
                 out,
-                "  {:<10} {:>8.2} cpu_s per million events, workload {:.0} reads/s",
+                "  {:<10} {:>8.2} cpu_s per million events handled, workload {:.0} reads/s",
                 c.name,
                 median(m.clone()),
                 median(r.clone())
