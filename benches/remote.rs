@@ -149,6 +149,7 @@ fn bench(c: &mut Criterion) {
         key_file: None,
     };
     let spec = Spec::Kprobe(KprobeSpec {
+        reader: Default::default(),
         definitions: "p:myopen do_sys_openat2".parse().unwrap(),
         filter: None,
         duration_s: None,

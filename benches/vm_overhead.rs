@@ -94,13 +94,18 @@ fn contenders(k: Kernel) -> Vec<Contender> {
             cmd: format!("lktrace funccount --backend {b} -d 3 '{PATTERN}'"),
         });
     }
-    v.push(c(
-        "pt_kprobe",
-        "perf-tools kprobe -d 3 (buffered)",
-        // -F skips its `grep -w FUNC available_filter_functions`: with the guest's busybox grep
-        // that took over a minute under TCG (what looked like a hang in earlier runs).
-        "kprobe-perf -F -d 3 p:vfs_read",
-    ));
+    // perf-tools' `kprobe -d 3 p:vfs_read` never ends on these kernels: it reads `trace` with
+    // grep while the probe is still on, every read(2) of grep's is a new vfs_read event, and
+    // reading `trace` no longer pauses recording (options/pause-on-trace is off), so the file
+    // grows as fast as it is read (docs/kernel-notes.md). Only with `--only pt_kprobe`.
+    if std::env::args().any(|a| a.contains("pt_kprobe")) {
+        v.push(c(
+            "pt_kprobe",
+            "perf-tools kprobe -d 3 (buffered)",
+            // -F skips its `grep -w FUNC available_filter_functions`, slow with busybox grep.
+            "kprobe-perf -F -d 3 p:vfs_read",
+        ));
+    }
     v.push(c(
         "lkt_kprobe",
         "lktrace kprobe -d 3 (buffered)",

@@ -23,7 +23,7 @@ _kprobe() {
 
     case "${cmd}" in
         kprobe)
-            opts="-F -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            opts="-F -H -s -v -d -p -L -h --reader --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -39,6 +39,10 @@ _kprobe() {
                     ;;
                 -L)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reader)
+                    COMPREPLY=($(compgen -W "auto raw text" -- "${cur}"))
                     return 0
                     ;;
                 --remote)

@@ -1,6 +1,9 @@
 complete -c kprobe -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c kprobe -s p -d 'Trace every thread of this process' -r
 complete -c kprobe -s L -d 'Trace this thread only' -r
+complete -c kprobe -l reader -d 'How to read events: the binary ring buffer (raw), the kernel\'s text (text), or raw where this kernel allows and its text can be reproduced (auto)' -r -f -a "auto\t'The raw ring buffer where the kernel has it and its text can be reproduced, else text'
+raw\t'The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used'
+text\t'The kernel\'s text (trace_pipe)'"
 complete -c kprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c kprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c kprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
@@ -10,4 +13,4 @@ complete -c kprobe -s s -d 'Print a kernel stack trace after each event'
 complete -c kprobe -s v -d 'Print the event\'s format and exit'
 complete -c kprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c kprobe -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
-complete -c kprobe -s h -l help -d 'Print help'
+complete -c kprobe -s h -l help -d 'Print help (see more with \'--help\')'

@@ -57,6 +57,9 @@ _arguments "${_arguments_options[@]}" : \
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
 '(-L)-p+[Trace every thread of this process]:PID:_default' \
 '-L+[Trace this thread only]:TID:_default' \
+'--reader=[How to read events\: the binary ring buffer (raw), the kernel'\''s text (text), or raw where this kernel allows and its text can be reproduced (auto)]:READER:((auto\:"The raw ring buffer where the kernel has it and its text can be reproduced, else text"
+raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
+text\:"The kernel'\''s text (trace_pipe)"))' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -66,8 +69,8 @@ _arguments "${_arguments_options[@]}" : \
 '-v[Print the event'\''s format and exit]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
 && ret=0
 ;;

@@ -42,6 +42,9 @@ pub struct KprobeSpec {
     /// Print column headers (`-H`): a render hint.
     #[serde(default)]
     pub headers: bool,
+    /// How events are read: the raw ring buffer, the text, or the best this kernel allows.
+    #[serde(default)]
+    pub reader: stream::Reader,
 }
 
 /// Most definitions in one kprobe run.
@@ -210,6 +213,10 @@ pub struct KprobeArgs {
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
     pub tid: Option<Pid>,
+    /// How to read events: the binary ring buffer (raw), the kernel's text (text), or raw where
+    /// this kernel allows and its text can be reproduced (auto)
+    #[arg(long, value_enum, value_name = "READER", default_value_t = stream::Reader::Auto)]
+    pub reader: stream::Reader,
     /// One or more probe definitions, p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS] (e.g.
     /// 'p:myopen do_sys_openat2 filename=+0(arg2):string'; arg1..argN are the function's
     /// arguments on any architecture), then optionally an event filter set on every event (e.g.
@@ -276,6 +283,7 @@ impl KprobeArgs {
             format_only: self.view_format,
             skip_check: self.force,
             headers: self.headers,
+            reader: self.reader,
         })
     }
 }
@@ -315,6 +323,8 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         duration: spec.duration_s.map(RunSeconds::duration),
         pid: spec.pid.map(Pid::get),
         tid: spec.tid.map(Pid::get),
+        reader: spec.reader,
+        stacks: spec.stacks,
     };
     let threads = stream::threads(&opts)?;
 
@@ -360,7 +370,8 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     if spec.stacks {
         session.set_instance_option("stacktrace", "1")?;
     }
-    let mut pipe = stream::prepare(&mut session, &opts, threads.as_deref())?;
+    let prepared = stream::prepare(&mut session, &opts, threads.as_deref(), &events)?;
+    let mut input = prepared.input;
     // Several events start together: the group is ours alone.
     match events.as_slice() {
         [one] => session.enable(one)?,
@@ -370,18 +381,22 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         [one] => format!("kprobe {one}"),
         many => format!("kprobes {}", many.join(", ")),
     };
+    let note = prepared.note;
     sink.emit(Record::notice(
         NoticeLevel::Info,
         match spec.duration_s {
-            Some(d) => format!("Tracing {what} for {d} seconds (buffered)..."),
-            None => format!("Tracing {what}. Ctrl-C to end."),
+            Some(d) => format!(
+                "Tracing {what} for {} (buffered, {note})...",
+                super::counted(d, "second")
+            ),
+            None => format!("Tracing {what} ({note}). Ctrl-C to end."),
         },
     ))?;
     sink.flush()?;
 
-    let result = stream::run(&opts, &session, &mut pipe, sink);
+    let result = stream::run(&opts, &session, &mut input, sink);
     // The pipe must be closed before the instance can be removed.
-    drop(pipe);
+    drop(input);
     let closed = close(session);
     result.and(closed)
 }

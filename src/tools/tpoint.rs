@@ -355,6 +355,10 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         duration: req.duration_s.map(RunSeconds::duration),
         pid: req.pid.map(Pid::get),
         tid: req.tid.map(Pid::get),
+        // The raw reader reproduces kprobe print formats only; a tracepoint's own format
+        // (any printk) is the kernel's to render.
+        reader: stream::Reader::Text,
+        stacks: req.stacks,
     };
     let threads = stream::threads(&opts)?;
 
@@ -367,12 +371,21 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     if req.stacks {
         session.set_instance_option("stacktrace", "1")?;
     }
-    let mut pipe = stream::prepare(&mut session, &opts, threads.as_deref())?;
+    let prepared = stream::prepare(
+        &mut session,
+        &opts,
+        threads.as_deref(),
+        std::slice::from_ref(&ev),
+    )?;
+    let mut pipe = prepared.input;
     session.enable(&ev)?;
     sink.emit(Record::notice(
         NoticeLevel::Info,
         match req.duration_s {
-            Some(d) => format!("Tracing {tp} for {d} seconds (buffered)..."),
+            Some(d) => format!(
+                "Tracing {tp} for {} (buffered)...",
+                super::counted(d, "second")
+            ),
             None => format!("Tracing {tp}. Ctrl-C to end."),
         },
     ))?;

@@ -203,6 +203,28 @@ impl Tracefs {
         r
     }
 
+    /// Opens a CPU's `per_cpu/cpuN/trace_pipe_raw` (or any file of whole pages) with
+    /// O_NONBLOCK, for a [`raw::ReaderSource`]: a read of an empty buffer gives `WouldBlock`
+    /// instead of blocking.
+    #[cfg(unix)]
+    pub fn open_raw(&self, rel: impl AsRef<Path>) -> Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.path(rel);
+        self.tapped(
+            tap::Op::Open,
+            &path,
+            None,
+            |_| 0,
+            || {
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&path)
+            },
+        )
+        .map_err(|e| self.classify("open", &path, e))
+    }
+
     /// The same root, kept in use by `hold` for this value's life: a mounted tracefs, the
     /// running kernel's.
     fn held(self, hold: Option<std::sync::Arc<mounted::InUse>>) -> Tracefs {
@@ -236,6 +258,28 @@ impl Tracefs {
             let mut s = String::new();
             f.read_to_string(&mut s)?;
             Ok(s)
+        })
+        .map_err(|e| self.classify(failed_at, &path, e))
+    }
+
+    /// Reads a file that answers only the first read(2) (`events/header_page` and
+    /// `header_event`: the kernel gives nothing past offset 0, so a short first read, as
+    /// `read_to_string`'s probe makes, would cut them): one read of up to 64 KB.
+    pub fn read_whole_once(&self, rel: impl AsRef<Path>) -> Result<String> {
+        let path = self.path(rel);
+        let mut failed_at = "open";
+        self.tapped(tap::Op::Read, &path, None, String::len, || {
+            let mut f = File::open(&path)?;
+            failed_at = "read";
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = loop {
+                match f.read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            buf.truncate(n);
+            Ok(String::from_utf8_lossy(&buf).into_owned())
         })
         .map_err(|e| self.classify(failed_at, &path, e))
     }

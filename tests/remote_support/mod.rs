@@ -273,6 +273,7 @@ pub fn kprobe_spec(def: &str) -> Spec {
         (def, None)
     };
     Spec::Kprobe(KprobeSpec {
+        reader: Default::default(),
         definitions: definition.parse().unwrap(),
         filter,
         duration_s: Some(0.2.try_into().unwrap()),

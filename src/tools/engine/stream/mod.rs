@@ -2,21 +2,53 @@
 //! own events. `-p`/`-L` become the instance's pid filter (and a tgid check, since the kernel's
 //! fork following also catches child processes); the instance gets the tgid column where it has
 //! one; `-d` buffers in the kernel and reads once at the end; trace_pipe is read with name
-//! settling, and `[LOST N EVENTS]` lines become `lost` records ([`records`]).
+//! settling, and `[LOST N EVENTS]` lines become `lost` records ([`records`]). Where the kernel
+//! has `per_cpu/cpuN/trace_pipe_raw` and the events' text can be reproduced, the raw reader
+//! ([`raw`]) reads the binary ring buffer instead and makes the same records.
 
+pub mod raw;
+pub mod raw_records;
 pub mod records;
+pub mod symbols;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 pub use records::TraceRecords;
 
-use crate::record::{Record, Sink};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::record::{Event, Record, Sink};
+use crate::tracefs::events::EventRef;
 use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::{sys, Session};
 use crate::{Error, Result};
 
-/// Which tasks to trace, and for how long.
+/// How the events are read from the kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Reader {
+    /// The raw ring buffer where the kernel has it and its text can be reproduced, else text.
+    #[default]
+    Auto,
+    /// The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used.
+    Raw,
+    /// The kernel's text (trace_pipe).
+    Text,
+}
+
+impl Reader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reader::Auto => "auto",
+            Reader::Raw => "raw",
+            Reader::Text => "text",
+        }
+    }
+}
+
+/// Which tasks to trace, for how long, and how.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Buffer for this long, then print (`-d`); otherwise stream until stopped.
@@ -25,6 +57,22 @@ pub struct Options {
     pub pid: Option<u32>,
     /// This one thread (`-L`).
     pub tid: Option<u32>,
+    pub reader: Reader,
+    /// Stack traces follow the events (the `stacktrace` option): read as text.
+    pub stacks: bool,
+}
+
+/// An open reader of the run's instance.
+pub enum Input {
+    Text(TracePipe),
+    Raw(Box<raw::RawInput>),
+}
+
+/// The reader [`prepare`] opened, and what to tell the user of it (`reader raw`, or
+/// `reader text` with the reason raw was not used).
+pub struct Prepared {
+    pub input: Input,
+    pub note: String,
 }
 
 /// The threads `-p`/`-L` name, looked up before the session opens (a wrong pid changes
@@ -45,12 +93,14 @@ pub fn threads(opts: &Options) -> Result<Option<Vec<u32>>> {
 }
 
 /// Sets up our instance for streaming (pid filter, our own pids kept out, the tgid column, a
-/// bigger buffer for `-d`) and opens its trace_pipe. Call before enabling the events.
+/// bigger buffer for `-d`) and opens its reader of `events`: raw or text as `opts.reader`
+/// says. Call before enabling the events.
 pub fn prepare(
     session: &mut Session,
     opts: &Options,
     threads: Option<&[u32]>,
-) -> Result<TracePipe> {
+    events: &[EventRef],
+) -> Result<Prepared> {
     let notrace = session.instance_file("set_event_notrace_pid")?;
     if let Some(pids) = threads {
         let list: Vec<String> = pids.iter().map(u32::to_string).collect();
@@ -65,16 +115,42 @@ pub fn prepare(
     }
     // The tgid column, where the kernel has it per instance (6.1 does); else /proc lookups.
     let tgid_option = session.instance_file("options/record-tgid")?;
-    if session.tracefs().exists(tgid_option) {
+    let record_tgid = session.tracefs().exists(tgid_option);
+    if record_tgid {
         session.set_instance_option("record-tgid", "1")?;
     }
     if opts.duration.is_some() {
         // Buffered in the kernel for the whole duration: give it room.
         session.grow_instance_buffer(8192)?;
     }
+    let why_text = match (opts.reader, opts.stacks) {
+        (Reader::Text, _) => None,
+        (_, true) => Some("stack traces are read as text".to_string()),
+        (_, false) => {
+            let _phase = session.tracefs().phase("open raw reader");
+            match raw::open(session, events, record_tgid)? {
+                Ok(input) => {
+                    return Ok(Prepared {
+                        input: Input::Raw(Box::new(input)),
+                        note: "reader raw".into(),
+                    })
+                }
+                Err(why) => Some(why),
+            }
+        }
+    };
+    if let (Reader::Raw, Some(why)) = (opts.reader, &why_text) {
+        return Err(Error::Usage(format!("--reader raw cannot be used: {why}")));
+    }
     let pipe = session.instance_file("trace_pipe")?;
     let pipe = session.tracefs().open_pipe(pipe)?;
-    Ok(pipe.settle(Duration::from_millis(100)))
+    Ok(Prepared {
+        input: Input::Text(pipe.settle(Duration::from_millis(100))),
+        note: match why_text {
+            Some(why) => format!("reader text: {why}"),
+            None => "reader text".into(),
+        },
+    })
 }
 
 /// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe, until the
@@ -82,15 +158,28 @@ pub fn prepare(
 pub fn run(
     opts: &Options,
     session: &Session,
-    pipe: &mut TracePipe,
+    input: &mut Input,
     sink: &mut dyn Sink,
 ) -> Result<()> {
-    let stop = session.stop_flag();
-    let mut conv = TraceRecords::new();
     let mut tgids = TgidCache {
         only_process: opts.pid,
         ..TgidCache::default()
     };
+    match input {
+        Input::Text(pipe) => run_text(opts, session, pipe, &mut tgids, sink),
+        Input::Raw(raw) => raw::run(opts.duration, session, raw, &mut tgids, sink),
+    }
+}
+
+fn run_text(
+    opts: &Options,
+    session: &Session,
+    pipe: &mut TracePipe,
+    tgids: &mut TgidCache,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let stop = session.stop_flag();
+    let mut conv = TraceRecords::new();
     let mut pending: Vec<Record> = Vec::new();
     if let Some(d) = opts.duration {
         let end = Instant::now() + d;
@@ -102,7 +191,7 @@ pub fn run(
             pipe.read_lines(Duration::from_millis(200), &mut |line| {
                 conv.feed(line, &mut |r| pending.push(r))
             })?;
-            emit_all(&mut pending, sink, &mut tgids)?;
+            emit_all(&mut pending, sink, tgids)?;
             sink.flush()?;
         }
     }
@@ -110,7 +199,7 @@ pub fn run(
     session.write_instance("tracing_on", "0")?;
     pipe.drain(&mut |line| conv.feed(line, &mut |r| pending.push(r)))?;
     conv.finish(&mut |r| pending.push(r));
-    emit_all(&mut pending, sink, &mut tgids)?;
+    emit_all(&mut pending, sink, tgids)?;
     Ok(sink.flush()?)
 }
 
@@ -137,24 +226,28 @@ struct TgidCache {
 
 impl TgidCache {
     fn fill(&mut self, mut r: Record) -> Option<Record> {
-        match &mut r {
-            Record::Event(e) => {
-                if e.tgid.is_none() {
-                    e.tgid = *self
-                        .known
-                        .entry(e.pid)
-                        .or_insert_with(|| sys::tgid_of(e.pid));
-                }
-                if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
-                    if tgid != want {
-                        self.foreign.insert(e.pid);
-                        return None;
-                    }
-                }
-            }
-            Record::Stack(st) if self.foreign.contains(&st.pid) => return None,
-            _ => {}
+        let keep = match &mut r {
+            Record::Event(e) => self.keep(e),
+            Record::Stack(st) => !self.foreign.contains(&st.pid),
+            _ => true,
+        };
+        keep.then_some(r)
+    }
+
+    /// Fills the event's tgid if the trace had none; false when `-p` does not want it.
+    fn keep(&mut self, e: &mut Event) -> bool {
+        if e.tgid.is_none() {
+            e.tgid = *self
+                .known
+                .entry(e.pid)
+                .or_insert_with(|| sys::tgid_of(e.pid));
         }
-        Some(r)
+        if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
+            if tgid != want {
+                self.foreign.insert(e.pid);
+                return false;
+            }
+        }
+        true
     }
 }
