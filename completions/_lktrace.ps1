@@ -57,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace every thread of this process')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
-            [CompletionResult]::new('--reader', '--reader', [CompletionResultType]::ParameterName, 'How to read events: the binary ring buffer (raw), the kernel''s text (text), or raw where this kernel allows and its text can be reproduced (auto)')
+            [CompletionResult]::new('--reader', '--reader', [CompletionResultType]::ParameterName, 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel''s text (text), or the default (auto: text for now)')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')

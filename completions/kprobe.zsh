@@ -18,7 +18,7 @@ _kprobe() {
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
 '(-L)-p+[Trace every thread of this process]:PID:_default' \
 '-L+[Trace this thread only]:TID:_default' \
-'--reader=[How to read events\: the binary ring buffer (raw), the kernel'\''s text (text), or raw where this kernel allows and its text can be reproduced (auto)]:READER:((auto\:"The raw ring buffer where the kernel has it and its text can be reproduced, else text"
+'--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The text for now (see \[\`prepare\`\]); meant to become raw where the kernel allows"
 raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
 text\:"The kernel'\''s text (trace_pipe)"))' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \

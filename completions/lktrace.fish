@@ -54,7 +54,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help 
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s L -d 'Trace this thread only' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l reader -d 'How to read events: the binary ring buffer (raw), the kernel\'s text (text), or raw where this kernel allows and its text can be reproduced (auto)' -r -f -a "auto\t'The raw ring buffer where the kernel has it and its text can be reproduced, else text'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l reader -d 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel\'s text (text), or the default (auto: text for now)' -r -f -a "auto\t'The text for now (see [`prepare`]); meant to become raw where the kernel allows'
 raw\t'The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used'
 text\t'The kernel\'s text (trace_pipe)'"
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r

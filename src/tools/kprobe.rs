@@ -213,8 +213,8 @@ pub struct KprobeArgs {
     /// Trace this thread only
     #[arg(short = 'L', value_name = "TID")]
     pub tid: Option<Pid>,
-    /// How to read events: the binary ring buffer (raw), the kernel's text (text), or raw where
-    /// this kernel allows and its text can be reproduced (auto)
+    /// How to read events: the binary ring buffer (raw, where the kernel allows and its text can
+    /// be reproduced), the kernel's text (text), or the default (auto: text for now)
     #[arg(long, value_enum, value_name = "READER", default_value_t = stream::Reader::Auto)]
     pub reader: stream::Reader,
     /// One or more probe definitions, p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS] (e.g.

@@ -29,7 +29,7 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Reader {
-    /// The raw ring buffer where the kernel has it and its text can be reproduced, else text.
+    /// The text for now (see [`prepare`]); meant to become raw where the kernel allows.
     #[default]
     Auto,
     /// The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used.
@@ -125,6 +125,11 @@ pub fn prepare(
     }
     let why_text = match (opts.reader, opts.stacks) {
         (Reader::Text, _) => None,
+        // Auto is not raw by default yet: the raw reader loads /proc/kallsyms on its first event (a few
+        // thousand read(2)s that a concurrent funccount of vfs_read counted: the real-kernel
+        // suite's overlapping runs), and it was not measured faster than text
+        // (docs/performance.md, issue 10).
+        (Reader::Auto, _) => None,
         (_, true) => Some("stack traces are read as text".to_string()),
         (_, false) => {
             let _phase = session.tracefs().phase("open raw reader");

@@ -119,7 +119,11 @@ pub fn open(
     Ok(Ok(RawInput {
         merge,
         table,
-        conv: Converter::new(probes, Names::new(want_tgid), Symbols::from_proc()),
+        conv: Converter::new(
+            probes,
+            Names::new(want_tgid).asking_proc(),
+            Symbols::from_proc(),
+        ),
         cpus: stats,
         rec: Record::Event(Event::empty()),
     }))

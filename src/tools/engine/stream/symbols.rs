@@ -21,6 +21,10 @@ pub struct Names {
     pub want_tgid: bool,
     /// The pids of the last file read, for dropping the others.
     seen: Vec<u32>,
+    /// Ask /proc for a pid the kernel has not saved yet ([`Names::asking_proc`]).
+    ask_proc: bool,
+    /// What /proc answered in this round.
+    proc_comms: HashMap<u32, String>,
 }
 
 /// What the kernel prints for a pid it has no name for.
@@ -34,9 +38,19 @@ impl Names {
         }
     }
 
+    /// For a live reader: a pid the kernel has no name for yet is looked up in /proc. The
+    /// kernel saves a task's comm when the task is next switched out, and the raw reader can
+    /// decode a busy task's events before that (the text reader, formatting later, would
+    /// print `<...>` less often). A task that has exited since keeps `<...>`.
+    pub fn asking_proc(mut self) -> Names {
+        self.ask_proc = true;
+        self
+    }
+
     /// A new round of reading: the next lookup reads the kernel's maps again.
     pub fn new_round(&mut self) {
         self.fresh = false;
+        self.proc_comms.clear();
     }
 
     /// The comm the kernel's text would print for `pid` (`trace_find_cmdline`).
@@ -45,8 +59,18 @@ impl Names {
             return "<idle>";
         }
         self.refresh(t);
+        if self.ask_proc && !self.comms.contains_key(&pid) && !self.proc_comms.contains_key(&pid) {
+            // TASK_COMM_LEN is 16: a comm is at most 15 bytes; anything longer is not one.
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .ok()
+                .map(|c| c.trim_end_matches('\n').to_string())
+                .filter(|c| !c.is_empty() && c.len() < 16)
+                .unwrap_or_else(|| UNKNOWN_COMM.to_string());
+            self.proc_comms.insert(pid, comm);
+        }
         self.comms
             .get(&pid)
+            .or_else(|| self.proc_comms.get(&pid))
             .map(String::as_str)
             .unwrap_or(UNKNOWN_COMM)
     }
