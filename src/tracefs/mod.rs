@@ -225,6 +225,17 @@ impl Tracefs {
         .map_err(|e| self.classify("open", &path, e))
     }
 
+    /// Elsewhere there is no tracefs to read (lktrace builds there as a client only).
+    #[cfg(not(unix))]
+    pub fn open_raw(&self, rel: impl AsRef<Path>) -> Result<File> {
+        let path = self.path(rel);
+        Err(self.classify(
+            "open",
+            &path,
+            std::io::Error::from(std::io::ErrorKind::Unsupported),
+        ))
+    }
+
     /// The same root, kept in use by `hold` for this value's life: a mounted tracefs, the
     /// running kernel's.
     fn held(self, hold: Option<std::sync::Arc<mounted::InUse>>) -> Tracefs {
