@@ -231,7 +231,10 @@ fn check(k: Kernel) {
     let pid = pid_of(&run, "stream_pid");
     let n = events_named(&recs, "rd")
         .iter()
-        .filter(|e| e.pid == pid && e.comm == "dd")
+        // By pid: the name is the kernel's saved comm (or /proc's while dd lives), which a
+        // short-lived task may not have yet when a round decodes its events: `<...>`, as the
+        // text shows for such a task (seen on 6.1 in one run of two).
+        .filter(|e| e.pid == pid && (e.comm == "dd" || e.comm == "<...>"))
         .count();
     if n != READS || recs.iter().any(|r| matches!(r, Record::Lost(_))) {
         run.fail(format!(
