@@ -64,18 +64,14 @@ fn script() -> Script {
         );
         s.run(&format!("{name}_pid"), 10, &format!("cat /tmp/{name}.pid"));
     }
-    // Streaming (no -d): the raw reader's rounds, stopped by SIGINT.
+    // Streaming (no -d) raw is refused: it once left 6.1 in a soft lockup (kernel-notes).
     s.scenario("stream_raw", |s| {
-        s.background(
-            "await_tracing; sh -c 'echo $$ >/tmp/stream.pid; exec dd if=/lkt/payload of=/dev/null bs=1 count=200 2>/dev/null'; sleep 2; kill -INT $(pidof lktrace)",
-        );
         s.run(
             "stream_raw",
-            60,
+            30,
             &format!("lktrace kprobe --json --reader raw '{ENTRY}'"),
         );
     });
-    s.run("stream_pid", 10, "cat /tmp/stream.pid");
     s.scenario("raw_stacks", |s| {
         s.run(
             "raw_stacks",
@@ -225,23 +221,12 @@ fn check(k: Kernel) {
     {
         run.fail(format!("rd_raw: unexpected values: {e:?}"));
     }
-    // Streaming: every read of the workload, once, nothing lost.
-    let recs = records_rc(&run, "stream_raw", 130);
-    notice_says(&run, "stream_raw", &recs, "reader raw");
-    let pid = pid_of(&run, "stream_pid");
-    let n = events_named(&recs, "rd")
-        .iter()
-        // By pid: the name is the kernel's saved comm (or /proc's while dd lives), which a
-        // short-lived task may not have yet when a round decodes its events: `<...>`, as the
-        // text shows for such a task (seen on 6.1 in one run of two).
-        .filter(|e| e.pid == pid && (e.comm == "dd" || e.comm == "<...>"))
-        .count();
-    if n != READS || recs.iter().any(|r| matches!(r, Record::Lost(_))) {
+    // Streaming raw: refused, with the reason, nothing changed.
+    let b = run.block("stream_raw");
+    if b.rc != 2 || !b.stderr.contains("cannot be used: a streaming raw read") {
         run.fail(format!(
-            "stream_raw: {n} events of dd (want {READS}), lost: {:?}",
-            recs.iter()
-                .filter(|r| matches!(r, Record::Lost(_)))
-                .collect::<Vec<_>>()
+            "stream_raw: expected a refusal, got rc {}: {} {}",
+            b.rc, b.stdout, b.stderr
         ));
     }
     run.assert_tracefs_unchanged("stream_raw");

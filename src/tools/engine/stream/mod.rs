@@ -131,6 +131,13 @@ pub fn prepare(
         // (docs/performance.md, issue 10).
         (Reader::Auto, _) => None,
         (_, true) => Some("stack traces are read as text".to_string()),
+        // Streaming raw reads (trace_pipe_raw polled while the probe fires) once left Debian
+        // 12's 6.1 in a soft lockup in our read under QEMU (docs/kernel-notes.md): until that
+        // is understood, raw is for buffered runs only.
+        (_, false) if opts.duration.is_none() => Some(
+            "a streaming raw read once locked up a 6.1 kernel; use -d SECS, or the text reader"
+                .to_string(),
+        ),
         (_, false) => {
             let _phase = session.tracefs().phase("open raw reader");
             match raw::open(session, events, record_tgid)? {
