@@ -255,6 +255,17 @@ fn reads(out: &str) -> Option<u64> {
     })
 }
 
+/// Seconds of step `name` beyond the window: from its `.time` block (guest uptime before and
+/// after).
+fn overhead(blocks: &BTreeMap<String, Block>, name: &str) -> Option<f64> {
+    let t = blocks.get(&format!("{name}.time"))?;
+    let mut w = t
+        .stdout
+        .split_whitespace()
+        .filter_map(|x| x.parse::<f64>().ok());
+    w.next().zip(w.next()).map(|(a, b)| b - a - WINDOW_S)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -281,13 +292,11 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
         for r in 0..ROUNDS {
             let name = format!("{}.r{r}", c.name);
             // A boot cut short by its timeout still reports the rounds it finished.
-            let Some(t) = blocks.get(&format!("{name}.time")) else {
+            if !blocks.contains_key(&format!("{name}.time")) {
                 continue;
-            };
-            let t = &t.stdout;
-            let mut w = t.split_whitespace().filter_map(|x| x.parse::<f64>().ok());
-            if let (Some(a), Some(b)) = (w.next(), w.next()) {
-                over.push(b - a - WINDOW_S);
+            }
+            if let Some(o) = overhead(blocks, &name) {
+                over.push(o);
             }
             let Some(b) = blocks.get(&name) else {
                 continue;
@@ -314,16 +323,8 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
         let m = median(over);
         medians.insert(c.name, m);
         // The warm-up: the first run of this boot (cold caches, no kept function list).
-        let first = blocks
-            .get(&format!("{}.warm.time", c.name))
-            .and_then(|t| {
-                let mut w = t
-                    .stdout
-                    .split_whitespace()
-                    .filter_map(|x| x.parse::<f64>().ok());
-                Some(w.next()? - w.next()?)
-            })
-            .map_or_else(|| "-".into(), |d| format!("{:.3}", -d - WINDOW_S));
+        let first = overhead(blocks, &format!("{}.warm", c.name))
+            .map_or_else(|| "-".into(), |o| format!("{o:.3}"));
         let count = counts
             .iter()
             .map(|n| n.to_string())

@@ -18,7 +18,7 @@ use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::arch::Arch;
 use crate::tracefs::probe::{ArgMode, ProbeDef, Target};
-use crate::tracefs::{function_table, Error as TfError, Session};
+use crate::tracefs::{function_table, Error as TfError};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,7 +359,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
                 text,
             }))?;
         }
-        return close(session);
+        return super::close_session(session);
     }
 
     if let Some(filter) = &spec.filter {
@@ -371,7 +371,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         session.set_instance_option("stacktrace", "1")?;
     }
     let prepared = stream::prepare(&mut session, &opts, threads.as_deref(), &events)?;
-    let mut input = prepared.input;
+    let input = prepared.input;
     // Several events start together: the group is ours alone.
     match events.as_slice() {
         [one] => session.enable(one)?,
@@ -394,19 +394,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    let result = stream::run(&opts, &session, &mut input, sink);
-    // The pipe must be closed before the instance can be removed.
-    drop(input);
-    let closed = close(session);
-    result.and(closed)
-}
-
-fn close(mut session: Session) -> Result<()> {
-    let report = session.close();
-    match report.failures.into_iter().next() {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
+    stream::finish(&opts, session, input, sink)
 }
 
 #[cfg(test)]

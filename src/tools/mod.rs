@@ -147,6 +147,14 @@ pub(crate) fn open_session(
     Ok(s)
 }
 
+/// Closes a session, its first teardown failure the error: tracefs must be left as found.
+pub(crate) fn close_session(mut session: crate::tracefs::Session) -> Result<()> {
+    match session.close().failures.into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
 /// Tells the user what a new session cleaned up after dead runs.
 pub(crate) fn report_reaped(session: &crate::tracefs::Session, sink: &mut dyn Sink) -> Result<()> {
     for r in session.reaped() {

@@ -14,7 +14,7 @@ use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink, Tracepoint};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::ftrace_filter::glob_match;
-use crate::tracefs::{Error as TfError, Session};
+use crate::tracefs::Error as TfError;
 use crate::{Error, Result};
 
 /// Longest system or event name taken (the kernel's event names are at most 64 chars).
@@ -377,7 +377,7 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         threads.as_deref(),
         std::slice::from_ref(&ev),
     )?;
-    let mut pipe = prepared.input;
+    let pipe = prepared.input;
     session.enable(&ev)?;
     sink.emit(Record::notice(
         NoticeLevel::Info,
@@ -391,19 +391,7 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    let result = stream::run(&opts, &session, &mut pipe, sink);
-    // The pipe must be closed before the instance can be removed.
-    drop(pipe);
-    let closed = close(session);
-    result.and(closed)
-}
-
-fn close(mut session: Session) -> Result<()> {
-    let report = session.close();
-    match report.failures.into_iter().next() {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
+    stream::finish(&opts, session, pipe, sink)
 }
 
 #[cfg(test)]

@@ -146,7 +146,9 @@ pub fn table(t: &Tracefs) -> Result<FunctionTable> {
         }
     }
     let table = FunctionTable::parse(&t.read("available_filter_functions")?);
-    forget(t);
+    if let Some(dir) = cache.parent() {
+        forget_in(dir);
+    }
     let _ = super::lockdir::write_replace(&cache, table.text.as_bytes());
     Ok(table)
 }
@@ -158,9 +160,12 @@ pub fn available_functions_cached(t: &Tracefs) -> Result<Vec<String>> {
 
 /// Drops every kept table (another boot's, other modules', or one the kernel contradicted).
 pub fn forget(t: &Tracefs) {
-    let Some(dir) = cache_path(t).and_then(|c| c.parent().map(PathBuf::from)) else {
-        return;
-    };
+    if let Some(dir) = cache_path(t).and_then(|c| c.parent().map(PathBuf::from)) {
+        forget_in(&dir);
+    }
+}
+
+fn forget_in(dir: &std::path::Path) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let n = e.file_name();
         let n = n.to_string_lossy();

@@ -165,6 +165,20 @@ pub fn prepare(
     })
 }
 
+/// [`run`], then the reader closed and the session with it (the pipe must be closed before
+/// the instance can be removed): a stream tool's last step. A teardown failure is reported even
+/// when the run succeeded.
+pub fn finish(
+    opts: &Options,
+    session: Session,
+    mut input: Input,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let result = run(opts, &session, &mut input, sink);
+    drop(input);
+    result.and(crate::tools::close_session(session))
+}
+
 /// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe, until the
 /// duration ends or the run is stopped; nothing traced is left unread.
 pub fn run(
