@@ -31,6 +31,9 @@ _lktrace() {
             lktrace,kprobe)
                 cmd="lktrace__subcmd__kprobe"
                 ;;
+            lktrace,list)
+                cmd="lktrace__subcmd__list"
+                ;;
             lktrace,parse)
                 cmd="lktrace__subcmd__parse"
                 ;;
@@ -88,6 +91,9 @@ _lktrace() {
             lktrace__subcmd__help,kprobe)
                 cmd="lktrace__subcmd__help__subcmd__kprobe"
                 ;;
+            lktrace__subcmd__help,list)
+                cmd="lktrace__subcmd__help__subcmd__list"
+                ;;
             lktrace__subcmd__help,parse)
                 cmd="lktrace__subcmd__help__subcmd__parse"
                 ;;
@@ -116,7 +122,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint ctl parse agent help"
+            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,7 +458,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint ctl parse agent help"
+            opts="funccount kprobe tpoint list ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +611,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__parse)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -656,6 +676,32 @@ _lktrace() {
                     COMPREPLY=($(compgen -W "auto raw text" -- "${cur}"))
                     return 0
                     ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__list)
+            opts="-f -t -k -h --functions --tracepoints --kprobes --remote --key-file --json --tracefs --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --remote)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -94,6 +94,24 @@ _arguments "${_arguments_options[@]}" : \
 '::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0
 ;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-f[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
+'--functions[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
+'-t[Tracepoints (tpoint)]' \
+'--tracepoints[Tracepoints (tpoint)]' \
+'-k[Kernel symbols a kprobe can be put on (kprobe)]' \
+'--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -257,6 +275,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -320,6 +342,7 @@ _lktrace_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -422,6 +445,7 @@ _lktrace__subcmd__help_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -485,6 +509,11 @@ _lktrace__subcmd__help__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help kprobe commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__list_commands] )) ||
+_lktrace__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help list commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__parse_commands] )) ||
 _lktrace__subcmd__help__subcmd__parse_commands() {
     local commands; commands=()
@@ -499,6 +528,11 @@ _lktrace__subcmd__help__subcmd__tpoint_commands() {
 _lktrace__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace kprobe commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__list_commands] )) ||
+_lktrace__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace list commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__parse_commands] )) ||
 _lktrace__subcmd__parse_commands() {

@@ -8,7 +8,7 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Tracepoint,
+    Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -24,6 +24,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
         Record::Tracepoint(_) => "tracepoint",
+        Record::Symbol(_) => "symbol",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -183,6 +184,21 @@ fn samples() -> Vec<Hosted> {
             system: "sched".into(),
             event: "sched_process_exec".into(),
         }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Function,
+            name: "vfs_read".into(),
+            module: None,
+        }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Kprobe,
+            name: "ext4_sync_fs".into(),
+            module: Some("ext4".into()),
+        }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Tracepoint,
+            name: "sched:sched_switch".into(),
+            module: None,
+        }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
             current_tracer: "nop".into(),
@@ -297,7 +313,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 13, "a sample of every record type");
+    assert_eq!(kinds.len(), 14, "a sample of every record type");
 }
 
 #[test]
@@ -369,5 +385,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 13, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 14, "docs/json.md has an example of every type");
 }

@@ -139,6 +139,18 @@ fn batch(k: Kernel) -> Vm {
             "kprobe --json -v 'p:myprobe do_sys_openat2 dfd=%ax'",
         );
     });
+    // The design's example on 6.x: the open path no longer calls do_sys_open. The run must end
+    // saying the probe saw nothing and what open(2) enters instead, besides the %ax warning.
+    s.scenario("kp_silent", |s| {
+        s.background(OPEN_MARKER);
+        s.run(
+            "kp_silent",
+            40,
+            "kprobe --json -d 4 'p:myprobe do_sys_open dfd=%ax'",
+        );
+        // A function that is called, and a count that sees nothing: funccount says so too.
+        s.run("fc_silent", 40, "funccount --json -d 2 do_sys_open");
+    });
     // Argument names from BTF: traced where the kernel has them (6.12), refused before
     // anything is written where it does not (6.1).
     s.scenario("kp_btf", |s| {
@@ -208,6 +220,14 @@ fn batch(k: Kernel) -> Vm {
         s.run("tp_list", 30, "tpoint --json -l 'sched:*'");
         s.run("tp_list_all", 30, "tpoint -l");
         s.run("tp_format", 30, "tpoint -v sched:sched_process_exec");
+    });
+    s.scenario("list", |s| {
+        s.run("list_vfs", 60, "lktrace list --json 'vfs_rea*'");
+        s.run("list_tp", 30, "lktrace list -t 'sched:sched_process_e*'");
+        s.run("list_kp", 60, "lktrace list -k --json 'do_sys_open*'");
+        s.run("list_fn_text", 60, "lktrace list -f 'vfs_re*'");
+        s.run("list_none", 60, "lktrace list 'zzq_no_such_*'");
+        s.run("list_bad", 10, "lktrace list 'a;b'");
     });
     s.scenario("tp_examples", |s| {
         s.background(TP_EXECS);
@@ -775,6 +795,47 @@ on_kernels!(kprobe_register_warning: debian12 => Debian12, debian13 => Debian13,
     run.assert_tracefs_unchanged("kp_warn");
 });
 
+on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("kp_silent", 0);
+    if !events(run, "kp_silent").is_empty() {
+        run.fail(format!("kp_silent: do_sys_open fired:\n{}", run.block("kp_silent").stdout));
+    }
+    let warnings: Vec<String> = records(run, "kp_silent", "notice")
+        .iter()
+        .filter(|n| n["level"] == "warning")
+        .filter_map(|n| n["message"].as_str().map(str::to_string))
+        .collect();
+    if !warnings.iter().any(|m| m.contains("`dfd=%ax`") && m.contains("%di")) {
+        run.fail(format!("kp_silent: no %ax warning: {warnings:?}"));
+    }
+    let silent = warnings.iter().any(|m| {
+        m.starts_with("kprobe myprobe (do_sys_open) saw no events in ")
+            && m.contains("open(2) enters do_sys_openat2 on this kernel")
+    });
+    if !silent {
+        run.fail(format!("kp_silent: no notice that do_sys_open saw nothing and open(2) enters do_sys_openat2: {warnings:?}"));
+    }
+    run.assert_tracefs_unchanged("kp_silent");
+
+    run.expect_rc("fc_silent", 0);
+    let counted: u64 = records(run, "fc_silent", "counts")
+        .iter()
+        .flat_map(|c| c["counts"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["count"].as_u64())
+        .sum();
+    let said = records(run, "fc_silent", "notice").iter().any(|n| {
+        n["level"] == "warning"
+            && n["message"].as_str().is_some_and(|m| {
+                m.starts_with("funccount \"do_sys_open\" (1 function) saw no events")
+                    && m.contains("do_sys_openat2")
+            })
+    });
+    // Something else may call do_sys_open; then there must be no notice.
+    if (counted == 0) != said {
+        run.fail(format!("fc_silent: {counted} counted, silence notice {said}:\n{}", run.block("fc_silent").stdout));
+    }
+});
+
 on_kernels!(kprobe_btf_names: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     match run.kernel {
         Kernel::Debian13 => {
@@ -894,6 +955,44 @@ on_kernels!(tpoint_list_and_format: debian12 => Debian12, debian13 => Debian13, 
         run.fail(format!("tp_format: no format:\n{f}"));
     }
     run.assert_tracefs_unchanged("tp_list");
+});
+
+on_kernels!(list_finds_what_the_kernel_traces: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("list_vfs", 0);
+    let syms = records(run, "list_vfs", "symbol");
+    let has = |kind: &str, name: &str| syms.iter().any(|s| s["kind"] == kind && s["name"] == name);
+    // vfs_read is traceable by the function tracer and kprobes; no tracepoint matches.
+    if !has("function", "vfs_read") || !has("kprobe", "vfs_read") || has("function", "vfs_write") {
+        run.fail(format!("list_vfs: expected vfs_read as function and kprobe, nothing else:\n{}", run.block("list_vfs").stdout));
+    }
+    if syms.iter().any(|s| !s["name"].as_str().is_some_and(|n| n.starts_with("vfs_rea"))) {
+        run.fail(format!("list_vfs: names outside the glob:\n{}", run.block("list_vfs").stdout));
+    }
+    let tp = &run.expect_rc("list_tp", 0).stdout;
+    if !tp.lines().any(|l| l == "tracepoint sched:sched_process_exec")
+        || !tp.lines().any(|l| l == "tracepoint sched:sched_process_exit")
+        || tp.lines().count() != 2
+    {
+        run.fail(format!("list_tp: expected the two sched_process_e* tracepoints:\n{tp}"));
+    }
+    run.expect_rc("list_kp", 0);
+    let kp = records(run, "list_kp", "symbol");
+    if !kp.iter().all(|s| s["kind"] == "kprobe") || !kp.iter().any(|s| s["name"] == "do_sys_openat2") {
+        run.fail(format!("list_kp: expected kprobe do_sys_openat2:\n{}", run.block("list_kp").stdout));
+    }
+    let text = &run.expect_rc("list_fn_text", 0).stdout;
+    if !text.lines().any(|l| l == "function   vfs_read") {
+        run.fail(format!("list_fn_text: no `function   vfs_read` line:\n{text}"));
+    }
+    let none = run.expect_rc("list_none", 1);
+    if !none.stderr.contains("nothing traceable matches `zzq_no_such_*`") {
+        run.fail(format!("list_none: {}", none.stderr));
+    }
+    let bad = run.expect_rc("list_bad", 2);
+    if bad.stderr.lines().count() > 3 || !bad.stderr.contains("not ';'") {
+        run.fail(format!("list_bad: {}", bad.stderr));
+    }
+    run.assert_tracefs_unchanged("list");
 });
 
 on_kernels!(tpoint_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {

@@ -11,6 +11,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
+use super::silence::Silence;
 use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
@@ -18,7 +19,7 @@ use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::arch::Arch;
 use crate::tracefs::probe::{ArgMode, ProbeDef, Target};
-use crate::tracefs::{function_table, Error as TfError};
+use crate::tracefs::{function_table, Error as TfError, Tracefs};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,7 +153,7 @@ impl super::Tool for Kprobe {
     const ABOUT: &'static str = "Trace a kernel function with a kprobe (perf-tools kprobe)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
-    const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack"];
+    const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack", "kp_silent"];
     type Args = KprobeArgs;
     type Spec = KprobeSpec;
 
@@ -381,6 +382,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         [one] => format!("kprobe {one}"),
         many => format!("kprobes {}", many.join(", ")),
     };
+    let silence = silence(spec, &defs, &names, session.tracefs());
     let note = prepared.note;
     sink.emit(Record::notice(
         NoticeLevel::Info,
@@ -394,7 +396,37 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    stream::finish(&opts, session, input, sink)
+    stream::finish(&opts, session, input, sink, &silence)
+}
+
+/// What kprobe says when its probes saw nothing: each probe and its function, and the
+/// function the kernel's path enters now where the probed one moved away (the design's
+/// `p:myprobe do_sys_open` on 6.x).
+fn silence(
+    spec: &KprobeSpec,
+    defs: &[ProbeDef],
+    names: &[String],
+    tracefs: &Tracefs,
+) -> Silence {
+    let probes: Vec<String> = defs
+        .iter()
+        .zip(names)
+        .map(|(d, n)| match d.symbol() {
+            Some(sym) => format!("{n} ({sym})"),
+            None => n.clone(),
+        })
+        .collect();
+    let mut s = Silence::new(match probes.as_slice() {
+        [one] => format!("kprobe {one}"),
+        many => format!("kprobes {}", many.join(", ")),
+    });
+    s.moved_in(defs.iter().filter_map(|d| d.symbol()), tracefs);
+    s.narrowed(
+        spec.pid.map(Pid::get),
+        spec.tid.map(Pid::get),
+        spec.filter.as_ref().map(|f| f.as_str()),
+    );
+    s
 }
 
 #[cfg(test)]

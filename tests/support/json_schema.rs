@@ -45,6 +45,7 @@ pub enum Line {
     Notice(Notice),
     Format(Format),
     Tracepoint(Tracepoint),
+    Symbol(Symbol),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -64,6 +65,7 @@ impl Line {
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
             Line::Tracepoint(_) => "tracepoint",
+            Line::Symbol(_) => "symbol",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -212,6 +214,25 @@ pub struct Tracepoint {
     pub event: String,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symbol {
+    pub kind: SymbolKind,
+    pub name: String,
+    #[serde(default, deserialize_with = "present")]
+    pub module: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolKind {
+    Function,
+    Tracepoint,
+    Kprobe,
 }
 
 #[derive(Debug, Deserialize)]
