@@ -654,7 +654,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -h --reader --remote --key-file --json --tracefs --debug --help"
+            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -674,6 +674,14 @@ _lktrace() {
                     ;;
                 --reader)
                     COMPREPLY=($(compgen -W "auto raw text" -- "${cur}"))
+                    return 0
+                    ;;
+                --hist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --remote)

@@ -151,6 +151,30 @@ fn batch(k: Kernel) -> Vm {
         // A function that is called, and a count that sees nothing: funccount says so too.
         s.run("fc_silent", 40, "funccount --json -d 2 do_sys_open");
     });
+    // argdist: the read sizes of dd's 1-byte reads, counted in the kernel.
+    s.scenario("kp_hist", |s| {
+        s.background(&format!("await_tracing; {DD}"));
+        s.run(
+            "kp_hist",
+            40,
+            "kprobe --json -d 4 --hist bytes 'p:vfs_read bytes=arg3'",
+        );
+        s.background(&format!("await_tracing; {DD}"));
+        s.run(
+            "kp_count",
+            40,
+            "kprobe --json -d 4 --count bytes 'p:rd vfs_read bytes=arg3'",
+        );
+        s.run(
+            "kp_hist_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; kprobe --json --hist bytes 'p:vfs_read bytes=arg3' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+                 {DD}; sleep 1; kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+        s.run("kp_hist_bad", 30, "kprobe --hist nosuch 'p:vfs_read bytes=arg3'");
+    });
     // Argument names from BTF: traced where the kernel has them (6.12), refused before
     // anything is written where it does not (6.1).
     s.scenario("kp_btf", |s| {
@@ -797,7 +821,7 @@ on_kernels!(kprobe_register_warning: debian12 => Debian12, debian13 => Debian13,
 
 on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("kp_silent", 0);
-    if !events(run, "kp_silent").is_empty() {
+    if !records(run, "kp_silent", "event").is_empty() {
         run.fail(format!("kp_silent: do_sys_open fired:\n{}", run.block("kp_silent").stdout));
     }
     let warnings: Vec<String> = records(run, "kp_silent", "notice")
@@ -834,6 +858,47 @@ on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, prof
     if (counted == 0) != said {
         run.fail(format!("fc_silent: {counted} counted, silence notice {said}:\n{}", run.block("fc_silent").stdout));
     }
+});
+
+/// The count of the histogram bucket holding 1 (dd's one-byte reads).
+fn one_byte_reads(run: &Run, name: &str) -> u64 {
+    records(run, name, "histogram")
+        .iter()
+        .flat_map(|h| h["buckets"].as_array().cloned().unwrap_or_default())
+        .filter(|b| {
+            b["low"].as_u64().is_some_and(|l| l <= 1) && b["high"].as_u64().is_some_and(|h| h >= 1)
+        })
+        .filter_map(|b| b["count"].as_u64())
+        .sum()
+}
+
+on_kernels!(kprobe_hist_and_count: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("kp_hist", 0);
+    // dd made 100 one-byte reads (and its own reads of its libraries are larger).
+    let n = one_byte_reads(run, "kp_hist");
+    if !(100..=130).contains(&n) {
+        run.fail(format!("kp_hist: {n} reads of 1 byte (dd made 100):\n{}", run.block("kp_hist").stdout));
+    }
+    run.expect_rc("kp_count", 0);
+    let ones: u64 = records(run, "kp_count", "counts")
+        .iter()
+        .flat_map(|c| c["counts"].as_array().cloned().unwrap_or_default())
+        .filter(|c| c["name"] == "1")
+        .filter_map(|c| c["count"].as_u64())
+        .sum();
+    if !(100..=130).contains(&ones) {
+        run.fail(format!("kp_count: value 1 counted {ones} times (dd made 100 one-byte reads):\n{}", run.block("kp_count").stdout));
+    }
+    run.expect_rc("kp_hist_sigint", 130);
+    let n = one_byte_reads(run, "kp_hist_sigint");
+    if !(100..=130).contains(&n) {
+        run.fail(format!("kp_hist_sigint: {n} reads of 1 byte before Ctrl-C (dd made 100):\n{}", run.block("kp_hist_sigint").stdout));
+    }
+    let bad = run.expect_rc("kp_hist_bad", 2);
+    if bad.stderr.trim_end() != "lktrace: error: the probe has no field nosuch: its fields are bytes" {
+        run.fail(format!("kp_hist_bad: {}", bad.stderr));
+    }
+    run.assert_tracefs_unchanged("kp_hist");
 });
 
 on_kernels!(kprobe_btf_names: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {

@@ -84,6 +84,38 @@ impl Matched {
     }
 }
 
+/// Every one of `functions` as one more probe of a single event of ours, `event` (written
+/// again with the same GRP/EVENT, a probe is added to that event: 5.7+), for a hist trigger
+/// hung on that event: funccount's hist backend, stackcount. Returns the functions the kernel
+/// took (never empty); those it refused are reported on `sink`.
+pub fn probe_functions(
+    s: &mut Session,
+    functions: &[String],
+    event: &str,
+    sink: &mut dyn Sink,
+) -> Result<Vec<String>> {
+    let named: Vec<(String, &str)> = functions
+        .iter()
+        .map(|f| (event.to_string(), f.as_str()))
+        .collect();
+    let refused = kprobe_profile::attach_entry_probes(s, &named, sink)?;
+    Ok(kprobe_profile::accepted(functions, &refused))
+}
+
+/// The functions `pattern` matches (all of available_filter_functions read, once per boot:
+/// function_table), at most `max`.
+pub fn match_functions(s: &Session, pattern: &FuncPattern, max: usize) -> Result<Vec<String>> {
+    let mut m = Matched::default();
+    let found = m.get(s, pattern)?.to_vec();
+    if found.len() > max {
+        return Err(Error::Usage(format!(
+            "the pattern matches {} functions; one kprobe is made for each and at most {max} are (raise --max-probes, or narrow the pattern)",
+            found.len()
+        )));
+    }
+    Ok(found)
+}
+
 /// One way of counting. `snapshot` returns cumulative counts since `start`.
 trait Counter {
     /// Starts counting; returns the functions counted (never empty).
