@@ -10,10 +10,10 @@ use std::str::FromStr;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::engine::argdist::{self, Aggregate, FieldName};
+use super::engine::argdist::{self, Aggregate};
 use super::engine::stream;
 use super::silence::Silence;
-use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds, ValueError};
+use super::values::{EventFilter, FieldName, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};

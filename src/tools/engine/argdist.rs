@@ -9,58 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use super::hist::{Buckets, Plan};
 use crate::record::{Count, Counts, NoticeLevel, Record, Sink};
-use crate::tools::values::ValueError;
+use crate::tools::values::FieldName;
 use crate::tracefs::events::EventRef;
 use crate::tracefs::probe::ProbeDef;
 use crate::tracefs::{hist, Session};
 use crate::{Error, Result};
 
-/// Longest field name (the kernel's `MAX_ARG_NAME_LEN` is 32).
-const MAX_FIELD: usize = 32;
 /// Distinct values kept for `--count` (the hist table's size; the kernel counts what does not
 /// fit as dropped, and we say so).
 const COUNT_TABLE: usize = 8192;
-
-/// A field of an event: a C identifier, so it names a field and nothing else in a trigger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct FieldName(String);
-
-impl TryFrom<String> for FieldName {
-    type Error = ValueError;
-    fn try_from(s: String) -> std::result::Result<FieldName, ValueError> {
-        let ok = !s.is_empty()
-            && s.len() <= MAX_FIELD
-            && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            let cut: String = s.chars().take(40).collect();
-            return Err(ValueError::from(format!(
-                "{cut:?} is not a field name (letters, digits and _, at most {MAX_FIELD})"
-            )));
-        }
-        Ok(FieldName(s))
-    }
-}
-
-impl std::str::FromStr for FieldName {
-    type Err = ValueError;
-    fn from_str(s: &str) -> std::result::Result<FieldName, ValueError> {
-        FieldName::try_from(s.to_string())
-    }
-}
-
-impl From<FieldName> for String {
-    fn from(f: FieldName) -> String {
-        f.0
-    }
-}
-
-impl FieldName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// What to make of the field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,12 +165,11 @@ fn finish(
 ) -> Result<()> {
     let stop = session.stop_flag();
     let started = Instant::now();
-    let end = duration.map(|d| started + d);
-    while !stop.is_set() && end.is_none_or(|e| Instant::now() < e) {
-        let left = end.map_or(Duration::from_millis(200), |e| {
-            e.saturating_duration_since(Instant::now())
-        });
-        stop.sleep(left.min(Duration::from_millis(200)));
+    match duration {
+        Some(d) => {
+            stop.sleep(d);
+        }
+        None => while !stop.sleep(Duration::from_secs(1)) {},
     }
     let text = session.tracefs().read(session.trigger_file(ev, "hist"))?;
     let tables = hist::parse(&text);
@@ -250,9 +206,7 @@ fn finish(
             sink.emit(Record::Counts(Counts {
                 backend: "hist".into(),
                 duration_s: started.elapsed().as_secs_f64(),
-                time: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0.0, |d| d.as_secs_f64()),
+                time: super::count::unix_now(),
                 counts,
             }))?;
         }

@@ -102,20 +102,6 @@ pub fn probe_functions(
     Ok(kprobe_profile::accepted(functions, &refused))
 }
 
-/// The functions `pattern` matches (all of available_filter_functions read, once per boot:
-/// function_table), at most `max`.
-pub fn match_functions(s: &Session, pattern: &FuncPattern, max: usize) -> Result<Vec<String>> {
-    let mut m = Matched::default();
-    let found = m.get(s, pattern)?.to_vec();
-    if found.len() > max {
-        return Err(Error::Usage(format!(
-            "the pattern matches {} functions; one kprobe is made for each and at most {max} are (raise --max-probes, or narrow the pattern)",
-            found.len()
-        )));
-    }
-    Ok(found)
-}
-
 /// One way of counting. `snapshot` returns cumulative counts since `start`.
 trait Counter {
     /// Starts counting; returns the functions counted (never empty).
@@ -377,7 +363,8 @@ pub fn sort_and_cut(counts: &mut Vec<Count>, top: Option<usize>) {
     }
 }
 
-fn unix_now() -> f64 {
+/// Seconds since the Unix epoch (a record's `time`).
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

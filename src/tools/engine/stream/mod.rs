@@ -12,7 +12,7 @@ pub mod records;
 pub mod symbols;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use records::TraceRecords;
 
@@ -212,10 +212,8 @@ fn run_text(
     let mut conv = TraceRecords::new();
     let mut pending: Vec<Record> = Vec::new();
     if let Some(d) = opts.duration {
-        let end = Instant::now() + d;
-        while Instant::now() < end && !stop.is_set() {
-            stop.sleep((end - Instant::now()).min(Duration::from_millis(200)));
-        }
+        // Wakes early on Ctrl-C.
+        stop.sleep(d);
     } else {
         while !stop.is_set() {
             pipe.read_lines(Duration::from_millis(200), &mut |line| {
