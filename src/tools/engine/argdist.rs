@@ -129,7 +129,7 @@ pub fn run(
             match how.duration {
                 Some(d) => format!(
                     "Tracing {what} {name}, counting {field} in the kernel, for {}...",
-                    crate::tools::counted(d.as_secs(), "second")
+                    crate::tools::counted(d.as_secs_f64(), "second")
                 ),
                 None => {
                     format!("Tracing {what} {name}, counting {field} in the kernel. Ctrl-C to end.")
