@@ -40,19 +40,13 @@ impl Aggregate {
     fn trigger(&self, filter: Option<&str>) -> String {
         match self {
             Aggregate::Hist(f) => plan(f).trigger(filter),
-            Aggregate::Count(f) => {
-                let t = hist::trigger_command(
-                    &[f.as_str()],
-                    &["hitcount"],
-                    Some("hitcount.descending"),
-                    None,
-                );
-                let with_size = format!("{t}:size={COUNT_TABLE}");
-                match filter.map(str::trim).filter(|f| !f.is_empty()) {
-                    Some(f) => format!("{with_size} if {f}"),
-                    None => with_size,
-                }
-            }
+            Aggregate::Count(f) => hist::trigger_command(
+                &[f.as_str()],
+                &["hitcount"],
+                Some("hitcount.descending"),
+                Some(COUNT_TABLE),
+                filter,
+            ),
         }
     }
 }

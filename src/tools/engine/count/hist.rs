@@ -32,10 +32,8 @@ impl Counter for HistCounter {
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         // Room for every function: the table size is a power of two, 2^7..=2^17.
         let size = functions.len().next_power_of_two().clamp(128, 1 << 17);
-        let trigger = format!(
-            "{}:size={size}",
-            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, None)
-        );
+        let trigger =
+            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, Some(size), None);
         // The trigger alone runs the probes (soft-enabled): no instance, no buffer.
         s.add_trigger(&ev, &trigger)?;
         Ok(functions)
