@@ -821,8 +821,12 @@ on_kernels!(kprobe_register_warning: debian12 => Debian12, debian13 => Debian13,
 
 on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("kp_silent", 0);
-    if !records(run, "kp_silent", "event").is_empty() {
-        run.fail(format!("kp_silent: do_sys_open fired:\n{}", run.block("kp_silent").stdout));
+    // Debian's builds inline do_sys_open into open(2)'s handler: the probe on the out-of-line
+    // copy sees nothing. The profiler kernel's build calls it out of line from open(2), which
+    // the guest's cat uses: there it fires, and the run must not claim it was silent.
+    let fired = !records(run, "kp_silent", "event").is_empty();
+    if fired != (run.kernel == Kernel::Profiler) {
+        run.fail(format!("kp_silent: do_sys_open fired: {fired}:\n{}", run.block("kp_silent").stdout));
     }
     let warnings: Vec<String> = records(run, "kp_silent", "notice")
         .iter()
@@ -836,8 +840,8 @@ on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, prof
         m.starts_with("kprobe myprobe (do_sys_open) saw no events in ")
             && m.contains("open(2) enters do_sys_openat2 on this kernel")
     });
-    if !silent {
-        run.fail(format!("kp_silent: no notice that do_sys_open saw nothing and open(2) enters do_sys_openat2: {warnings:?}"));
+    if silent == fired {
+        run.fail(format!("kp_silent: fired {fired}, silence notice {silent} that do_sys_open saw nothing and open(2) enters do_sys_openat2: {warnings:?}"));
     }
     run.assert_tracefs_unchanged("kp_silent");
 

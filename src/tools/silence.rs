@@ -13,8 +13,9 @@ use crate::tracefs::{function_table, Tracefs};
 /// A hint names the first of these the running kernel has (verified on Debian 12's 6.1 and
 /// Debian 13's 6.12: docs/kernel-notes.md, "Functions that moved").
 const MOVED: &[(&str, &str, &[&str])] = &[
-    // 5.6 split openat2 out; open(2) and openat(2) call do_sys_openat2 (do_sys_open is
-    // inlined into them or gone).
+    // 5.6 split openat2 out; open(2) and openat(2) call do_sys_openat2. Debian's builds
+    // inline do_sys_open into open(2)'s handler; other builds still call it out of line
+    // (then it fires and no hint is given).
     ("do_sys_open", "open(2)", &["do_sys_openat2"]),
     ("sys_open", "open(2)", &["do_sys_openat2"]),
     ("SyS_open", "open(2)", &["do_sys_openat2"]),
