@@ -29,6 +29,8 @@ pub enum Record {
     Format(Format),
     /// A tracepoint this kernel has (`tpoint -l`).
     Tracepoint(Tracepoint),
+    /// A function a user-space file defines, where a uprobe can go (`uprobe -l`).
+    Symbol(Symbol),
     /// `ctl status`.
     Status(Status),
     /// `ctl check`.
@@ -194,6 +196,16 @@ pub struct Format {
 pub struct Tracepoint {
     pub system: String,
     pub event: String,
+}
+
+/// A function of an ELF file (`uprobe -l`): its name, its address in the file's symbol table,
+/// and the file offset a uprobe on it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Symbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
 }
 
 /// What tracefs holds right now (`ctl status`).

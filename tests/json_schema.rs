@@ -8,7 +8,7 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Tracepoint,
+    Record, Reset, Span, Stack, Status, Symbol, Tracepoint,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -24,6 +24,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
         Record::Tracepoint(_) => "tracepoint",
+        Record::Symbol(_) => "symbol",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -182,6 +183,12 @@ fn samples() -> Vec<Hosted> {
         Record::Tracepoint(Tracepoint {
             system: "sched".into(),
             event: "sched_process_exec".into(),
+        }),
+        Record::Symbol(Symbol {
+            file: "/usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+            name: "malloc".into(),
+            address: 0xa0d20,
+            offset: 0xa0d20,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),

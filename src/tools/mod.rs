@@ -85,6 +85,7 @@ tools! {
     funccount::Funccount,
     kprobe::Kprobe,
     tpoint::Tpoint,
+    uprobe::Uprobe,
     ctl::Ctl,
     parse::Parse,
 }

@@ -45,6 +45,7 @@ pub enum Line {
     Notice(Notice),
     Format(Format),
     Tracepoint(Tracepoint),
+    Symbol(Symbol),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -64,6 +65,7 @@ impl Line {
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
             Line::Tracepoint(_) => "tracepoint",
+            Line::Symbol(_) => "symbol",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -210,6 +212,17 @@ pub enum Level {
 pub struct Tracepoint {
     pub system: String,
     pub event: String,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
 }

@@ -12,3 +12,4 @@
 pub mod count;
 pub mod hist;
 pub mod stream;
+pub mod uprobe_target;
