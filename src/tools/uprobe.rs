@@ -72,6 +72,7 @@ impl super::Tool for Uprobe {
         "up_list",
         "up_sigint",
         "up_bad",
+        "up_examples",
     ];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
@@ -308,7 +309,7 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         NoticeLevel::Info,
         match req.duration_s {
             Some(d) => format!(
-                "Tracing uprobe {name} for {} (buffered)...",
+                "Tracing uprobe {name} ({shown}) for {} (buffered)...",
                 super::counted(d, "second")
             ),
             None => format!("Tracing uprobe {name} ({shown}). Ctrl-C to end."),
