@@ -336,12 +336,12 @@ impl<'a> Parser<'a> {
                     }
                     Ok(Fetch::Value)
                 } else {
-                    Err(self.err(
-                        pos,
-                        format!(
-                            "invalid variable `${v}`: use $retval, $stack, $stackN, $argN or $comm"
-                        ),
-                    ))
+                    let vars = if ctx.uprobe {
+                        "$retval, $stack, $stackN or $comm (and arg1..argN)"
+                    } else {
+                        "$retval, $stack, $stackN, $argN or $comm"
+                    };
+                    Err(self.err(pos, format!("invalid variable `${v}`: use {vars}")))
                 }
             }
         }
