@@ -176,16 +176,16 @@ impl ElfFile {
         }
         let loads = obj
             .segments()
-            .filter_map(|s| {
+            .map(|s| {
                 let (offset, filesz) = s.file_range();
                 let exec =
                     matches!(s.flags(), SegmentFlags::Elf { p_flags } if p_flags & PF_X != 0);
-                Some(Load {
+                Load {
                     vaddr: s.address(),
                     offset,
                     filesz,
                     exec,
-                })
+                }
             })
             .collect();
         let mut functions = Vec::new();

@@ -99,7 +99,7 @@ impl Search {
             }
         }
         for n in &variants {
-            if let Some(p) = pick(n, self.from_dirs(n))? {
+            if let Some(p) = pick(n, self.in_dirs(n))? {
                 return Ok(Some(p));
             }
         }
@@ -107,7 +107,7 @@ impl Search {
     }
 
     /// `(soname, file)` of the library directories' entries that match `name`.
-    fn from_dirs(&self, name: &str) -> Vec<(String, PathBuf)> {
+    fn in_dirs(&self, name: &str) -> Vec<(String, PathBuf)> {
         let mut out = Vec::new();
         for d in &self.lib_dirs {
             let Ok(rd) = std::fs::read_dir(d) else {
