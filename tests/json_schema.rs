@@ -304,7 +304,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 13, "a sample of every record type");
+    assert_eq!(kinds.len(), 14, "a sample of every record type");
 }
 
 #[test]
@@ -376,5 +376,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 13, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 14, "docs/json.md has an example of every type");
 }
