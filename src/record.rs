@@ -30,7 +30,7 @@ pub enum Record {
     /// A tracepoint this kernel has (`tpoint -l`).
     Tracepoint(Tracepoint),
     /// A function a user-space file defines, where a uprobe can go (`uprobe -l`).
-    Symbol(Symbol),
+    UserSymbol(UserSymbol),
     /// `ctl status`.
     Status(Status),
     /// `ctl check`.
@@ -201,7 +201,7 @@ pub struct Tracepoint {
 /// A function of an ELF file (`uprobe -l`): its name, its address in the file's symbol table,
 /// and the file offset a uprobe on it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Symbol {
+pub struct UserSymbol {
     pub file: String,
     pub name: String,
     pub address: u64,

@@ -8,7 +8,7 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Symbol, Tracepoint,
+    Record, Reset, Span, Stack, Status, Tracepoint, UserSymbol,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -24,7 +24,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
         Record::Tracepoint(_) => "tracepoint",
-        Record::Symbol(_) => "symbol",
+        Record::UserSymbol(_) => "user_symbol",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -184,7 +184,7 @@ fn samples() -> Vec<Hosted> {
             system: "sched".into(),
             event: "sched_process_exec".into(),
         }),
-        Record::Symbol(Symbol {
+        Record::UserSymbol(UserSymbol {
             file: "/usr/lib/x86_64-linux-gnu/libc.so.6".into(),
             name: "malloc".into(),
             address: 0xa0d20,

@@ -1132,7 +1132,7 @@ on_kernels!(up_return: debian12 => Debian12, debian13 => Debian13, profiler => P
 
 on_kernels!(up_list: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("up_list", 0);
-    let syms = records(run, "up_list", "symbol");
+    let syms = records(run, "up_list", "user_symbol");
     for f in ["lkt_hit", "lkt_name"] {
         let want = upprog_offset(f);
         match syms.iter().find(|s| s["name"] == f) {

@@ -16,7 +16,7 @@ use super::values::{EventFilter, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::elf::search::Search;
 use crate::elf::ElfFile;
-use crate::record::{Format, NoticeLevel, Record, Sink, Symbol};
+use crate::record::{Format, NoticeLevel, Record, Sink, UserSymbol};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::arch::Arch;
@@ -64,7 +64,7 @@ impl super::Tool for Uprobe {
     const ABOUT: &'static str = "Trace a user-space function with a uprobe (perf-tools uprobe)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] =
-        &["event", "stack", "lost", "format", "notice", "symbol"];
+        &["event", "stack", "lost", "format", "notice", "user_symbol"];
     const SCENARIOS: &'static [&'static str] = &[
         "up_busybox",
         "up_prog",
@@ -238,7 +238,7 @@ fn list(target: &UprobeTarget, sink: &mut dyn Sink) -> Result<()> {
             continue;
         };
         found += 1;
-        sink.emit(Record::Symbol(Symbol {
+        sink.emit(Record::UserSymbol(UserSymbol {
             file: shown.clone(),
             name: f.name.clone(),
             address: f.address,

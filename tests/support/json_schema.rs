@@ -45,7 +45,7 @@ pub enum Line {
     Notice(Notice),
     Format(Format),
     Tracepoint(Tracepoint),
-    Symbol(Symbol),
+    UserSymbol(UserSymbol),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -65,7 +65,7 @@ impl Line {
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
             Line::Tracepoint(_) => "tracepoint",
-            Line::Symbol(_) => "symbol",
+            Line::UserSymbol(_) => "user_symbol",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -218,7 +218,7 @@ pub struct Tracepoint {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Symbol {
+pub struct UserSymbol {
     pub file: String,
     pub name: String,
     pub address: u64,
