@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('kprobe', 'kprobe', [CompletionResultType]::ParameterValue, 'Trace a kernel function with a kprobe (perf-tools kprobe)')
             [CompletionResult]::new('tpoint', 'tpoint', [CompletionResultType]::ParameterValue, 'Trace a tracepoint''s events (perf-tools tpoint)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
+            [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -101,6 +102,24 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--tracepoints', '--tracepoints', [CompletionResultType]::ParameterName, 'Tracepoints (tpoint)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
             [CompletionResult]::new('--kprobes', '--kprobes', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;uprobe' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'List the functions of TARGET (a program, a library or a path) where uprobes can go')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace every thread of this process')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Force: take a file of another architecture, an address outside code')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a user stack trace after each event')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the event''s format and exit')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -222,6 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('kprobe', 'kprobe', [CompletionResultType]::ParameterValue, 'Trace a kernel function with a kprobe (perf-tools kprobe)')
             [CompletionResult]::new('tpoint', 'tpoint', [CompletionResultType]::ParameterValue, 'Trace a tracepoint''s events (perf-tools tpoint)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
+            [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -238,6 +258,9 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;help;list' {
+            break
+        }
+        'lktrace;help;uprobe' {
             break
         }
         'lktrace;help;ctl' {

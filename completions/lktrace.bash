@@ -40,6 +40,9 @@ _lktrace() {
             lktrace,tpoint)
                 cmd="lktrace__subcmd__tpoint"
                 ;;
+            lktrace,uprobe)
+                cmd="lktrace__subcmd__uprobe"
+                ;;
             lktrace__subcmd__ctl,check)
                 cmd="lktrace__subcmd__ctl__subcmd__check"
                 ;;
@@ -100,6 +103,9 @@ _lktrace() {
             lktrace__subcmd__help,tpoint)
                 cmd="lktrace__subcmd__help__subcmd__tpoint"
                 ;;
+            lktrace__subcmd__help,uprobe)
+                cmd="lktrace__subcmd__help__subcmd__uprobe"
+                ;;
             lktrace__subcmd__help__subcmd__ctl,check)
                 cmd="lktrace__subcmd__help__subcmd__ctl__subcmd__check"
                 ;;
@@ -122,7 +128,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list ctl parse agent help"
+            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list uprobe ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,7 +464,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list ctl parse agent help"
+            opts="funccount kprobe tpoint list uprobe ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -653,6 +659,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__uprobe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__kprobe)
             opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -754,6 +774,48 @@ _lktrace() {
                 return 0
             fi
             case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__uprobe)
+            opts="-F -l -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -114,6 +114,27 @@ _arguments "${_arguments_options[@]}" : \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
 && ret=0
 ;;
+(uprobe)
+_arguments "${_arguments_options[@]}" : \
+'()-l+[List the functions of TARGET (a program, a library or a path) where uprobes can go]:TARGET:_default' \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-F[Force\: take a file of another architecture, an address outside code]' \
+'-H[Print column headers]' \
+'-s[Print a user stack trace after each event]' \
+'(-d)-v[Print the event'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
+'::filter -- Event filter, e.g. '\''size > 1024'\'':_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -281,6 +302,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(uprobe)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -345,6 +370,7 @@ _lktrace_commands() {
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
+'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -448,6 +474,7 @@ _lktrace__subcmd__help_commands() {
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
+'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -526,6 +553,11 @@ _lktrace__subcmd__help__subcmd__tpoint_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help tpoint commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__uprobe_commands] )) ||
+_lktrace__subcmd__help__subcmd__uprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help uprobe commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__kprobe_commands] )) ||
 _lktrace__subcmd__kprobe_commands() {
     local commands; commands=()
@@ -545,6 +577,11 @@ _lktrace__subcmd__parse_commands() {
 _lktrace__subcmd__tpoint_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace tpoint commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__uprobe_commands] )) ||
+_lktrace__subcmd__uprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace uprobe commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_lktrace" ]; then

@@ -31,6 +31,8 @@ pub enum Record {
     Tracepoint(Tracepoint),
     /// Something this kernel can trace (`lktrace list`).
     Symbol(Symbol),
+    /// A function a user-space file defines, where a uprobe can go (`uprobe -l`).
+    UserSymbol(UserSymbol),
     /// `ctl status`.
     Status(Status),
     /// `ctl check`.
@@ -229,6 +231,16 @@ impl SymbolKind {
 pub struct Tracepoint {
     pub system: String,
     pub event: String,
+}
+
+/// A function of an ELF file (`uprobe -l`): its name, its address in the file's symbol table,
+/// and the file offset a uprobe on it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSymbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
 }
 
 /// What tracefs holds right now (`ctl status`).

@@ -8,7 +8,7 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint,
+    Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint, UserSymbol,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -25,6 +25,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Format(_) => "format",
         Record::Tracepoint(_) => "tracepoint",
         Record::Symbol(_) => "symbol",
+        Record::UserSymbol(_) => "user_symbol",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -199,6 +200,12 @@ fn samples() -> Vec<Hosted> {
             name: "sched:sched_switch".into(),
             module: None,
         }),
+        Record::UserSymbol(UserSymbol {
+            file: "/usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+            name: "malloc".into(),
+            address: 0xa0d20,
+            offset: 0xa0d20,
+        }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
             current_tracer: "nop".into(),
@@ -313,7 +320,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 14, "a sample of every record type");
+    assert_eq!(kinds.len(), 15, "a sample of every record type");
 }
 
 #[test]
@@ -385,5 +392,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 14, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 15, "docs/json.md has an example of every type");
 }

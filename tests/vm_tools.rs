@@ -34,6 +34,57 @@ const OPEN_DEF: &str = "p:myopen do_sys_openat2 filename=+0(%si):string";
 const TP_EXECS: &str = "await_tracing; /tmp/lkttp/true; sleep 1; /tmp/lkttp/true; /tmp/lkttp/true";
 const TP_PATH: &str = "/tmp/lkttp/true";
 
+/// uprobe scenarios: the test program (tests/fixtures/uprobe/upprog.c, built static here) in
+/// the guest, and a copy of busybox of its own inode, so only the workload's execs hit a probe
+/// on it (uprobes are per file, and every guest command is /bin/busybox).
+const UPPROG: &str = "/lkt/upprog";
+const UP_BB: &str = "/tmp/lktup/busybox";
+
+/// upprog, built once per test process with gcc -static (the guest has no libc).
+fn upprog() -> &'static std::path::Path {
+    static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("upprog");
+        let src = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/uprobe/upprog.c"
+        );
+        let st = std::process::Command::new("gcc")
+            // Frame pointers, so the kernel's user stack walk (`-s`) gets past the first frame.
+            .args(["-O2", "-fno-omit-frame-pointer", "-static", "-o"])
+            .arg(&out)
+            .arg(src)
+            .status()
+            .expect("gcc, to build the uprobe test program");
+        assert!(st.success(), "gcc -static {src} failed");
+        out
+    })
+}
+
+/// The file offset of upprog's `sym`, as the kernel maps it on this machine (its `--where`).
+fn upprog_offset(sym: &str) -> u64 {
+    let out = std::process::Command::new(upprog())
+        .arg("--where")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(sym)?.strip_prefix(" 0x"))
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or_else(|| panic!("upprog --where did not print {sym}"))
+}
+
+/// The entry point of the busybox the guest gets (stripped: its only known code address).
+fn busybox_entry() -> u64 {
+    let bb = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .map(std::path::Path::new)
+        .find(|p| p.is_file())
+        .expect("busybox-static");
+    lktrace::elf::ElfFile::open(bb, true).unwrap().entry
+}
+
 fn marker() -> String {
     format!("/tmp/lkt-marker-{}", vm::token())
 }
@@ -266,6 +317,123 @@ fn batch(k: Kernel) -> Vm {
         s.run("tp_ex_readme", 10, "cat $T/README");
     });
 
+    // uprobe (on every kernel): the test program's functions, called a known number of times,
+    // and busybox's entry point (a stripped static file: addressed as 0xADDR).
+    s.raw(&format!(
+        "chmod 755 {UPPROG}; mkdir -p /tmp/lktup; cp /bin/busybox {UP_BB}"
+    ));
+    let entry = busybox_entry();
+    s.scenario("up_busybox", |s| {
+        s.background(&format!(
+            "await_tracing; for i in 1 2 3 4 5; do {UP_BB} true; done"
+        ));
+        // A bare program name, found in PATH.
+        s.run(
+            "up_busybox",
+            40,
+            &format!("PATH=/tmp/lktup:$PATH uprobe --json -d 5 'p:bb busybox:0x{entry:x}'"),
+        );
+    });
+    s.scenario("up_prog", |s| {
+        s.background(&format!("await_tracing; {UPPROG} 7"));
+        s.run(
+            "up_prog",
+            40,
+            &format!("uprobe --json -d 5 'p:{UPPROG}:lkt_hit n=arg1:s32'"),
+        );
+        s.background(&format!("await_tracing; {UPPROG} 2"));
+        s.run(
+            "up_stack",
+            40,
+            &format!("uprobe --json -s -d 5 'p:{UPPROG}:lkt_hit'"),
+        );
+    });
+    s.scenario("up_return", |s| {
+        s.background(&format!("await_tracing; {UPPROG} 5"));
+        s.run(
+            "up_ret_string",
+            40,
+            &format!("uprobe --json -d 5 'r:{UPPROG}:lkt_name s=+0($retval):string'"),
+        );
+        s.background(&format!("await_tracing; {UPPROG} 4"));
+        s.run(
+            "up_ret_value",
+            40,
+            "PATH=/lkt:$PATH uprobe --json -d 5 'r:upprog:lkt_hit ret=$retval:s32'",
+        );
+    });
+    s.scenario("up_list", |s| {
+        s.run("up_list", 30, &format!("uprobe --json -l {UPPROG}"));
+        s.run("up_list_text", 30, "PATH=/lkt:$PATH uprobe -l upprog");
+        s.run(
+            "up_format",
+            30,
+            &format!("uprobe -v 'p:{UPPROG}:lkt_hit n=arg1:s32'"),
+        );
+    });
+    s.scenario("up_sigint", |s| {
+        s.run(
+            "up_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; uprobe --json 'p:{UPPROG}:lkt_hit' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             {UPPROG} 4 >/dev/null; sleep 1; kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("up_bad", |s| {
+        s.run(
+            "up_bad_symbol",
+            30,
+            &format!("uprobe 'p:{UPPROG}:no_such_function'"),
+        );
+        s.run("up_bad_file", 30, "uprobe 'p:no_such_program_lkt:main'");
+        s.run(
+            "up_bad_arg",
+            30,
+            &format!("uprobe 'p:{UPPROG}:lkt_hit $nope'"),
+        );
+        s.run("up_bad_stripped", 30, &format!("uprobe -l {UP_BB}"));
+        s.run(
+            "up_bad_filter",
+            30,
+            &format!("uprobe -d 1 'p:{UPPROG}:lkt_hit' 'no_such_field == 1'"),
+        );
+        s.run("up_bad_usage", 30, "uprobe -l");
+    });
+    s.scenario("up_examples", |s| {
+        s.background(&format!("await_tracing; {UPPROG} 3"));
+        s.run(
+            "up_ex_args",
+            40,
+            &format!("uprobe -d 3 'p:{UPPROG}:lkt_hit n=arg1:s32'"),
+        );
+        s.background(&format!("await_tracing; {UPPROG} 3"));
+        s.run(
+            "up_ex_ret",
+            40,
+            &format!("uprobe -H -d 3 'r:{UPPROG}:lkt_name +0($retval):string'"),
+        );
+        s.background(&format!("await_tracing; {UPPROG} 1"));
+        s.run(
+            "up_ex_stack",
+            40,
+            &format!("uprobe -s -d 3 p:{UPPROG}:lkt_hit"),
+        );
+        s.background(&format!("await_tracing; {UP_BB} true; {UP_BB} true"));
+        s.run(
+            "up_ex_addr",
+            40,
+            &format!("uprobe -d 3 p:{UP_BB}:0x{entry:x}"),
+        );
+        s.run("up_ex_list", 30, &format!("uprobe -l {UPPROG} | grep lkt_"));
+        s.run(
+            "up_ex_format",
+            30,
+            &format!("uprobe -v 'p:{UPPROG}:lkt_hit n=arg1:s32'"),
+        );
+    });
+
     let workload = format!("await_tracing; {DD}; sleep 1; {DD}");
     let mut fc = vec![("fc_auto", "lktrace funccount --json -d 6 'vfs_*'")];
     // Forced, on every kernel: where the profiler is missing, its clear refusal is the check.
@@ -420,6 +588,8 @@ fn batch(k: Kernel) -> Vm {
     s.raw("echo 0 > $T/events/shell_user/sv/enable; echo '-:shell_user/sv' >> $T/kprobe_events");
 
     let mut v = Vm::new(k, k.name(), s);
+    v.files
+        .push((UPPROG.into(), std::fs::read(upprog()).unwrap()));
     v.net = true;
     v
 }
@@ -1072,6 +1242,123 @@ on_kernels!(tpoint_examples_run: debian12 => Debian12, debian13 => Debian13, pro
         run.fail(format!("tp_ex_filter: -s printed no stacks:\n{}", run.block("tp_ex_filter").stdout));
     }
     run.assert_tracefs_unchanged("tp_examples");
+});
+
+// ---------------------------------------------------------------------------------------------
+// uprobe
+
+/// Events of event `name` in block `block`, after checking rc 0 and the shapes.
+#[track_caller]
+fn up_events(run: &Run, block: &str, name: &str) -> Vec<Value> {
+    events(run, block)
+        .into_iter()
+        .filter(|e| e["event"] == name)
+        .collect()
+}
+
+on_kernels!(up_busybox: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = up_events(run, "up_busybox", "bb");
+    if ev.len() != 5 {
+        run.fail(format!("up_busybox: {} hits of busybox's entry point (5 execs of {UP_BB}):\n{}", ev.len(), run.block("up_busybox").stdout));
+    }
+    // The bare name resolved through PATH to the copy, by its path and the entry's offset.
+    let notes = records(run, "up_busybox", "notice");
+    if !notes.iter().any(|n| n["message"].as_str().is_some_and(|m| m.contains(&format!("{UP_BB}:0x")))) {
+        run.fail(format!("up_busybox: the notice does not name {UP_BB}:\n{}", run.block("up_busybox").stdout));
+    }
+    run.assert_tracefs_unchanged("up_busybox");
+});
+
+on_kernels!(up_prog: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = up_events(run, "up_prog", "lkt_hit");
+    let n: Vec<i64> = ev.iter().filter_map(|e| e["fields"]["n"].as_i64()).collect();
+    if n != (1..=7).collect::<Vec<i64>>() {
+        run.fail(format!("up_prog: arguments {n:?} (upprog 7 calls lkt_hit(1..=7)):\n{}", run.block("up_prog").stdout));
+    }
+    let stacks = records(run, "up_stack", "stack");
+    let hits = up_events(run, "up_stack", "lkt_hit");
+    if hits.len() != 2 || stacks.len() != 2 || stacks.iter().any(|s| s["frames"].as_array().is_none_or(|f| f.is_empty())) {
+        run.fail(format!("up_stack: {} hits, {} user stacks (2 calls):\n{}", hits.len(), stacks.len(), run.block("up_stack").stdout));
+    }
+    run.assert_tracefs_unchanged("up_prog");
+});
+
+on_kernels!(up_return: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = up_events(run, "up_ret_string", "lkt_name");
+    let got: Vec<String> = ev.iter().filter_map(|e| str_field(&e["fields"]["s"])).collect();
+    let want: Vec<String> = (1..=5).map(|i| format!("lkt-{i}")).collect();
+    if got != want {
+        run.fail(format!("up_ret_string: returned strings {got:?}, want {want:?}:\n{}", run.block("up_ret_string").stdout));
+    }
+    let ev = up_events(run, "up_ret_value", "lkt_hit");
+    let got: Vec<i64> = ev.iter().filter_map(|e| e["fields"]["ret"].as_i64()).collect();
+    if got != [2, 4, 6, 8] {
+        run.fail(format!("up_ret_value: return values {got:?} (lkt_hit(n) returns 2n, n = 1..=4):\n{}", run.block("up_ret_value").stdout));
+    }
+    run.assert_tracefs_unchanged("up_return");
+});
+
+on_kernels!(up_list: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("up_list", 0);
+    let syms = records(run, "up_list", "user_symbol");
+    for f in ["lkt_hit", "lkt_name"] {
+        let want = upprog_offset(f);
+        match syms.iter().find(|s| s["name"] == f) {
+            Some(s) if s["offset"].as_u64() == Some(want) && s["file"] == UPPROG => {}
+            other => run.fail(format!("up_list: {f} is {other:?}, want offset 0x{want:x} in {UPPROG}")),
+        }
+    }
+    if syms.len() < 100 {
+        run.fail(format!("up_list: only {} functions in a static program", syms.len()));
+    }
+    let text = &run.expect_rc("up_list_text", 0).stdout;
+    if !text.lines().any(|l| l == "lkt_hit") || !text.lines().any(|l| l == "main") {
+        run.fail(format!("up_list_text: no lkt_hit and main lines:\n{text:.2000}"));
+    }
+    let f = &run.expect_rc("up_format", 0).stdout;
+    if !f.contains("name: lkt_hit") || !f.contains("s32 n;") {
+        run.fail(format!("up_format: no format with the s32 field n:\n{f}"));
+    }
+    run.assert_tracefs_unchanged("up_list");
+});
+
+on_kernels!(up_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("up_sigint", 130);
+    let n = records(run, "up_sigint", "event").iter().filter(|e| e["event"] == "lkt_hit").count();
+    if n != 4 {
+        run.fail(format!("up_sigint: {n} hits before Ctrl-C (upprog 4 made 4):\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("up_sigint");
+});
+
+on_kernels!(up_bad_input: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let one_error = |name: &str, rc: i32, needle: &str| {
+        let b = run.expect_rc(name, rc);
+        let errors: Vec<&str> = b.stderr.lines().filter(|l| l.starts_with("lktrace: error")).collect();
+        if errors.len() != 1 || !errors[0].contains(needle) {
+            run.fail(format!("{name}: expected one error line naming `{needle}`:\n{}", b.stderr));
+        }
+    };
+    one_error("up_bad_symbol", 1, "no function `no_such_function` in /lkt/upprog");
+    one_error("up_bad_file", 1, "no_such_program_lkt");
+    one_error("up_bad_arg", 1, "$nope");
+    one_error("up_bad_stripped", 1, "no symbol table");
+    one_error("up_bad_filter", 1, "no_such_field");
+    run.expect_rc("up_bad_usage", 2);
+    run.assert_tracefs_unchanged("up_bad");
+});
+
+on_kernels!(up_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for b in ["up_ex_args", "up_ex_ret", "up_ex_stack", "up_ex_addr", "up_ex_list", "up_ex_format"] {
+        run.expect_rc(b, 0);
+    }
+    // The kernel's `<user stack trace>` header is rendered as any stack's; its frames are
+    // user addresses.
+    let st = &run.block("up_ex_stack").stdout;
+    if !st.contains("<stack trace>") || !st.contains(" =>  <0000") {
+        run.fail(format!("up_ex_stack: -s printed no user stacks:\n{}", run.block("up_ex_stack").stdout));
+    }
+    run.assert_tracefs_unchanged("up_examples");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::record::{
-    Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack, Symbol, Tracepoint,
+    Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack, Symbol, Tracepoint, UserSymbol,
 };
 
 /// The kernel's header of `trace` with the `irq-info` option on (the default), as -H prints it.
@@ -267,6 +267,14 @@ pub fn symbol_line(s: &Symbol, multi_host: bool, host: Option<&str>) -> String {
     if let Some(m) = &s.module {
         let _ = write!(out, " [{m}]");
     }
+    out
+}
+
+/// `readline`, as perf-tools' `uprobe -l` prints a file's functions (the name alone).
+pub fn user_symbol_line(s: &UserSymbol, multi_host: bool, host: Option<&str>) -> String {
+    let mut out = String::with_capacity(s.name.len() + 1);
+    host_prefix(&mut out, multi_host, host);
+    out.push_str(&s.name);
     out
 }
 

@@ -87,6 +87,7 @@ tools! {
     kprobe::Kprobe,
     tpoint::Tpoint,
     list::List,
+    uprobe::Uprobe,
     ctl::Ctl,
     parse::Parse,
 }

@@ -46,6 +46,7 @@ pub enum Line {
     Format(Format),
     Tracepoint(Tracepoint),
     Symbol(Symbol),
+    UserSymbol(UserSymbol),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -66,6 +67,7 @@ impl Line {
             Line::Format(_) => "format",
             Line::Tracepoint(_) => "tracepoint",
             Line::Symbol(_) => "symbol",
+            Line::UserSymbol(_) => "user_symbol",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -223,6 +225,17 @@ pub struct Symbol {
     pub name: String,
     #[serde(default, deserialize_with = "present")]
     pub module: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSymbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
 }

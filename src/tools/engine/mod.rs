@@ -15,3 +15,4 @@ pub mod argdist;
 pub mod count;
 pub mod hist;
 pub mod stream;
+pub mod uprobe_target;
