@@ -45,10 +45,13 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show only the top N functions')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Where to count (default: the best this kernel has)')
             [CompletionResult]::new('--max-probes', '--max-probes', [CompletionResultType]::ParameterName, 'Most kprobes the kprobe-profile backend may create')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this process (its threads now), counted by the hist backend')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print a timestamp with each table (-T)')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'A count per process as well (COMM-PID FUNC)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The pattern is a regular expression over function names')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -93,6 +96,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;list' {
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'A user-space file''s functions (uprobe): a path, a program in PATH, a library (libc)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'A user-space file''s functions (uprobe): a path, a program in PATH, a library (libc)')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')

@@ -23,7 +23,7 @@ _funccount() {
 
     case "${cmd}" in
         funccount)
-            opts="-T -i -d -t -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,6 +46,10 @@ _funccount() {
                     return 0
                     ;;
                 --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -23,15 +23,18 @@ kprobe-profile\:"One kprobe per function, hits read from kprobe_profile; nothing
 hist\:"One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend\: it costs what kprobe_profile costs"
 function-trace\:"The function tracer in a private instance; trace_pipe lines counted here"))' \
 '--max-probes=[Most kprobes the kprobe-profile backend may create]:N:_default' \
+'-p+[Only this process (its threads now), counted by the hist backend]:PID:_default' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-T[Print a timestamp with each table (-T)]' \
+'-P[A count per process as well (COMM-PID FUNC)]' \
+'-r[The pattern is a regular expression over function names]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
-':pattern -- Function glob\: vfs_*, *_read, tcp_*send*, vfs_\[rw\]*:_default' \
+':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
 && ret=0
 }
 

@@ -418,7 +418,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +441,10 @@ _lktrace() {
                     return 0
                     ;;
                 --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -724,12 +728,20 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__list)
-            opts="-f -t -k -h --functions --tracepoints --kprobes --remote --key-file --json --tracefs --debug --help"
+            opts="-f -t -k -u -h --functions --tracepoints --kprobes --user --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --remote)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -46,10 +46,13 @@ kprobe-profile\t'One kprobe per function, hits read from kprobe_profile; nothing
 hist\t'One multi-probe kprobe event on every function and a hist trigger keyed on the probed function; nothing streamed. Needs CONFIG_HIST_TRIGGERS and Linux 5.7+ (multi-probe events). Chosen only with --backend: it costs what kprobe_profile costs'
 function-trace\t'The function tracer in a private instance; trace_pipe lines counted here'"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l max-probes -d 'Most kprobes the kprobe-profile backend may create' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s p -d 'Only this process (its threads now), counted by the hist backend' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s P -d 'A count per process as well (COMM-PID FUNC)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s r -d 'The pattern is a regular expression over function names'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -84,6 +87,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s v -d 'Print t
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s u -l user -d 'A user-space file\'s functions (uprobe): a path, a program in PATH, a library (libc)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F

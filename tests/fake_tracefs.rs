@@ -208,8 +208,8 @@ fn ctl_status_attributes_owners() {
     assert_eq!(v["instances"][0]["owner"]["kind"], "dead");
 }
 
-/// An error that echoes a huge pattern (100 KB, with an escape sequence in it) prints a short,
-/// escaped line.
+/// A huge pattern (100 KB, with an escape sequence in it) gets a short, escaped line that says
+/// why, not the pattern back.
 #[test]
 fn a_huge_pattern_is_echoed_cut_and_escaped() {
     let tree = tempfile::tempdir().unwrap();
@@ -229,7 +229,8 @@ fn a_huge_pattern_is_echoed_cut_and_escaped() {
         out.stderr.len()
     );
     assert!(!out.stderr.contains(&0x1b), "{err}");
-    assert!(err.contains('…'), "{err}");
+    assert!(err.contains("100011 bytes; at most 256"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 /// Out-of-range values are usage errors with a clear message, never a panic (a Duration from
@@ -242,8 +243,6 @@ fn out_of_range_values_are_usage_errors() {
         &["-d", "NaN", "vfs_*"],
         &["-d", "1e-9", "vfs_*"],
         &["-i", "0.01", "vfs_*"],
-        &["vfs_rea[d:mod:zz"],
-        &["!vfs_read"],
         &["--max-probes", "100000000", "vfs_*"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
@@ -254,6 +253,28 @@ fn out_of_range_values_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// A pattern the kernel's filter file would read as a command, or that is no pattern, is
+/// refused before anything runs: one line naming it, exit status 2.
+#[test]
+fn bad_patterns_are_usage_errors() {
+    for (args, says) in [
+        (&["vfs_rea[d:mod:zz"][..], "has ':'"),
+        (&["!vfs_read"], "starts with '!'"),
+        (&["-r", "vfs_(read"], "regular expression"),
+        (&["t:sched"], "t:SYSTEM:EVENT"),
+        (&["-r", "t:sched:*"], "-r takes"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_funccount"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
 }
 

@@ -65,7 +65,7 @@ fn refusal(agent: &TestAgent, key: &lktrace::remote::crypto::Key, message: Vec<u
 
 fn funccount(pattern: &str, duration: &str, interval: &str) -> String {
     format!(
-        r#"{{"pattern":{pattern},"duration_s":{duration},"interval_s":{interval},"top":null,"backend":null,"max_probes":200}}"#
+        r#"{{"pattern":{{"functions":{pattern}}},"duration_s":{duration},"interval_s":{interval},"top":null,"backend":null,"max_probes":200}}"#
     )
 }
 
@@ -98,6 +98,21 @@ fn hostile_specs_are_refused_and_tracefs_is_untouched() {
         ("funccount", funccount(r#""!vfs_read""#, "1", "null"), "starts with '!'"),
         ("funccount", funccount(r#""vfs read""#, "1", "null"), "has ' '"),
         ("funccount", funccount(&big, "1", "null"), "57344 bytes"),
+        (
+            "funccount",
+            r#"{"pattern":{"regex":"vfs_(read"},"duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":200}"#.into(),
+            "regular expression",
+        ),
+        (
+            "funccount",
+            r#"{"pattern":{"tracepoints":"sched:a;b"},"duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":200}"#.into(),
+            "tracepoint glob",
+        ),
+        (
+            "funccount",
+            r#"{"pattern":{"functions":"vfs_*"},"pid":0,"duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":200}"#.into(),
+            "pid",
+        ),
         ("funccount", funccount(r#""vfs_*""#, "-1", "null"), "a duration must be"),
         ("funccount", funccount(r#""vfs_*""#, "1e300", "null"), "not 1e300"),
         ("funccount", funccount(r#""vfs_*""#, "1e-9", "null"), "a duration must be"),
@@ -107,7 +122,7 @@ fn hostile_specs_are_refused_and_tracefs_is_untouched() {
         ("funccount", funccount(r#""vfs_*""#, "null", "0.001"), "an interval must be"),
         (
             "funccount",
-            r#"{"pattern":"vfs_*","duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":100000000}"#.into(),
+            r#"{"pattern":{"functions":"vfs_*"},"duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":100000000}"#.into(),
             "the number of probes must be",
         ),
         (

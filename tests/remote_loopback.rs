@@ -22,6 +22,8 @@ fn real_tool_specs() -> Vec<Spec> {
         Spec::Ctl(CtlSpec::Reset { all: false }),
         Spec::Funccount(FunccountSpec {
             pattern: "vfs_*".parse().unwrap(),
+            pid: None,
+            per_process: false,
             duration_s: Some(0.2.try_into().unwrap()),
             interval_s: None,
             top: None,

@@ -66,6 +66,8 @@ fn real_tools_and_ping_through_a_lossy_network() {
     let runner = AgentOptions::default().runner;
     let funccount = Spec::Funccount(lktrace::tools::funccount::FunccountSpec {
         pattern: "vfs_*".parse().unwrap(),
+        pid: None,
+        per_process: false,
         duration_s: Some(0.3.try_into().unwrap()),
         interval_s: Some(0.1.try_into().unwrap()),
         top: None,

@@ -202,6 +202,66 @@ fn batch(k: Kernel) -> Vm {
         // A function that is called, and a count that sees nothing: funccount says so too.
         s.run("fc_silent", 40, "funccount --json -d 2 do_sys_open");
     });
+    // funccount as bcc: tracepoints (t:), per process (-P), one process (-p), a regex (-r).
+    s.scenario("fc_tp", |s| {
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run(
+            "fc_tp",
+            60,
+            "funccount --json -d 5 't:sched:sched_process_exec'",
+        );
+        s.run("fc_tp_none", 30, "funccount -d 1 't:sched:no_such_*'");
+        s.run(
+            "fc_tp_backend",
+            30,
+            "funccount --backend profiler -d 1 't:sched:*'",
+        );
+    });
+    s.scenario("fc_tp_per", |s| {
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run(
+            "fc_tp_per",
+            60,
+            "funccount --json -P -d 5 't:sched:sched_process_e*'",
+        );
+    });
+    s.scenario("fc_tp_sigint", |s| {
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.run(
+            "fc_tp_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; funccount --json -P 't:sched:sched_process_exec' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             /tmp/lkttp/true; /tmp/lkttp/true; sleep 1; \
+             kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("fc_pid", |s| {
+        // The loop shell reads the marker itself (vfs_read from its own pid); dd reads from
+        // another process and must not be counted.
+        s.raw("(while :; do read -r _x < \"$MARK\"; sleep 0.3; done) & LOOP=$!; export LOOP");
+        s.value("fc_pid.loop", "\"$LOOP\"");
+        s.background(&format!("await_tracing; {DD}"));
+        s.run(
+            "fc_pid",
+            60,
+            "funccount --json -d 4 -P -p \"$LOOP\" vfs_read",
+        );
+        s.raw("kill $LOOP");
+        s.run("fc_pid_gone", 30, "funccount -d 1 -p 4000000 vfs_read");
+    });
+    s.scenario("fc_regex", |s| {
+        s.background(&format!("await_tracing; {DD}"));
+        s.run(
+            "fc_regex",
+            60,
+            "funccount --json -d 4 -r '^vfs_(read|write)$'",
+        );
+        s.run("fc_regex_bad", 30, "funccount -d 1 -r 'vfs_(read'");
+    });
     // argdist: the read sizes of dd's 1-byte reads, counted in the kernel.
     s.scenario("kp_hist", |s| {
         s.background(&format!("await_tracing; {DD}"));
@@ -303,6 +363,11 @@ fn batch(k: Kernel) -> Vm {
         s.run("list_fn_text", 60, "lktrace list -f 'vfs_re*'");
         s.run("list_none", 60, "lktrace list 'zzq_no_such_*'");
         s.run("list_bad", 10, "lktrace list 'a;b'");
+        s.run(
+            "list_user",
+            30,
+            &format!("lktrace list --json -u {UPPROG} 'lkt_*'"),
+        );
     });
     s.scenario("tp_examples", |s| {
         s.background(TP_EXECS);
@@ -989,6 +1054,94 @@ on_kernels!(kprobe_register_warning: debian12 => Debian12, debian13 => Debian13,
     run.assert_tracefs_unchanged("kp_warn");
 });
 
+/// Sums `counts` of block `name` over rows whose keys satisfy `keep`.
+fn counted(run: &Run, name: &str, keep: impl Fn(&Value) -> bool) -> u64 {
+    records(run, name, "counts")
+        .iter()
+        .flat_map(|c| c["counts"].as_array().cloned().unwrap_or_default())
+        .filter(|c| keep(c))
+        .filter_map(|c| c["count"].as_u64())
+        .sum()
+}
+
+on_kernels!(funccount_like_bcc: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    // t: one hist trigger on the tracepoint; the workload made three execs (other execs, the
+    // harness's sleeps, may add to it).
+    run.expect_rc("fc_tp", 0);
+    let n = counted(run, "fc_tp", |c| c["name"] == "sched:sched_process_exec");
+    if n < 3 {
+        run.fail(format!("fc_tp: {n} execs counted (3 made):\n{}", run.block("fc_tp").stdout));
+    }
+    let said = records(run, "fc_tp", "notice").iter().any(|n| {
+        n["message"].as_str().is_some_and(|m| m.contains("(1 tracepoint, backend hist"))
+    });
+    if !said {
+        run.fail(format!("fc_tp: no Tracing notice naming 1 tracepoint and the hist backend:\n{}", run.block("fc_tp").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_tp");
+    let b = run.expect_rc("fc_tp_none", 1);
+    if b.stderr.trim_end() != "lktrace: error: no tracepoint `sched:no_such_*` in available_events" {
+        run.fail(format!("fc_tp_none: expected one line naming the pattern:\n{}", b.stderr));
+    }
+    let b = run.expect_rc("fc_tp_backend", 2);
+    if !b.stderr.contains("tracepoints (t:) are counted by the hist backend, not profiler") {
+        run.fail(format!("fc_tp_backend:\n{}", b.stderr));
+    }
+
+    // -P: per process; exactly the workload's three execs of `true`, and its exits.
+    run.expect_rc("fc_tp_per", 0);
+    let is = |c: &Value, tp: &str| c["keys"]["comm"] == "true" && c["keys"]["tracepoint"] == tp;
+    let execs = counted(run, "fc_tp_per", |c| is(c, "sched:sched_process_exec"));
+    let exits = counted(run, "fc_tp_per", |c| is(c, "sched:sched_process_exit"));
+    if execs != 3 || exits != 3 {
+        run.fail(format!("fc_tp_per: `true` exec'd {execs} and exited {exits} times (3 each made):\n{}", run.block("fc_tp_per").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_tp_per");
+
+    // Ctrl-C: the counts so far, then everything removed.
+    run.expect_rc("fc_tp_sigint", 130);
+    let n = counted(run, "fc_tp_sigint", |c| c["keys"]["comm"] == "true");
+    if n != 2 {
+        run.fail(format!("fc_tp_sigint: {n} execs of `true` before Ctrl-C (2 made):\n{}", run.block("fc_tp_sigint").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_tp_sigint");
+
+    // -p: only the loop shell's reads, keyed by its pid.
+    run.expect_rc("fc_pid", 0);
+    let pid: u64 = match run.block("fc_pid.loop").stdout.trim().parse() {
+        Ok(p) => p,
+        Err(_) => run.fail("fc_pid.loop: no pid"),
+    };
+    let all = counted(run, "fc_pid", |_| true);
+    let mine = counted(run, "fc_pid", |c| c["keys"]["pid"] == pid && c["keys"]["func"] == "vfs_read");
+    if mine == 0 || mine != all {
+        run.fail(format!("fc_pid: {mine} of {all} counted reads from pid {pid}:\n{}", run.block("fc_pid").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_pid");
+    let b = run.expect_rc("fc_pid_gone", 2);
+    if b.stderr.trim_end() != "lktrace: error: no process with pid 4000000" {
+        run.fail(format!("fc_pid_gone:\n{}", b.stderr));
+    }
+
+    // -r: the names the expression selects, and dd's 100 reads and writes among them.
+    run.expect_rc("fc_regex", 0);
+    let names: Vec<String> = records(run, "fc_regex", "counts")
+        .iter()
+        .flat_map(|c| c["counts"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect();
+    let reads = counted(run, "fc_regex", |c| c["name"] == "vfs_read");
+    let writes = counted(run, "fc_regex", |c| c["name"] == "vfs_write");
+    if names.iter().any(|n| n != "vfs_read" && n != "vfs_write") || reads < 100 || writes < 100 {
+        run.fail(format!("fc_regex: {reads} reads, {writes} writes, names {names:?}:\n{}", run.block("fc_regex").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_regex");
+    let b = run.expect_rc("fc_regex_bad", 2);
+    if b.stderr.lines().count() != 1 || !b.stderr.contains("regular expression") {
+        run.fail(format!("fc_regex_bad:\n{}", b.stderr));
+    }
+});
+
 on_kernels!(silent_runs_say_so: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
     run.expect_rc("kp_silent", 0);
     // Debian's builds inline do_sys_open into open(2)'s handler: the probe on the out-of-line
@@ -1230,6 +1383,17 @@ on_kernels!(list_finds_what_the_kernel_traces: debian12 => Debian12, debian13 =>
     let bad = run.expect_rc("list_bad", 2);
     if bad.stderr.lines().count() > 3 || !bad.stderr.contains("not ';'") {
         run.fail(format!("list_bad: {}", bad.stderr));
+    }
+    // -u: a user file's functions, exactly the two the test program defines with that prefix.
+    run.expect_rc("list_user", 0);
+    let mut names: Vec<String> = records(run, "list_user", "user_symbol")
+        .iter()
+        .filter(|s| s["file"] == UPPROG && s["offset"].as_u64().is_some_and(|o| o > 0))
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    if names != ["lkt_hit", "lkt_name"] {
+        run.fail(format!("list_user: {names:?}:\n{}", run.block("list_user").stdout));
     }
     run.assert_tracefs_unchanged("list");
 });

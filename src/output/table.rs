@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets::NOTHING, CellAlignment, ContentArrangement, Table};
 
-use crate::record::{BufferStatus, Check, CheckItem, Counts, Owner, Ping, Reset, Status};
+use crate::record::{
+    BufferStatus, Check, CheckItem, Counts, FieldValue, Owner, Ping, Reset, Status,
+};
 
 /// Spaces between columns.
 const GAP: u16 = 2;
@@ -50,21 +52,47 @@ pub fn counts(c: &Counts, timestamps: bool, multi_host: bool, host: Option<&str>
         out.push('\n');
     }
     let host = host.unwrap_or("-");
-    let mut t = if multi_host {
-        plain(&["HOST", "FUNC", "COUNT"], &[2])
-    } else {
-        plain(&["FUNC", "COUNT"], &[1])
-    };
+    // Counts keyed by more than one thing (`funccount -P`) get a column per key.
+    let key_names: Option<Vec<String>> = c
+        .counts
+        .iter()
+        .find_map(|r| r.keys.as_ref())
+        .map(|k| k.0.iter().map(|(n, _)| n.to_uppercase()).collect());
+    let mut header: Vec<&str> = Vec::new();
+    if multi_host {
+        header.push("HOST");
+    }
+    match &key_names {
+        Some(names) => header.extend(names.iter().map(String::as_str)),
+        None => header.push("FUNC"),
+    }
+    header.push("COUNT");
+    let mut t = plain(&header, &[header.len() - 1]);
     for row in &c.counts {
+        let mut cells = Vec::with_capacity(header.len());
         if multi_host {
-            t.add_row(vec![
-                host.to_string(),
-                row.name.clone(),
-                row.count.to_string(),
-            ]);
-        } else {
-            t.add_row(vec![row.name.clone(), row.count.to_string()]);
+            cells.push(host.to_string());
         }
+        match (&key_names, &row.keys) {
+            (Some(names), Some(keys)) => {
+                cells.extend(keys.0.iter().map(|(_, v)| match v {
+                    FieldValue::Str(s) => s.clone(),
+                    FieldValue::Int(i) => i.to_string(),
+                    FieldValue::UInt(u) => u.to_string(),
+                }));
+                cells.resize(
+                    cells.len().max(names.len() + usize::from(multi_host)),
+                    String::new(),
+                );
+            }
+            (Some(names), None) => {
+                cells.push(row.name.clone());
+                cells.resize(names.len() + usize::from(multi_host), String::new());
+            }
+            (None, _) => cells.push(row.name.clone()),
+        }
+        cells.push(row.count.to_string());
+        t.add_row(cells);
     }
     out.push_str(&text(&t));
     out
@@ -319,6 +347,32 @@ FUNC                                                 COUNT
 vfs_write                                                7
 a_rather_long_function_name_that_must_not_wrap_ever  12345
 "
+        );
+    }
+
+    #[test]
+    fn counts_per_process_get_a_column_per_key() {
+        let (a, b) = (
+            Count {
+                name: "dd-12 vfs_read".into(),
+                count: 100,
+                keys: Some(crate::record::Fields(vec![
+                    ("comm".into(), FieldValue::Str("dd".into())),
+                    ("pid".into(), FieldValue::UInt(12)),
+                    ("func".into(), FieldValue::Str("vfs_read".into())),
+                ])),
+            },
+            Count::named("x", 1),
+        );
+        let c = Counts {
+            backend: "hist".into(),
+            duration_s: 1.0,
+            time: 0.0,
+            counts: vec![b, a],
+        };
+        assert_eq!(
+            counts(&c, false, false, None),
+            "COMM  PID  FUNC      COUNT\nx                        1\ndd    12   vfs_read    100\n"
         );
     }
 

@@ -1,25 +1,33 @@
 //! funccount: count kernel function calls matching a glob, in the kernel where possible.
 //!
 //! `funccount [-hT] [-i secs] [-d secs] [-t top] pattern`, as in perf-tools, with globs anywhere
-//! in the pattern and a choice of backend (DESIGN.md section 4).
+//! in the pattern and a choice of backend (DESIGN.md section 4); as in bcc, `t:SYSTEM:EVENT`
+//! counts tracepoints, `-r` takes a regular expression, `-p PID` one process, and `-P` counts
+//! per process.
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::count;
 use super::silence::{Silence, Watch};
-use super::values::{FuncPattern, IntervalSeconds, MaxProbes, RunSeconds, Top};
+use super::values::{IntervalSeconds, MaxProbes, Pid, RunSeconds, Top};
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
 use crate::tracefs::Error as TfError;
 use crate::Result;
 
-pub use super::engine::count::Backend;
+pub use super::engine::count::{Backend, Target};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunccountSpec {
-    pub pattern: FuncPattern,
+    pub pattern: Target,
+    /// Only this process, every thread it has when the run starts (`-p`).
+    #[serde(default)]
+    pub pid: Option<Pid>,
+    /// A count per process (`-P`).
+    #[serde(default)]
+    pub per_process: bool,
     /// Stop after this many seconds (`-d`); otherwise at Ctrl-C.
     pub duration_s: Option<RunSeconds>,
     /// Print a table every this many seconds (`-i`).
@@ -108,15 +116,27 @@ pub struct FunccountArgs {
     /// Most kprobes the kprobe-profile backend may create
     #[arg(long, default_value_t = MaxProbes::default(), value_name = "N")]
     pub max_probes: MaxProbes,
-    /// Function glob: vfs_*, *_read, tcp_*send*, vfs_[rw]*
-    pub pattern: FuncPattern,
+    /// Only this process (its threads now), counted by the hist backend
+    #[arg(short = 'p', value_name = "PID")]
+    pub pid: Option<Pid>,
+    /// A count per process as well (COMM-PID FUNC)
+    #[arg(short = 'P')]
+    pub per_process: bool,
+    /// The pattern is a regular expression over function names
+    #[arg(short = 'r')]
+    pub regex: bool,
+    /// vfs_*, p:tcp_*send*, t:sched:sched_*, or with -r '^vfs_(read|write)$'
+    pub pattern: String,
 }
 
 impl FunccountArgs {
     /// Every value was checked as clap parsed it (the types in `tools::values`).
     pub fn to_spec(&self) -> Result<FunccountSpec> {
         Ok(FunccountSpec {
-            pattern: self.pattern.clone(),
+            pattern: Target::parse(&self.pattern, self.regex)
+                .map_err(|e| crate::Error::Usage(e.to_string()))?,
+            pid: self.pid,
+            per_process: self.per_process,
             duration_s: self.duration,
             interval_s: self.interval,
             top: self.top,
@@ -129,9 +149,9 @@ impl FunccountArgs {
 
 /// The kernel's refusal of the pattern as a filter (EINVAL: it matched nothing traceable)
 /// says so in the words of the resolver.
-fn no_match(e: crate::Error, pattern: &FuncPattern) -> crate::Error {
+fn no_match(e: crate::Error, pattern: &Target) -> crate::Error {
     match e {
-        crate::Error::Tracefs(TfError::NotTraceable { name }) if name == pattern.as_str() => {
+        crate::Error::Tracefs(TfError::NotTraceable { name }) if name == pattern.to_string() => {
             TfError::NoMatch { pattern: name }.into()
         }
         other => other,
@@ -141,13 +161,23 @@ fn no_match(e: crate::Error, pattern: &FuncPattern) -> crate::Error {
 /// Runs funccount: matches the functions, lets the count engine pick a backend and count,
 /// and leaves tracefs as it found it.
 pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+    // A wrong pid changes nothing in tracefs: looked up before the session opens.
+    let threads = match spec.pid {
+        Some(pid) => Some(
+            crate::tracefs::sys::threads_of(pid.get())
+                .map_err(|_| crate::Error::Usage(format!("no process with pid {pid}")))?,
+        ),
+        None => None,
+    };
     let tracefs = super::open_tracefs(env)?;
     let mut session = super::open_session(tracefs, env)?;
     super::report_reaped(&session, sink)?;
     let plan = count::Plan {
-        pattern: &spec.pattern,
+        target: &spec.pattern,
         backend: spec.backend,
         max_probes: spec.max_probes.get(),
+        threads: threads.as_deref(),
+        per_process: spec.per_process,
     };
     let result = count::start(&mut session, &plan, sink).map_err(|e| no_match(e, &spec.pattern)).and_then(|mut counting| {
         sink.emit(Record::notice(
@@ -155,7 +185,7 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
             format!(
                 "Tracing \"{}\" ({}, backend {}: {})... {}",
                 spec.pattern,
-                super::counted(counting.functions.len(), "function"),
+                super::counted(counting.functions.len(), spec.pattern.noun()),
                 counting.backend().name(),
                 counting.why,
                 match spec.duration_s {
@@ -173,9 +203,12 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         let mut silence = Silence::new(format!(
             "funccount \"{}\" ({})",
             spec.pattern,
-            super::counted(counting.functions.len(), "function")
+            super::counted(counting.functions.len(), spec.pattern.noun())
         ));
-        silence.moved_in(counting.functions.iter().map(String::as_str), session.tracefs());
+        if spec.pattern.is_functions() {
+            silence.moved_in(counting.functions.iter().map(String::as_str), session.tracefs());
+        }
+        silence.narrowed(spec.pid.map(|p| p.get()), None, None);
         let mut watch = Watch::new(sink);
         count::run(&mut counting, schedule, &session, &mut watch)?;
         Ok(watch.finish(&silence)?)

@@ -4,6 +4,7 @@
 //! matching a glob.
 //!
 //! `lktrace list [-f] [-t] [-k] [PATTERN]`: without `-f`/`-t`/`-k`, every kind.
+//! `lktrace list -u FILE [PATTERN]`: a user-space file's functions, where uprobes go.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
@@ -11,6 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use super::engine::uprobe_target::UprobeTarget;
 use super::values::ValueError;
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink, Symbol, SymbolKind};
@@ -116,10 +118,19 @@ impl Kinds {
     }
 }
 
+/// The kernel's kinds, or one user-space file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Listing {
+    Kernel(Kinds),
+    /// `-u FILE`: its functions, found as uprobe finds them (PATH, the library search).
+    User(UprobeTarget),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSpec {
     pub pattern: Option<NameGlob>,
-    pub kinds: Kinds,
+    pub what: Listing,
 }
 
 /// List what this kernel can trace: functions, tracepoints, kprobe-able symbols.
@@ -134,6 +145,9 @@ pub struct ListArgs {
     /// Kernel symbols a kprobe can be put on (kprobe)
     #[arg(short = 'k', long)]
     pub kprobes: bool,
+    /// A user-space file's functions (uprobe): a path, a program in PATH, a library (libc)
+    #[arg(short = 'u', long, value_name = "FILE", conflicts_with_all = ["functions", "tracepoints", "kprobes"])]
+    pub user: Option<String>,
     /// Glob over names: 'vfs_*', 'sched:*', '*_open*'
     pub pattern: Option<String>,
 }
@@ -145,7 +159,7 @@ impl super::Tool for List {
     const NAME: &'static str = "list";
     const ABOUT: &'static str =
         "List traceable kernel functions, tracepoints and kprobe-able symbols";
-    const RECORDS: &'static [&'static str] = &["symbol", "notice"];
+    const RECORDS: &'static [&'static str] = &["symbol", "user_symbol", "notice"];
     const SCENARIOS: &'static [&'static str] = &["list"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[(
@@ -160,6 +174,20 @@ impl super::Tool for List {
     type Spec = ListSpec;
 
     fn spec(args: &ListArgs) -> Result<ListSpec> {
+        let pattern = args
+            .pattern
+            .clone()
+            .map(NameGlob::try_from)
+            .transpose()
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        if let Some(file) = &args.user {
+            let target =
+                UprobeTarget::try_from(file.clone()).map_err(|e| Error::Usage(e.to_string()))?;
+            return Ok(ListSpec {
+                pattern,
+                what: Listing::User(target),
+            });
+        }
         let all = !(args.functions || args.tracepoints || args.kprobes);
         let kinds = Kinds::new(
             all || args.functions,
@@ -167,13 +195,10 @@ impl super::Tool for List {
             all || args.kprobes,
         )
         .ok_or_else(|| Error::Usage("nothing to list".into()))?;
-        let pattern = args
-            .pattern
-            .clone()
-            .map(NameGlob::try_from)
-            .transpose()
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        Ok(ListSpec { pattern, kinds })
+        Ok(ListSpec {
+            pattern,
+            what: Listing::Kernel(kinds),
+        })
     }
 
     fn needs() -> Vec<super::Need> {
@@ -186,6 +211,27 @@ impl super::Tool for List {
     }
 
     fn run(spec: &ListSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+        let kinds = match &spec.what {
+            Listing::Kernel(kinds) => kinds,
+            Listing::User(file) => {
+                let pattern = spec.pattern.as_ref();
+                let n = super::uprobe::list_functions(
+                    file,
+                    &|name| pattern.is_none_or(|g| g.matches(name)),
+                    sink,
+                )?;
+                if n == 0 {
+                    if let Some(g) = pattern {
+                        return Err(Error::Other(format!(
+                            "no function of {} matches `{}`",
+                            file.as_str(),
+                            g.0
+                        )));
+                    }
+                }
+                return Ok(sink.flush()?);
+            }
+        };
         let tracefs = super::open_tracefs(env)?;
         let mut found = 0usize;
         let mut emit = |sink: &mut dyn Sink, kind, name: &str, module: Option<&str>| {
@@ -197,7 +243,7 @@ impl super::Tool for List {
             }))
         };
         let pattern = spec.pattern.as_ref();
-        if spec.kinds.functions {
+        if kinds.functions {
             let text = tracefs.read("available_filter_functions")?;
             for (name, module) in unique(functions(&text)) {
                 if pattern.is_none_or(|g| g.matches(name)) {
@@ -205,7 +251,7 @@ impl super::Tool for List {
                 }
             }
         }
-        if spec.kinds.tracepoints {
+        if kinds.tracepoints {
             let text = tracefs.read("available_events")?;
             for t in super::tpoint::parse_available(&text) {
                 if pattern.is_none_or(|g| g.matches_tracepoint(&t.system, &t.event)) {
@@ -214,7 +260,7 @@ impl super::Tool for List {
                 }
             }
         }
-        if spec.kinds.kprobes {
+        if kinds.kprobes {
             kprobe_symbols(pattern, sink, &mut emit)?;
         }
         if found == 0 {
@@ -404,11 +450,15 @@ mod tests {
     #[test]
     fn a_spec_lists_at_least_one_kind() {
         assert!(Kinds::new(false, false, false).is_none());
-        let bad = r#"{"pattern":null,"kinds":{"functions":false,"tracepoints":false,"kprobes":false}}"#;
+        let bad = r#"{"pattern":null,"what":{"kernel":{"functions":false,"tracepoints":false,"kprobes":false}}}"#;
         assert!(serde_json::from_str::<ListSpec>(bad).is_err());
-        let good = r#"{"pattern":"vfs_*","kinds":{"functions":true,"tracepoints":false,"kprobes":false}}"#;
+        let good = r#"{"pattern":"vfs_*","what":{"kernel":{"functions":true,"tracepoints":false,"kprobes":false}}}"#;
         assert!(serde_json::from_str::<ListSpec>(good).is_ok());
-        let evil = r#"{"pattern":"a b","kinds":{"functions":true,"tracepoints":false,"kprobes":false}}"#;
+        let evil = r#"{"pattern":"a b","what":{"kernel":{"functions":true,"tracepoints":false,"kprobes":false}}}"#;
+        assert!(serde_json::from_str::<ListSpec>(evil).is_err());
+        let user = r#"{"pattern":"lkt_*","what":{"user":"/usr/bin/upprog"}}"#;
+        assert!(serde_json::from_str::<ListSpec>(user).is_ok());
+        let evil = r#"{"pattern":null,"what":{"user":"a\nb"}}"#;
         assert!(serde_json::from_str::<ListSpec>(evil).is_err());
     }
 }

@@ -229,15 +229,30 @@ fn search() -> Search {
 
 /// `-l`: the functions of a file with the offsets a uprobe on each takes, by name.
 fn list(target: &UprobeTarget, sink: &mut dyn Sink) -> Result<()> {
+    list_functions(target, &|_| true, sink)?;
+    Ok(sink.flush()?)
+}
+
+/// The functions of a file a uprobe can go on, those `keep` takes, as `user_symbol` records
+/// (uprobe -l, lktrace list -u). Returns how many matched; a file without any is an error.
+pub(crate) fn list_functions(
+    target: &UprobeTarget,
+    keep: &dyn Fn(&str) -> bool,
+    sink: &mut dyn Sink,
+) -> Result<usize> {
     let file = search().resolve(target.as_str())?;
     let elf = ElfFile::open(&file, true)?;
     let shown = file.display().to_string();
-    let mut found = 0usize;
+    let (mut found, mut code) = (0usize, 0usize);
     for f in &elf.functions {
         // Only what a uprobe can go on: code with a file offset.
         let Ok(offset) = elf.file_offset(f.address, true) else {
             continue;
         };
+        code += 1;
+        if !keep(&f.name) {
+            continue;
+        }
         found += 1;
         sink.emit(Record::UserSymbol(UserSymbol {
             file: shown.clone(),
@@ -246,10 +261,10 @@ fn list(target: &UprobeTarget, sink: &mut dyn Sink) -> Result<()> {
             offset,
         }))?;
     }
-    if found == 0 {
+    if code == 0 {
         return Err(crate::elf::Error::Stripped { path: file }.into());
     }
-    Ok(sink.flush()?)
+    Ok(found)
 }
 
 /// Resolves the definition, defines the probe in our group (its `argN` made concrete for this

@@ -138,6 +138,45 @@ checked_string!(
     check_pattern
 );
 
+fn check_regex(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() || s.len() > MAX_PATTERN {
+        return Err(ValueError::new(format!(
+            "a regular expression is 1 to {MAX_PATTERN} bytes"
+        )));
+    }
+    // Bounded compile: a pattern the user (or a remote client) sends cannot make us build an
+    // automaton of unbounded size.
+    regex::RegexBuilder::new(s)
+        .size_limit(1 << 20)
+        .build()
+        .map(|_| ())
+        .map_err(|e| {
+            let first = e.to_string();
+            let last = first.lines().last().unwrap_or("invalid").trim().to_string();
+            ValueError::new(format!(
+                "the regular expression {} is invalid: {last}",
+                shown(s)
+            ))
+        })
+}
+
+checked_string!(
+    /// A regular expression over kernel function names (`funccount -r '^vfs_(read|write)$'`),
+    /// matched here, never written to the kernel: the names it selects are.
+    FuncRegex,
+    check_regex
+);
+
+impl FuncRegex {
+    /// The compiled expression (checked when the value was made).
+    pub fn regex(&self) -> regex::Regex {
+        regex::RegexBuilder::new(&self.0)
+            .size_limit(1 << 20)
+            .build()
+            .unwrap_or_else(|_| regex::Regex::new("$^").expect("a constant regex compiles"))
+    }
+}
+
 /// Longest probe definition or filter: the kernel's own limit for a command line of
 /// kprobe_events is 4 KiB (`MAX_ARGSTR_LEN`).
 pub const MAX_DEFINITION: usize = 4096;

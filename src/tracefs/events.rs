@@ -82,8 +82,10 @@ pub fn set_filter(t: &Tracefs, scope: &Path, ev: &EventRef, filter: &str) -> Res
 }
 
 /// The removal (`!...`) of a trigger as its `trigger` file prints it: `traceoff:count=0` is
-/// removed by its command alone, a hist trigger by its definition without the `[active]` mark
-/// (the kernel matches hist triggers by keys and values).
+/// removed by its command alone, a hist trigger by its definition without the `[active]` mark,
+/// its `if FILTER` kept: the kernel matches hist triggers by keys, values and whether they have
+/// a filter (a filtered trigger's removal without one matches nothing and is accepted, and the
+/// trigger stays: 6.1's hist_trigger_match).
 pub fn trigger_removal(printed: &str) -> Option<String> {
     let line = printed.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -96,7 +98,7 @@ pub fn trigger_removal(printed: &str) -> Option<String> {
         .trim_end();
     let cmd = line.split(':').next().unwrap_or(line);
     Some(match cmd {
-        "hist" => format!("!{}", line.split(" if ").next().unwrap_or(line)),
+        "hist" => format!("!{line}"),
         _ => format!("!{cmd}"),
     })
 }
@@ -158,6 +160,11 @@ mod tests {
             )
             .as_deref(),
             Some("!hist:keys=__probe_ip.sym:vals=hitcount:sort=hitcount:size=128")
+        );
+        assert_eq!(
+            trigger_removal("hist:keys=common_pid.execname:vals=hitcount:size=128 if common_pid == 244 [active]")
+                .as_deref(),
+            Some("!hist:keys=common_pid.execname:vals=hitcount:size=128 if common_pid == 244")
         );
         assert_eq!(trigger_removal("# Available triggers:"), None);
         assert_eq!(trigger_removal("  "), None);

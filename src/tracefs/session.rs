@@ -423,6 +423,21 @@ impl Session {
         self.tracefs.append(&rel, trigger)
     }
 
+    /// Attaches a trigger to any event (a tracepoint) in our own instance, where no one else's
+    /// triggers live; removed again at close (and with the instance). Returns the event's
+    /// directory in the instance, where its `hist` is read.
+    pub fn add_instance_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<PathBuf> {
+        let scope = self.ensure_instance()?.dir();
+        let _phase = self.tracefs.phase("trigger");
+        let rel = ev.file(&scope, "trigger");
+        self.undo.push(Undo::Trigger {
+            rel: rel.clone(),
+            trigger: trigger.to_string(),
+        });
+        self.tracefs.append(&rel, trigger)?;
+        Ok(ev.file(&scope, ""))
+    }
+
     /// A file of one of our events beside its trigger (`trigger`, `hist`), at the top level.
     pub fn trigger_file(&self, ev: &EventRef, file: &str) -> PathBuf {
         ev.file(Path::new(""), file)
@@ -547,9 +562,7 @@ impl Session {
                 Undo::Instance(name) => Instance::named(name.clone()).remove(&self.tracefs),
                 Undo::Value { rel, old } => self.tracefs.write(rel, old),
                 Undo::FilterList { rel, old } => ftrace_filter::restore(&self.tracefs, rel, old),
-                Undo::Trigger { rel, trigger } => self
-                    .tracefs
-                    .append(rel, &format!("!{}", strip_filter(trigger))),
+                Undo::Trigger { rel, trigger } => self.tracefs.append(rel, &removal(trigger)),
                 Undo::Knob { knob, old } => self.tracefs.write_knob(*knob, old),
             };
             if let Err(e) = r {
@@ -584,9 +597,12 @@ fn rel_path(p: impl AsRef<Path>) -> Result<RelPath> {
     RelPath::new(p.as_ref()).map_err(|e| Error::Unsupported(format!("internal: {e}")))
 }
 
-/// A trigger without its `if FILTER` part, which its removal (`!...`) does not take.
-fn strip_filter(trigger: &str) -> &str {
-    trigger.split(" if ").next().unwrap_or(trigger).trim()
+/// The removal of a trigger we wrote: a hist trigger whole, `if FILTER` included (the kernel
+/// matches a hist trigger's removal on whether it has a filter: without one, a filtered
+/// trigger stays, and its event cannot be removed: EBUSY, seen on 6.1); others by their
+/// command alone.
+fn removal(trigger: &str) -> String {
+    events::trigger_removal(trigger).unwrap_or_else(|| format!("!{}", trigger.trim()))
 }
 
 #[cfg(test)]

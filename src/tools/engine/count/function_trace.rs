@@ -7,11 +7,10 @@ use std::time::Duration;
 use super::{Counter, Matched, Plan};
 use crate::record::{Lost, NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
-use crate::tracefs::ftrace_filter::FilterList;
 use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::trace_line::{self, Body, Line};
 use crate::tracefs::{Error as TfError, Session, Tracefs};
-use crate::{Error, Result};
+use crate::Result;
 
 /// The function tracer in our instance, each trace_pipe line counted here. Costs the most;
 /// the kernel drops events when we fall behind, and we report how many.
@@ -59,11 +58,10 @@ impl Counter for TraceCounter {
         &mut self,
         s: &mut Session,
         plan: &Plan<'_>,
-        _matched: &mut Matched,
+        matched: &mut Matched,
         sink: &mut dyn Sink,
     ) -> Result<Vec<String>> {
-        let list = FilterList::new(vec![plan.pattern.to_string()])
-            .ok_or_else(|| Error::Usage("empty pattern".into()))?;
+        let list = matched.filter_list(s, plan.target)?;
         // The kernel matches the glob itself and reads back what it selected.
         let functions = s.set_instance_filter(&list)?;
         // Our own reads of trace_pipe would be traced as fast as we read them (vfs_read!):

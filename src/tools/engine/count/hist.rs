@@ -1,10 +1,11 @@
 //! The hist backend: every function one more probe of a single kprobe event, counted by the
-//! kernel's hist trigger keyed on the probed function.
+//! kernel's hist trigger keyed on the probed function (and on the process with `-P`; `-p`
+//! and `-L` are the trigger's filter).
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Counter, Matched, Plan};
-use crate::record::Sink;
+use super::{process_count, process_of, Counter, Matched, Plan, PROCESS_KEY};
+use crate::record::{Fields, Sink};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::{hist, Session};
 use crate::Result;
@@ -14,6 +15,8 @@ use crate::Result;
 #[derive(Default)]
 pub(super) struct HistCounter {
     matched: HashSet<String>,
+    per_process: bool,
+    keys: HashMap<String, Fields>,
 }
 
 /// The one event of the hist backend.
@@ -27,13 +30,22 @@ impl Counter for HistCounter {
         matched: &mut Matched,
         sink: &mut dyn Sink,
     ) -> Result<Vec<String>> {
-        let functions = super::probe_functions(s, matched.get(s, plan.pattern)?, HIST_EVENT, sink)?;
+        let functions = super::probe_functions(s, matched.get(s, plan.target)?, HIST_EVENT, sink)?;
         self.matched = functions.iter().cloned().collect();
+        self.per_process = plan.per_process;
         let ev = EventRef::event(&s.group(), HIST_EVENT);
-        // Room for every function: the table size is a power of two, 2^7..=2^17.
-        let size = functions.len().next_power_of_two().clamp(128, 1 << 17);
+        // Room for every function (times a few processes with -P): a power of two,
+        // 2^7..=2^17; what does not fit the kernel counts as dropped, and we say so.
+        let rows = functions.len() * if plan.per_process { 64 } else { 1 };
+        let size = rows.next_power_of_two().clamp(128, 1 << 17);
+        let keys: &[&str] = if plan.per_process {
+            &[PROCESS_KEY, "__probe_ip.sym"]
+        } else {
+            &["__probe_ip.sym"]
+        };
+        let filter = plan.pid_filter();
         let trigger =
-            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, Some(size), None);
+            hist::trigger_command(keys, &["hitcount"], None, Some(size), filter.as_deref());
         // The trigger alone runs the probes (soft-enabled): no instance, no buffer.
         s.add_trigger(&ev, &trigger)?;
         Ok(functions)
@@ -51,11 +63,31 @@ impl Counter for HistCounter {
                 };
                 let name = printed.rsplit(']').next().unwrap_or(printed).trim();
                 let name = name.split('+').next().unwrap_or(name);
-                if self.matched.contains(name) {
-                    *out.entry(name.to_string()).or_insert(0) += entry.hitcount;
+                if !self.matched.contains(name) {
+                    continue;
                 }
+                let key = if self.per_process {
+                    let Some((comm, pid)) = entry
+                        .keys
+                        .iter()
+                        .find(|(k, _)| k == "common_pid")
+                        .and_then(|(_, v)| process_of(v))
+                    else {
+                        continue;
+                    };
+                    let (key, fields) = process_count(&comm, pid, name, "func");
+                    self.keys.insert(key.clone(), fields);
+                    key
+                } else {
+                    name.to_string()
+                };
+                *out.entry(key).or_insert(0) += entry.hitcount;
             }
         }
         Ok(out)
+    }
+
+    fn keys(&self, name: &str) -> Option<Fields> {
+        self.keys.get(name).cloned()
     }
 }

@@ -28,7 +28,7 @@ impl Counter for KprobeCounter {
         matched: &mut Matched,
         sink: &mut dyn Sink,
     ) -> Result<Vec<String>> {
-        let functions = matched.get(s, plan.pattern)?.to_vec();
+        let functions = matched.get(s, plan.target)?.to_vec();
         // kprobe_profile shows event names without their group: every name carries this run's
         // id (unique among live runs, so two runs starting at once cannot both pick
         // `vfs_read`), and avoids names other groups use.

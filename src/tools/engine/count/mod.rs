@@ -6,6 +6,10 @@ mod function_trace;
 mod hist;
 mod kprobe_profile;
 mod profiler;
+mod target;
+mod tracepoints;
+
+pub use target::Target;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -13,9 +17,9 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Count, Counts, NoticeLevel, Record, Sink};
-use crate::tools::values::FuncPattern;
+use crate::record::{Count, Counts, Fields, NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
+use crate::tracefs::ftrace_filter::FilterList;
 use crate::tracefs::{ftrace_filter, function_table};
 use crate::tracefs::{Error as TfError, Session};
 use crate::{Error, Result};
@@ -47,14 +51,57 @@ impl Backend {
     }
 }
 
-/// What to count: kernel functions matching a glob.
+/// What to count, and how.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan<'a> {
-    pub pattern: &'a FuncPattern,
+    pub target: &'a Target,
     /// Forced backend; chosen (with fallbacks) when `None`.
     pub backend: Option<Backend>,
     /// The most kprobes a kprobe backend may create.
     pub max_probes: usize,
+    /// Only these threads (`-p`, `-L`): the hist trigger's filter.
+    pub threads: Option<&'a [u32]>,
+    /// A count per process as well (`-P`): the hist trigger's first key.
+    pub per_process: bool,
+}
+
+impl Plan<'_> {
+    /// `-p`, `-L` and `-P` need the hist backend: a filter and keys on a hist trigger.
+    fn needs_hist(&self) -> bool {
+        self.threads.is_some() || self.per_process || !self.target.is_functions()
+    }
+
+    /// The trigger filter `-p`/`-L` make: the threads the process has now (triggers run
+    /// before the kernel's pid filter).
+    fn pid_filter(&self) -> Option<String> {
+        self.threads.map(|t| {
+            let each: Vec<String> = t.iter().map(|p| format!("common_pid == {p}")).collect();
+            each.join(" || ")
+        })
+    }
+}
+
+/// The hist key of `-P`, and how its printed value reads back (`dd   [   123]`).
+const PROCESS_KEY: &str = "common_pid.execname";
+
+/// `{ common_pid: dd              [       123] }`'s value: the comm and the pid.
+fn process_of(printed: &str) -> Option<(String, u32)> {
+    let (comm, rest) = printed.rsplit_once('[')?;
+    let pid = rest.trim_end().strip_suffix(']')?.trim().parse().ok()?;
+    Some((comm.trim().to_string(), pid))
+}
+
+/// A per-process count's name (`dd-123 vfs_read`) and keys, for the `counts` record.
+fn process_count(comm: &str, pid: u32, what: &str, what_key: &str) -> (String, Fields) {
+    use crate::record::FieldValue;
+    (
+        format!("{comm}-{pid} {what}"),
+        Fields(vec![
+            ("comm".into(), FieldValue::Str(comm.to_string())),
+            ("pid".into(), FieldValue::UInt(pid.into())),
+            (what_key.into(), FieldValue::Str(what.to_string())),
+        ]),
+    )
 }
 
 /// The traceable functions a pattern matches, found once and kept. Backends that write a
@@ -64,23 +111,53 @@ pub struct Plan<'a> {
 pub struct Matched(Option<Vec<String>>);
 
 impl Matched {
-    fn get(&mut self, s: &Session, pattern: &FuncPattern) -> Result<&[String]> {
+    fn get(&mut self, s: &Session, target: &Target) -> Result<&[String]> {
         if self.0.is_none() {
-            let _phase = s.tracefs().phase("resolve functions");
-            let all = function_table::available_functions_cached(s.tracefs())?;
-            let found: Vec<String> = ftrace_filter::matching(&all, pattern)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
+            let found: Vec<String> = match target {
+                Target::Functions(glob) => {
+                    let _phase = s.tracefs().phase("resolve functions");
+                    let all = function_table::available_functions_cached(s.tracefs())?;
+                    ftrace_filter::matching(&all, glob)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                }
+                Target::Regex(re) => {
+                    let _phase = s.tracefs().phase("resolve functions");
+                    let all = function_table::available_functions_cached(s.tracefs())?;
+                    let re = re.regex();
+                    let mut found: Vec<String> =
+                        all.iter().filter(|f| re.is_match(f)).cloned().collect();
+                    // A name in several modules is one function to the filter.
+                    found.dedup();
+                    found
+                }
+                Target::Tracepoints(glob) => tracepoints::matching(s, glob)?,
+            };
             if found.is_empty() {
-                return Err(TfError::NoMatch {
-                    pattern: pattern.to_string(),
+                return Err(match target {
+                    Target::Tracepoints(glob) => TfError::NoEvent {
+                        name: String::from(glob.clone()),
+                    },
+                    _ => TfError::NoMatch {
+                        pattern: target.to_string(),
+                    },
                 }
                 .into());
             }
             self.0 = Some(found);
         }
         Ok(self.0.as_deref().unwrap_or_default())
+    }
+
+    /// What a backend that writes set_ftrace_filter writes: the glob itself (the kernel
+    /// matches it and reads back what it selected), or the names a regex selected.
+    fn filter_list(&mut self, s: &Session, target: &Target) -> Result<FilterList> {
+        let list = match target.glob() {
+            Some(glob) => vec![glob.to_string()],
+            None => self.get(s, target)?.to_vec(),
+        };
+        FilterList::new(list).ok_or_else(|| Error::Usage("empty pattern".into()))
     }
 }
 
@@ -123,6 +200,11 @@ trait Counter {
         Ok(())
     }
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>>;
+    /// The keys of a counted name, where it stands for more than one (`-P`: the process).
+    fn keys(&self, name: &str) -> Option<Fields> {
+        let _ = name;
+        None
+    }
     /// Events the kernel dropped before they were counted (backends that stream), and
     /// whether some drop came without its count.
     fn lost(&self) -> (u64, bool) {
@@ -130,10 +212,11 @@ trait Counter {
     }
 }
 
-fn counter_for(b: Backend) -> Box<dyn Counter> {
+fn counter_for(b: Backend, target: &Target) -> Box<dyn Counter> {
     match b {
         Backend::Profiler => Box::<profiler::ProfilerCounter>::default(),
         Backend::KprobeProfile => Box::<kprobe_profile::KprobeCounter>::default(),
+        Backend::Hist if !target.is_functions() => Box::<tracepoints::TracepointCounter>::default(),
         Backend::Hist => Box::<hist::HistCounter>::default(),
         Backend::FunctionTrace => Box::<function_trace::TraceCounter>::default(),
     }
@@ -146,7 +229,7 @@ pub struct Counting {
     /// Why this backend: "counts in the kernel", "the function profiler is busy: it is in
     /// use by lktrace pid 12". For the Tracing notice.
     pub why: String,
-    /// The functions counted.
+    /// The functions (or tracepoints) counted.
     pub functions: Vec<String>,
 }
 
@@ -178,6 +261,23 @@ fn too_many(b: Backend, n: usize, max: usize) -> Option<String> {
 /// the cost for `vfs_*`. The hist backend costs what kprobe_profile costs: only when forced.
 fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<(Backend, &'static str)>> {
     let f = session.features();
+    if plan.needs_hist() {
+        let why = match (plan.target.is_functions(), plan.backend) {
+            (false, None | Some(Backend::Hist)) => "a hist trigger on each tracepoint, counting in the kernel",
+            (true, None | Some(Backend::Hist)) => "counts in the kernel, with the filter and keys -p, -L and -P need",
+            (false, Some(b)) => return Err(Error::Usage(format!(
+                "tracepoints (t:) are counted by the hist backend, not {}", b.name()
+            ))),
+            (true, Some(b)) => return Err(Error::Usage(format!(
+                "-p, -L and -P count with the hist backend (a filter and keys on a hist trigger), not {}", b.name()
+            ))),
+        };
+        if plan.target.is_functions() {
+            f.require(Feature::Kprobes)?;
+        }
+        f.require(Feature::HistTriggers)?;
+        return Ok(vec![(Backend::Hist, why)]);
+    }
     if let Some(b) = plan.backend {
         match b {
             Backend::Profiler => f.require(Feature::FunctionProfiler)?,
@@ -232,8 +332,8 @@ pub fn start(session: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Res
     let mut matched = Matched::default();
     for (i, &(b, why)) in list.iter().enumerate() {
         let last = i + 1 == list.len();
-        if matches!(b, Backend::KprobeProfile | Backend::Hist) {
-            let n = matched.get(session, plan.pattern)?.len();
+        if matches!(b, Backend::KprobeProfile | Backend::Hist) && plan.target.is_functions() {
+            let n = matched.get(session, plan.target)?.len();
             if let Some(why) = too_many(b, n, plan.max_probes) {
                 if plan.backend.is_some() || last {
                     return Err(Error::Usage(why));
@@ -252,7 +352,7 @@ pub fn start(session: &mut Session, plan: &Plan<'_>, sink: &mut dyn Sink) -> Res
                 Err(e) => return Err(e.into()),
             }
         }
-        let mut counter = counter_for(b);
+        let mut counter = counter_for(b, plan.target);
         let functions = counter.start(session, plan, &mut matched, sink)?;
         return Ok(Counting {
             backend: b,
@@ -319,7 +419,7 @@ pub fn run(
             .map(|(name, &c)| Count {
                 name: name.clone(),
                 count: c.saturating_sub(previous.get(name).copied().unwrap_or(0)),
-                keys: None,
+                keys: counter.keys(name),
             })
             .filter(|c| c.count > 0)
             .collect();
@@ -377,6 +477,40 @@ mod tests {
 
     fn c(name: &str, count: u64) -> Count {
         Count::named(name, count)
+    }
+
+    #[test]
+    fn process_keys_as_the_kernel_prints_them() {
+        // 6.1's `common_pid.execname` (Debian 12 guest, sched_process_exec).
+        assert_eq!(
+            process_of("true            [       134]"),
+            Some(("true".into(), 134))
+        );
+        assert_eq!(
+            process_of("kworker/0:1 x   [         7]"),
+            Some(("kworker/0:1 x".into(), 7))
+        );
+        assert_eq!(process_of("dd"), None);
+        let (name, keys) = process_count("dd", 12, "vfs_read", "func");
+        assert_eq!(name, "dd-12 vfs_read");
+        assert_eq!(keys.0.len(), 3);
+    }
+
+    #[test]
+    fn pid_filter_names_every_thread() {
+        let t = Target::parse("vfs_read", false).unwrap();
+        let plan = Plan {
+            target: &t,
+            backend: None,
+            max_probes: 10,
+            threads: Some(&[5, 6]),
+            per_process: false,
+        };
+        assert_eq!(
+            plan.pid_filter().as_deref(),
+            Some("common_pid == 5 || common_pid == 6")
+        );
+        assert!(plan.needs_hist());
     }
 
     #[test]

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use super::{Counter, Matched, Plan};
 use crate::record::Sink;
-use crate::tracefs::ftrace_filter::FilterList;
 use crate::tracefs::{profiler, Error as TfError, Session};
-use crate::{Error, Result};
+use crate::Result;
 
 /// What the global lock guards here, as messages name it.
 pub(super) const WHAT: &str = "the function profiler";
@@ -39,7 +38,7 @@ impl Counter for ProfilerCounter {
         &mut self,
         s: &mut Session,
         plan: &Plan<'_>,
-        _matched: &mut Matched,
+        matched: &mut Matched,
         _sink: &mut dyn Sink,
     ) -> Result<Vec<String>> {
         s.lock_global(WHAT)?;
@@ -61,8 +60,7 @@ impl Counter for ProfilerCounter {
             }
             .into());
         }
-        let list = FilterList::new(vec![plan.pattern.to_string()])
-            .ok_or_else(|| Error::Usage("empty pattern".into()))?;
+        let list = matched.filter_list(s, plan.target)?;
         // The kernel matches the glob itself: what it reads back is what is counted.
         let functions = s.set_global_filter("set_ftrace_filter", &list)?;
         *self = ProfilerCounter::new(&functions);
