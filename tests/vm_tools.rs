@@ -253,6 +253,19 @@ fn batch(k: Kernel) -> Vm {
         s.raw("kill $LOOP");
         s.run("fc_pid_gone", 30, "funccount -d 1 -p 4000000 vfs_read");
     });
+    s.scenario("fc_user", |s| {
+        s.background(&format!("await_tracing; {UPPROG} 7 >/dev/null"));
+        s.run(
+            "fc_user",
+            60,
+            &format!("funccount --json -d 5 'u:{UPPROG}:lkt_*'"),
+        );
+        s.run(
+            "fc_user_none",
+            30,
+            &format!("funccount -d 1 'u:{UPPROG}:zzq_*'"),
+        );
+    });
     s.scenario("fc_regex", |s| {
         s.background(&format!("await_tracing; {DD}"));
         s.run(
@@ -1084,7 +1097,7 @@ on_kernels!(funccount_like_bcc: debian12 => Debian12, debian13 => Debian13, prof
         run.fail(format!("fc_tp_none: expected one line naming the pattern:\n{}", b.stderr));
     }
     let b = run.expect_rc("fc_tp_backend", 2);
-    if !b.stderr.contains("tracepoints (t:) are counted by the hist backend, not profiler") {
+    if !b.stderr.contains("tracepoints (t:) and user functions (u:) are counted by the hist backend, not profiler") {
         run.fail(format!("fc_tp_backend:\n{}", b.stderr));
     }
 
@@ -1121,6 +1134,19 @@ on_kernels!(funccount_like_bcc: debian12 => Debian12, debian13 => Debian13, prof
     let b = run.expect_rc("fc_pid_gone", 2);
     if b.stderr.trim_end() != "lktrace: error: no process with pid 4000000" {
         run.fail(format!("fc_pid_gone:\n{}", b.stderr));
+    }
+
+    // u: one uprobe per function of the test program, 7 calls each.
+    run.expect_rc("fc_user", 0);
+    let hit = counted(run, "fc_user", |c| c["name"] == "lkt_hit");
+    let name = counted(run, "fc_user", |c| c["name"] == "lkt_name");
+    if hit != 7 || name != 7 {
+        run.fail(format!("fc_user: lkt_hit {hit}, lkt_name {name} (7 calls each):\n{}", run.block("fc_user").stdout));
+    }
+    run.assert_tracefs_unchanged("fc_user");
+    let b = run.expect_rc("fc_user_none", 1);
+    if b.stderr.lines().count() != 1 || !b.stderr.contains("no function of /lkt/upprog matches `zzq_*`") {
+        run.fail(format!("fc_user_none:\n{}", b.stderr));
     }
 
     // -r: the names the expression selects, and dd's 100 reads and writes among them.

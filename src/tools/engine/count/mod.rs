@@ -8,8 +8,9 @@ mod kprobe_profile;
 mod profiler;
 mod target;
 mod tracepoints;
+mod uprobes;
 
-pub use target::Target;
+pub use target::{Target, UserFunctions};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -133,6 +134,8 @@ impl Matched {
                     found
                 }
                 Target::Tracepoints(glob) => tracepoints::matching(s, glob)?,
+                // The uprobe counter reads the file itself.
+                Target::User(_) => Vec::new(),
             };
             if found.is_empty() {
                 return Err(match target {
@@ -216,8 +219,11 @@ fn counter_for(b: Backend, target: &Target) -> Box<dyn Counter> {
     match b {
         Backend::Profiler => Box::<profiler::ProfilerCounter>::default(),
         Backend::KprobeProfile => Box::<kprobe_profile::KprobeCounter>::default(),
-        Backend::Hist if !target.is_functions() => Box::<tracepoints::TracepointCounter>::default(),
-        Backend::Hist => Box::<hist::HistCounter>::default(),
+        Backend::Hist => match target {
+            Target::User(_) => Box::<uprobes::UprobeCounter>::default(),
+            Target::Tracepoints(_) => Box::<tracepoints::TracepointCounter>::default(),
+            Target::Functions(_) | Target::Regex(_) => Box::<hist::HistCounter>::default(),
+        },
         Backend::FunctionTrace => Box::<function_trace::TraceCounter>::default(),
     }
 }
@@ -263,17 +269,22 @@ fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<(Backend, &'stat
     let f = session.features();
     if plan.needs_hist() {
         let why = match (plan.target.is_functions(), plan.backend) {
+            (false, None | Some(Backend::Hist)) if matches!(plan.target, Target::User(_)) => {
+                "a uprobe and a hist trigger on each function, counting in the kernel"
+            }
             (false, None | Some(Backend::Hist)) => "a hist trigger on each tracepoint, counting in the kernel",
             (true, None | Some(Backend::Hist)) => "counts in the kernel, with the filter and keys -p, -L and -P need",
             (false, Some(b)) => return Err(Error::Usage(format!(
-                "tracepoints (t:) are counted by the hist backend, not {}", b.name()
+                "tracepoints (t:) and user functions (u:) are counted by the hist backend, not {}", b.name()
             ))),
             (true, Some(b)) => return Err(Error::Usage(format!(
                 "-p, -L and -P count with the hist backend (a filter and keys on a hist trigger), not {}", b.name()
             ))),
         };
-        if plan.target.is_functions() {
-            f.require(Feature::Kprobes)?;
+        match plan.target {
+            Target::Functions(_) | Target::Regex(_) => f.require(Feature::Kprobes)?,
+            Target::User(_) => f.require(Feature::Uprobes)?,
+            Target::Tracepoints(_) => {}
         }
         f.require(Feature::HistTriggers)?;
         return Ok(vec![(Backend::Hist, why)]);

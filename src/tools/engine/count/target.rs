@@ -1,11 +1,12 @@
 //! What funccount counts, as bcc spells it: `vfs_*` or `p:vfs_*` (kernel functions, a glob),
 //! `-r` with a regular expression over kernel functions, `t:SYSTEM:EVENT` (tracepoints, a
-//! glob). Each variant holds a value checked when it was made: a `Target` that exists is valid.
+//! glob), `u:FILE:GLOB` (functions of a user-space file). Each variant holds a value checked when it was made: a `Target` that exists is valid.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::tools::engine::uprobe_target::UprobeTarget;
 use crate::tools::tpoint::TracepointGlob;
 use crate::tools::values::{FuncPattern, FuncRegex, ValueError};
 
@@ -20,6 +21,16 @@ pub enum Target {
     Regex(FuncRegex),
     /// Tracepoints matching a `SYSTEM:EVENT` glob, each counted by a hist trigger.
     Tracepoints(TracepointGlob),
+    /// Functions of a user-space file (`u:FILE:GLOB`), one uprobe each.
+    User(UserFunctions),
+}
+
+/// `u:FILE:GLOB`: the file as uprobe names it (a path, a program in PATH, a library such as
+/// `c` or `libc`), and a glob over its function names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserFunctions {
+    pub file: UprobeTarget,
+    pub functions: FuncPattern,
 }
 
 impl Target {
@@ -39,10 +50,30 @@ impl Target {
             }
             return TracepointGlob::try_from(rest.to_string()).map(Target::Tracepoints);
         }
-        if s.starts_with("u:") {
-            return Err(ValueError::from(
-                "funccount counts kernel functions (p:) and tracepoints (t:), not yet user functions (u:FILE:FUNC): trace those with uprobe".to_string(),
-            ));
+        if let Some(rest) = s.strip_prefix("u:") {
+            let Some((file, functions)) = rest
+                .rsplit_once(':')
+                .filter(|(f, g)| !f.is_empty() && !g.is_empty())
+            else {
+                return Err(ValueError::from(format!(
+                    "a user function pattern is u:FILE:FUNC (u:c:malloc, u:/bin/bash:read*); {s:?} has no function"
+                )));
+            };
+            if regex {
+                return Err(ValueError::from(
+                    "-r takes a regular expression over kernel functions, not user functions (u:): use a glob".to_string(),
+                ));
+            }
+            // bcc's `u:c:malloc` means libc.
+            let file = if file.contains('/') || file.starts_with("lib") {
+                file.to_string()
+            } else {
+                format!("lib{file}")
+            };
+            return Ok(Target::User(UserFunctions {
+                file: UprobeTarget::try_from(file)?,
+                functions: FuncPattern::try_from(functions)?,
+            }));
         }
         let rest = s.strip_prefix("p:").unwrap_or(s);
         if regex {
@@ -57,6 +88,7 @@ impl Target {
         match self {
             Target::Functions(_) | Target::Regex(_) => "function",
             Target::Tracepoints(_) => "tracepoint",
+            Target::User(_) => "user function",
         }
     }
 
@@ -68,8 +100,9 @@ impl Target {
         }
     }
 
+    /// Kernel functions (the backends that hook them apply).
     pub fn is_functions(&self) -> bool {
-        !matches!(self, Target::Tracepoints(_))
+        matches!(self, Target::Functions(_) | Target::Regex(_))
     }
 }
 
@@ -88,6 +121,7 @@ impl fmt::Display for Target {
             Target::Functions(p) => write!(f, "{p}"),
             Target::Regex(r) => write!(f, "{r}"),
             Target::Tracepoints(g) => write!(f, "t:{}", String::from(g.clone())),
+            Target::User(u) => write!(f, "u:{}:{}", u.file.as_str(), u.functions),
         }
     }
 }
@@ -123,10 +157,10 @@ mod tests {
     fn refusals_say_what_to_write() {
         let e = Target::parse("t:sched", false).unwrap_err().to_string();
         assert!(e.contains("t:SYSTEM:EVENT"), "{e}");
-        let e = Target::parse("u:/bin/bash:readline", false)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("uprobe"), "{e}");
+        let e = Target::parse("u:/bin/bash", false).unwrap_err().to_string();
+        assert!(e.contains("u:FILE:FUNC"), "{e}");
+        assert!(Target::parse("u:c:mal loc", false).is_err());
+        assert!(Target::parse("u:c:malloc", true).is_err());
         let e = Target::parse("t:sched:*", true).unwrap_err().to_string();
         assert!(e.contains("-r"), "{e}");
         let e = Target::parse("vfs_(read", true).unwrap_err().to_string();
