@@ -83,7 +83,8 @@ pub fn set_filter(t: &Tracefs, scope: &Path, ev: &EventRef, filter: &str) -> Res
 
 /// The removal (`!...`) of a trigger as its `trigger` file prints it: `traceoff:count=0` is
 /// removed by its command alone, a hist trigger by its definition without the `[active]` mark
-/// (the kernel matches hist triggers by keys and values).
+/// (the kernel matches hist triggers by keys and values, and by having a filter: a filtered
+/// one is removed only with its `if FILTER`, seen on Debian's 6.1 and 6.12).
 pub fn trigger_removal(printed: &str) -> Option<String> {
     let line = printed.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -96,7 +97,7 @@ pub fn trigger_removal(printed: &str) -> Option<String> {
         .trim_end();
     let cmd = line.split(':').next().unwrap_or(line);
     Some(match cmd {
-        "hist" => format!("!{}", line.split(" if ").next().unwrap_or(line)),
+        "hist" => format!("!{line}"),
         _ => format!("!{cmd}"),
     })
 }
@@ -158,6 +159,13 @@ mod tests {
             )
             .as_deref(),
             Some("!hist:keys=__probe_ip.sym:vals=hitcount:sort=hitcount:size=128")
+        );
+        assert_eq!(
+            trigger_removal(
+                "hist:keys=stacktrace:vals=hitcount:sort=hitcount.descending:size=256 if common_pid == 1 [active]"
+            )
+            .as_deref(),
+            Some("!hist:keys=stacktrace:vals=hitcount:sort=hitcount.descending:size=256 if common_pid == 1")
         );
         assert_eq!(trigger_removal("# Available triggers:"), None);
         assert_eq!(trigger_removal("  "), None);

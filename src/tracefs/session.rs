@@ -584,8 +584,15 @@ fn rel_path(p: impl AsRef<Path>) -> Result<RelPath> {
     RelPath::new(p.as_ref()).map_err(|e| Error::Unsupported(format!("internal: {e}")))
 }
 
-/// A trigger without its `if FILTER` part, which its removal (`!...`) does not take.
+/// A trigger as its removal (`!...`) takes it. The kernel parses a `hist:` trigger's filter
+/// before it looks for the trigger to remove, and a trigger with a filter matches only a
+/// removal with one (`hist_trigger_match`; seen on Debian's 6.1 and 6.12: without it the
+/// write succeeds, the trigger stays and its event cannot be removed). Other triggers are
+/// removed before their filter is parsed: without it.
 fn strip_filter(trigger: &str) -> &str {
+    if trigger.trim_start().starts_with("hist:") {
+        return trigger.trim();
+    }
     trigger.split(" if ").next().unwrap_or(trigger).trim()
 }
 
