@@ -28,7 +28,7 @@ _stackcount() {
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':pattern -- Function glob\: vfs_read, vfs_*, tcp_*send*:_default' \
+':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
 && ret=0
 }
 

@@ -259,6 +259,21 @@ fn batch(k: Kernel) -> Vm {
             ),
         );
     });
+    // A tracepoint's stacks (bcc's t:SYSTEM:EVENT): the workload's three execs.
+    s.scenario("sc_tp", |s| {
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run(
+            "sc_tp",
+            60,
+            "stackcount --json -d 5 t:sched:sched_process_exec",
+        );
+        s.run(
+            "sc_tp_bad",
+            30,
+            "stackcount -d 1 t:sched:no_such_tracepoint",
+        );
+    });
     // The command lines of examples/stackcount_example.txt, as a terminal shows them.
     s.scenario("sc_examples", |s| {
         s.background(&format!("await_tracing; {DD}"));
@@ -1290,6 +1305,24 @@ on_kernels!(stackcount_examples_run: debian12 => Debian12, debian13 => Debian13,
         run.fail(format!("sc_ex_text: not bcc's stackcount layout:\n{t}"));
     }
     run.assert_tracefs_unchanged("sc_examples");
+});
+
+on_kernels!(stackcount_tracepoint: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("sc_tp", 0);
+    // execve(2) from the workload's shell, three times (the harness's own execs add more).
+    let execs: u64 = stack_counts(run, "sc_tp")
+        .iter()
+        .filter(|s| s["frames"].as_array().is_some_and(|f| f.iter().any(|f| f == "__x64_sys_execve")))
+        .filter_map(|s| s["count"].as_u64())
+        .sum();
+    if execs < 3 {
+        run.fail(format!("sc_tp: {execs} execs counted through __x64_sys_execve (the workload made 3):\n{}", run.block("sc_tp").stdout));
+    }
+    let b = run.expect_rc("sc_tp_bad", 1);
+    if b.stderr.trim_end() != "lktrace: error: no tracepoint `sched:no_such_tracepoint` in available_events" {
+        run.fail(format!("sc_tp_bad: expected one line naming the tracepoint:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("sc_tp");
 });
 
 on_kernels!(stackcount_bad_input: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {

@@ -3,10 +3,12 @@
 //!
 //! `stackcount [-p PID] [-L TID] [-d secs] [--folded] [--svg FILE] pattern`: one kprobe event
 //! of ours with a probe on every function the glob matches, and a hist trigger on it keyed on
-//! `stacktrace`. The kernel keeps one counter per distinct stack; nothing is streamed, and the
+//! `stacktrace` (or, for `t:SYSTEM:EVENT`, the trigger on that tracepoint in our instance). The kernel keeps one counter per distinct stack; nothing is streamed, and the
 //! table is read once at the end (DESIGN.md section 4, the hist backend).
 
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -14,10 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{count, stacks, stream};
 use super::silence::{Silence, Watch};
-use super::values::{FuncPattern, MaxProbes, OutputFile, Pid, RunSeconds};
+use super::tpoint::TracepointName;
+use super::values::{FuncPattern, MaxProbes, OutputFile, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink, StackCounts};
-use crate::tracefs::events::EventRef;
+use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::{ftrace_filter, function_table, hist, Error as TfError, Session};
 use crate::{Error, Result};
@@ -27,8 +30,8 @@ const EVENT: &str = "stackcount";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StackcountSpec {
-    /// Function glob (`vfs_read`, `vfs_*`).
-    pub pattern: FuncPattern,
+    /// Kernel functions (a glob: `vfs_read`, `vfs_*`) or a tracepoint (`t:SYSTEM:EVENT`).
+    pub target: StackTarget,
     /// Stop after this many seconds (`-d`); otherwise at Ctrl-C.
     pub duration_s: Option<RunSeconds>,
     /// Only the threads of this process (`-p`).
@@ -46,6 +49,34 @@ pub struct StackcountSpec {
     pub svg: Option<OutputFile>,
 }
 
+/// What stackcount counts the stacks of: kernel functions matching a glob, or a tracepoint
+/// (`t:SYSTEM:EVENT`, bcc's spelling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackTarget {
+    Function(FuncPattern),
+    Tracepoint(TracepointName),
+}
+
+impl FromStr for StackTarget {
+    type Err = ValueError;
+    fn from_str(s: &str) -> std::result::Result<StackTarget, ValueError> {
+        match s.strip_prefix("t:") {
+            Some(tp) => TracepointName::try_from(tp.to_string()).map(StackTarget::Tracepoint),
+            None => FuncPattern::try_from(s).map(StackTarget::Function),
+        }
+    }
+}
+
+impl fmt::Display for StackTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StackTarget::Function(p) => write!(f, "{p}"),
+            StackTarget::Tracepoint(t) => write!(f, "t:{t}"),
+        }
+    }
+}
+
 /// The stackcount tool (see the module documentation).
 pub struct Stackcount;
 
@@ -55,7 +86,7 @@ impl super::Tool for Stackcount {
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["stack_counts", "notice"];
     const SCENARIOS: &'static [&'static str] =
-        &["sc_dd", "sc_folded", "sc_sigint", "sc_bad", "sc_examples"];
+        &["sc_dd", "sc_folded", "sc_sigint", "sc_bad", "sc_tp", "sc_examples"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
         (
@@ -67,7 +98,9 @@ impl super::Tool for Stackcount {
              refuses to run and says so.\n\n\
              Each run creates one kprobe event in its own group (lkt_PID/stackcount), a \
              probe of it on every matched function, and a hist trigger on it; all are removed on \
-             exit, error, Ctrl-C, SIGTERM, SIGHUP or a closed pipe. lktrace ctl reset removes what \
+             exit, error, Ctrl-C, SIGTERM, SIGHUP or a closed pipe. A tracepoint (t:SYSTEM:EVENT) \
+             needs no kprobes: its trigger goes on the event in the run's own instance \
+             (instances/lktrace_PID), which is removed with it. lktrace ctl reset removes what \
              a run killed with SIGKILL left.",
         ),
         (
@@ -89,7 +122,7 @@ impl super::Tool for Stackcount {
 
     fn spec(args: &StackcountArgs) -> Result<StackcountSpec> {
         Ok(StackcountSpec {
-            pattern: args.pattern.clone(),
+            target: args.target.clone(),
             duration_s: args.duration,
             pid: args.pid,
             tid: args.tid,
@@ -101,18 +134,28 @@ impl super::Tool for Stackcount {
 
     fn needs() -> Vec<super::Need> {
         use super::{Need, Requires::All};
-        vec![Need::new(
-            "stackcount",
-            All(vec![
-                Feature::Kprobes,
-                Feature::HistTriggers,
-                Feature::StackTrace,
-            ]),
-        )]
+        vec![
+            Need::new(
+                "stackcount",
+                All(vec![
+                    Feature::Kprobes,
+                    Feature::HistTriggers,
+                    Feature::StackTrace,
+                ]),
+            ),
+            Need::new(
+                "stackcount t:",
+                All(vec![
+                    Feature::Instances,
+                    Feature::HistTriggers,
+                    Feature::StackTrace,
+                ]),
+            ),
+        ]
     }
 
     fn describe(spec: &StackcountSpec) -> String {
-        format!("stackcount {:?}", spec.pattern.as_str())
+        format!("stackcount {:?}", spec.target.to_string())
     }
 
     fn render_hints(spec: &StackcountSpec) -> super::RenderHints {
@@ -149,8 +192,10 @@ pub struct StackcountArgs {
     /// Most kprobes the run may create (one per matched function)
     #[arg(long, default_value_t = MaxProbes::default(), value_name = "N")]
     pub max_probes: MaxProbes,
-    /// Function glob: vfs_read, vfs_*, tcp_*send*
-    pub pattern: FuncPattern,
+    /// Function glob (vfs_read, vfs_*, tcp_*send*), or t:SYSTEM:EVENT for a tracepoint
+    /// (t:sched:sched_process_exec)
+    #[arg(value_name = "PATTERN")]
+    pub target: StackTarget,
 }
 
 /// The traceable functions `pattern` matches, at most `max`.
@@ -195,6 +240,63 @@ pub fn run(spec: &StackcountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<(
     result.and(closed)
 }
 
+/// A trigger in place: where its table is read, the functions probed (their stacks start in
+/// the probe's machinery, cut off above them), and what the notices call it.
+struct Started {
+    hist: PathBuf,
+    probed: Vec<String>,
+    what: String,
+    silence: Silence,
+}
+
+/// Kernel functions: one kprobe event of ours with a probe on each, the trigger at the top
+/// level (the event is ours alone; the trigger alone runs the probes: no instance, no buffer).
+fn start_functions(
+    session: &mut Session,
+    spec: &StackcountSpec,
+    pattern: &FuncPattern,
+    filter: Option<&str>,
+    sink: &mut dyn Sink,
+) -> Result<Started> {
+    session.features().require(Feature::Kprobes)?;
+    let functions = resolve(session, pattern, spec.max_probes.get())?;
+    let functions = count::probe_functions(session, &functions, EVENT, sink)?;
+    let ev = EventRef::event(&session.group(), EVENT);
+    session.add_trigger(&ev, &stacks::trigger(filter))?;
+    let what = format!(
+        "{} for \"{pattern}\"",
+        super::counted(functions.len(), "function")
+    );
+    let mut silence = Silence::new(format!("stackcount {what}"));
+    silence.moved_in(functions.iter().map(String::as_str), session.tracefs());
+    Ok(Started {
+        hist: session.trigger_file(&ev, "hist"),
+        probed: functions,
+        what,
+        silence,
+    })
+}
+
+/// A tracepoint: the trigger on its event in our instance (the top-level trigger file is
+/// everyone's); the trigger alone runs it there.
+fn start_tracepoint(session: &mut Session, tp: &TracepointName, filter: Option<&str>) -> Result<Started> {
+    if !events::exists(session.tracefs(), tp.system(), tp.event()) {
+        return Err(TfError::NoEvent {
+            name: tp.to_string(),
+        }
+        .into());
+    }
+    let ev = EventRef::event(tp.system(), tp.event());
+    session.add_instance_trigger(&ev, &stacks::trigger(filter))?;
+    let what = format!("tracepoint {tp}");
+    Ok(Started {
+        hist: session.instance_event_file(&ev, "hist")?,
+        probed: Vec::new(),
+        silence: Silence::new(format!("stackcount {what}")),
+        what,
+    })
+}
+
 fn counted(
     session: &mut Session,
     spec: &StackcountSpec,
@@ -202,23 +304,20 @@ fn counted(
     sink: &mut dyn Sink,
 ) -> Result<()> {
     let f = session.features();
-    f.require(Feature::Kprobes)?;
     // Without hist triggers the stacks would have to be streamed and counted here; not done
     // (yet): said plainly instead.
     f.require(Feature::HistTriggers)?;
     f.require(Feature::StackTrace)?;
-    let functions = resolve(session, &spec.pattern, spec.max_probes.get())?;
-    let functions = count::probe_functions(session, &functions, EVENT, sink)?;
-    let ev = EventRef::event(&session.group(), EVENT);
     let filter = threads.and_then(stacks::pid_filter);
-    // The trigger alone runs the probes (soft-enabled): no instance, no buffer.
-    session.add_trigger(&ev, &stacks::trigger(filter.as_deref()))?;
-    let what = super::counted(functions.len(), "function");
+    let mut started = match &spec.target {
+        StackTarget::Function(p) => start_functions(session, spec, p, filter.as_deref(), sink)?,
+        StackTarget::Tracepoint(t) => start_tracepoint(session, t, filter.as_deref())?,
+    };
     sink.emit(Record::notice(
         NoticeLevel::Info,
         format!(
-            "Tracing {what} for \"{}\", counting stacks in the kernel... {}",
-            spec.pattern,
+            "Tracing {}, counting stacks in the kernel... {}",
+            started.what,
             match spec.duration_s {
                 Some(d) => format!("for {}, or Ctrl-C to end.", super::counted(d, "second")),
                 None => "Hit Ctrl-C to end.".to_string(),
@@ -226,34 +325,34 @@ fn counted(
         ),
     ))?;
     sink.flush()?;
-    let mut silence = Silence::new(format!("stackcount \"{}\" ({what})", spec.pattern));
-    silence.moved_in(functions.iter().map(String::as_str), session.tracefs());
-    silence.narrowed(spec.pid.map(Pid::get), spec.tid.map(Pid::get), None);
+    started
+        .silence
+        .narrowed(spec.pid.map(Pid::get), spec.tid.map(Pid::get), None);
     let mut watch = Watch::new(sink);
-    let started = Instant::now();
+    let begun = Instant::now();
     wait(session, spec.duration_s.map(RunSeconds::duration));
     let text = {
         let _phase = session.tracefs().phase("read");
-        session.tracefs().read(session.trigger_file(&ev, "hist"))?
+        session.tracefs().read(&started.hist)?
     };
     let tables = hist::parse(&text);
     watch.emit(Record::StackCounts(StackCounts {
         backend: "hist".into(),
-        duration_s: started.elapsed().as_secs_f64(),
-        stacks: stacks::read(&tables, &functions),
+        duration_s: begun.elapsed().as_secs_f64(),
+        stacks: stacks::read(&tables, &started.probed),
     }))?;
     let dropped = stacks::dropped(&tables);
     if dropped > 0 {
         watch.emit(Record::notice(
             NoticeLevel::Warning,
             format!(
-                "the kernel's table was full: {dropped} calls were not counted (more distinct stacks than {})",
+                "the kernel's table was full: {dropped} events were not counted (more distinct stacks than {})",
                 stacks::TABLE_SIZE
             ),
         ))?;
     }
     watch.flush()?;
-    Ok(watch.finish(&silence)?)
+    Ok(watch.finish(&started.silence)?)
 }
 
 /// Until the duration is over or the run is stopped (Ctrl-C, a remote stop).
@@ -289,7 +388,7 @@ mod tests {
     #[test]
     fn arguments_make_a_spec_and_hints() {
         let s = spec(&["-p", "12", "-d", "2", "--folded", "--svg", "/tmp/x.svg", "vfs_*"]).unwrap();
-        assert_eq!(s.pattern.as_str(), "vfs_*");
+        assert_eq!(s.target, StackTarget::Function("vfs_*".parse().unwrap()));
         assert_eq!(s.pid.map(Pid::get), Some(12));
         assert_eq!(s.duration_s.map(RunSeconds::secs), Some(2.0));
         let h = Stackcount::render_hints(&s);
@@ -299,6 +398,11 @@ mod tests {
         assert!(spec(&["vfs_read;x"]).unwrap_err().contains("';'"));
         assert!(spec(&["-d", "0", "vfs_read"]).is_err());
         assert!(spec(&[]).is_err());
+        let t = spec(&["t:sched:sched_process_exec"]).unwrap();
+        assert_eq!(t.target.to_string(), "t:sched:sched_process_exec");
+        assert!(matches!(&t.target, StackTarget::Tracepoint(tp) if tp.event() == "sched_process_exec"));
+        assert!(spec(&["t:sched"]).unwrap_err().contains("SYSTEM:EVENT"));
+        assert!(spec(&["t:a:b c"]).is_err());
     }
 
     #[test]
