@@ -281,6 +281,9 @@ fn batch(k: Kernel) -> Vm {
         s.background(&format!("await_tracing; {DD}; ls / >/dev/null"));
         s.run("sc_ex_folded", 60, "stackcount --folded -d 3 'vfs_rea*'");
         s.run("sc_ex_json", 60, "stackcount --json -d 1 ksys_write");
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run("sc_ex_tp", 60, "stackcount -d 4 t:sched:sched_process_exec");
     });
     s.scenario("sc_bad", |s| {
         s.run("sc_bad_fn", 30, "stackcount -d 1 no_such_function_xyz");
@@ -1296,7 +1299,7 @@ on_kernels!(stackcount_ctrl_c: debian12 => Debian12, debian13 => Debian13, profi
 });
 
 on_kernels!(stackcount_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
-    for b in ["sc_ex_text", "sc_ex_folded", "sc_ex_json"] {
+    for b in ["sc_ex_text", "sc_ex_folded", "sc_ex_json", "sc_ex_tp"] {
         run.expect_rc(b, 0);
     }
     // bcc's layout: frames indented two spaces, the count four, then a blank line.
