@@ -246,7 +246,7 @@ fn batch(k: Kernel) -> Vm {
         s.run(
             "sc_svg",
             10,
-            "head -c 60 /tmp/sc.svg; echo; grep -c '<svg' /tmp/sc.svg; grep -o ksys_read /tmp/sc.svg | head -n 1; rm -f /tmp/sc.svg",
+            "head -c 60 /tmp/sc.svg; echo; grep -c '<svg' /tmp/sc.svg; grep -o -e ksys_read -e __x64_sys_read /tmp/sc.svg | head -n 1; rm -f /tmp/sc.svg",
         );
     });
     s.scenario("sc_sigint", |s| {
@@ -1204,7 +1204,8 @@ fn stack_counts(run: &Run, name: &str) -> Vec<Value> {
 }
 
 /// Whether a stack (innermost first) is vfs_read called from read(2): through ksys_read
-/// (Debian's 6.1 and 6.12 inline __x64_sys_read into its caller, or not: either is taken).
+/// (Debian's 6.1 and 6.12, where __x64_sys_read is no frame) or __x64_sys_read (the profiler
+/// kernel's 6.1.192, which inlines ksys_read and calls through x64_sys_call).
 fn read_syscall_stack(frames: &[&str]) -> bool {
     frames.first() == Some(&"vfs_read")
         && frames
@@ -1280,7 +1281,7 @@ on_kernels!(stackcount_folded: debian12 => Debian12, debian13 => Debian13, profi
     let svg = run.expect_rc("sc_svg", 0);
     // An SVG document (`<svg` on some line) that draws dd's stack.
     let lines: Vec<&str> = svg.stdout.lines().collect();
-    if !svg.stdout.starts_with("<?xml") || lines.get(1).is_none_or(|n| *n == "0") || !lines.contains(&"ksys_read") {
+    if !svg.stdout.starts_with("<?xml") || lines.get(1).is_none_or(|n| *n == "0") || !lines.iter().any(|l| *l == "ksys_read" || *l == "__x64_sys_read") {
         run.fail(format!("sc_svg: not an SVG flame graph of dd's reads:\n{}", svg.stdout));
     }
     if !b.stderr.contains("wrote a flame graph of") {
@@ -1302,9 +1303,11 @@ on_kernels!(stackcount_examples_run: debian12 => Debian12, debian13 => Debian13,
     for b in ["sc_ex_text", "sc_ex_folded", "sc_ex_json", "sc_ex_tp"] {
         run.expect_rc(b, 0);
     }
-    // bcc's layout: frames indented two spaces, the count four, then a blank line.
+    // bcc's layout: frames indented two spaces, the count four, then a blank line. read(2)
+    // enters vfs_read from ksys_read (Debian's builds) or __x64_sys_read (the profiler
+    // kernel's 6.1.192 inlines ksys_read and dispatches through x64_sys_call).
     let t = &run.block("sc_ex_text").stdout;
-    if !t.contains("\n  ksys_read\n") || !t.lines().any(|l| l.starts_with("    ") && l.trim().parse::<u64>().is_ok()) {
+    if !(t.starts_with("  vfs_read\n") && (t.contains("\n  ksys_read\n") || t.contains("\n  __x64_sys_read\n"))) || !t.lines().any(|l| l.starts_with("    ") && l.trim().parse::<u64>().is_ok()) {
         run.fail(format!("sc_ex_text: not bcc's stackcount layout:\n{t}"));
     }
     run.assert_tracefs_unchanged("sc_examples");
