@@ -140,6 +140,24 @@ _arguments "${_arguments_options[@]}" : \
 '::filter -- Event filter, e.g. '\''size > 1024'\'':_default' \
 && ret=0
 ;;
+(stackcount)
+_arguments "${_arguments_options[@]}" : \
+'(-L)-p+[Only the threads of this process]:PID:_default' \
+'-L+[Only this thread]:TID:_default' \
+'-d+[Trace for SECS seconds, then print]:SECS:_default' \
+'--svg=[Also write a flame graph of the stacks to FILE (SVG)]:FILE:_default' \
+'--max-probes=[Most kprobes the run may create (one per matched function)]:N:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -311,6 +329,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(stackcount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -376,6 +398,7 @@ _lktrace_commands() {
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
+'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -480,6 +503,7 @@ _lktrace__subcmd__help_commands() {
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
+'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -553,6 +577,11 @@ _lktrace__subcmd__help__subcmd__parse_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help parse commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__stackcount_commands] )) ||
+_lktrace__subcmd__help__subcmd__stackcount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help stackcount commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__help__subcmd__tpoint_commands() {
     local commands; commands=()
@@ -577,6 +606,11 @@ _lktrace__subcmd__list_commands() {
 _lktrace__subcmd__parse_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace parse commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__stackcount_commands] )) ||
+_lktrace__subcmd__stackcount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace stackcount commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__tpoint_commands() {

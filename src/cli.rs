@@ -229,12 +229,17 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
             timestamps: hints.timestamps,
             headers: hints.headers,
             multi_host,
+            folded: hints.folded,
         };
-        output::renderer(
+        let sink = output::renderer(
             opts,
             Box::new(std::io::stdout().lock()),
             Box::new(std::io::stderr()),
-        )
+        );
+        match hints.svg {
+            Some(path) => Box::new(output::stacks::FlameGraphSink::new(sink, path)),
+            None => sink,
+        }
     };
     match inv {
         Invocation::Agent(mut a) => {

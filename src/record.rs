@@ -17,6 +17,8 @@ pub enum Record {
     Event(Event),
     /// A kernel stack trace attached to the event before it.
     Stack(Stack),
+    /// Kernel stacks and how often each was seen (stackcount), one record at the end.
+    StackCounts(StackCounts),
     /// A distribution counted in the kernel (hist trigger, log2 or linear buckets).
     Histogram(Histogram),
     /// A call with its duration (funcgraph, funcslower).
@@ -163,6 +165,25 @@ pub struct Stack {
     pub cpu: u32,
     pub timestamp: f64,
     pub frames: Vec<String>,
+}
+
+/// Kernel stacks counted over a run (stackcount).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackCounts {
+    /// Where the counting happened: `hist` (a hist trigger keyed on the stack).
+    pub backend: String,
+    /// How long the run counted, in seconds.
+    pub duration_s: f64,
+    /// Sorted by count, the busiest first.
+    pub stacks: Vec<StackCount>,
+}
+
+/// One distinct kernel stack and how often it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackCount {
+    /// Function names, innermost (the probed function) first, as the kernel prints them.
+    pub frames: Vec<String>,
+    pub count: u64,
 }
 
 /// Events lost: by the kernel's ring buffer (`cpu` set) or on the way from an agent (`cpu` null).

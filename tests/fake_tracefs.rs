@@ -483,3 +483,33 @@ fn tpoint_lists_and_refuses_without_touching_the_tree() {
     }
     assert_eq!(snapshot(tree.path()), before, "tpoint changed the tree");
 }
+
+/// A kernel without hist triggers (its README never mentions them): stackcount refuses in one
+/// line naming what is missing, and touches nothing.
+#[test]
+fn stackcount_refuses_without_hist_triggers_and_touches_nothing() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let readme: String = fixture("README.txt")
+        .lines()
+        .filter(|l| !l.contains("hist trigger"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(tree.path().join("README"), readme).unwrap();
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["stackcount", "-d", "0.1", "vfs_read"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or("");
+    assert_eq!(
+        first, "lktrace: error: hist triggers is not available in this kernel",
+        "{stderr}"
+    );
+    assert!(stderr.contains("CONFIG_HIST_TRIGGERS"), "{stderr}");
+    assert_eq!(snapshot(tree.path()), before);
+}

@@ -8,7 +8,8 @@ use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
     Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint, UserSymbol,
+    Record, Reset, Span, Stack, StackCount, StackCounts, Status, Symbol, SymbolKind, Tracepoint,
+    UserSymbol,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -18,6 +19,7 @@ fn kind(r: &Record) -> &'static str {
         Record::Counts(_) => "counts",
         Record::Event(_) => "event",
         Record::Stack(_) => "stack",
+        Record::StackCounts(_) => "stack_counts",
         Record::Histogram(_) => "histogram",
         Record::Span(_) => "span",
         Record::Lost(_) => "lost",
@@ -163,6 +165,29 @@ fn samples() -> Vec<Hosted> {
             cpu: 1,
             timestamp: 2.625912,
             frames: vec!["do_sys_openat2".into(), "__x64_sys_openat".into()],
+        }),
+        Record::StackCounts(StackCounts {
+            backend: "hist".into(),
+            duration_s: 2.003,
+            stacks: vec![
+                StackCount {
+                    frames: vec![
+                        "vfs_read".into(),
+                        "ksys_read".into(),
+                        "do_syscall_64".into(),
+                    ],
+                    count: 100,
+                },
+                StackCount {
+                    frames: vec!["vfs_read".into()],
+                    count: 1,
+                },
+            ],
+        }),
+        Record::StackCounts(StackCounts {
+            backend: "hist".into(),
+            duration_s: 0.5,
+            stacks: vec![],
         }),
         Record::Lost(Lost {
             cpu: Some(0),
@@ -320,7 +345,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 15, "a sample of every record type");
+    assert_eq!(kinds.len(), 16, "a sample of every record type");
 }
 
 #[test]
@@ -392,5 +417,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 15, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 16, "docs/json.md has an example of every type");
 }

@@ -299,6 +299,70 @@ fn batch(k: Kernel) -> Vm {
         );
         s.run("kp_hist_bad", 30, "kprobe --hist nosuch 'p:vfs_read bytes=arg3'");
     });
+    // stackcount: the kernel stacks of dd's reads, counted by a hist trigger on vfs_read.
+    s.scenario("sc_dd", |s| {
+        s.background(&format!("await_tracing; {DD}"));
+        s.run("sc_dd", 60, "stackcount --json -d 4 vfs_read");
+        // -p: only the stacks of a process the test starts and names (dd itself: `exec`),
+        // beside another dd that is not counted.
+        s.raw(": >/tmp/.o; : >/tmp/.e; (await_tracing; exec dd if=/lkt/payload of=/dev/null bs=1 count=100 2>/dev/null) & SCP=$!; export SCP");
+        s.background(&format!("await_tracing; {DD}"));
+        s.run("sc_pid", 60, "stackcount --json -d 6 -p $SCP vfs_read");
+    });
+    s.scenario("sc_folded", |s| {
+        s.background(&format!("await_tracing; {DD}"));
+        s.run(
+            "sc_folded",
+            60,
+            "stackcount --folded --svg /tmp/sc.svg -d 4 'vfs_rea*'",
+        );
+        s.run(
+            "sc_svg",
+            10,
+            "head -c 60 /tmp/sc.svg; echo; grep -c '<svg' /tmp/sc.svg; grep -o -e ksys_read -e __x64_sys_read /tmp/sc.svg | head -n 1; rm -f /tmp/sc.svg",
+        );
+    });
+    s.scenario("sc_sigint", |s| {
+        s.run(
+            "sc_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; stackcount --json vfs_read >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+                 {DD}; sleep 1; kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    // A tracepoint's stacks (bcc's t:SYSTEM:EVENT): the workload's three execs.
+    s.scenario("sc_tp", |s| {
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run(
+            "sc_tp",
+            60,
+            "stackcount --json -d 5 t:sched:sched_process_exec",
+        );
+        s.run(
+            "sc_tp_bad",
+            30,
+            "stackcount -d 1 t:sched:no_such_tracepoint",
+        );
+    });
+    // The command lines of examples/stackcount_example.txt, as a terminal shows them.
+    s.scenario("sc_examples", |s| {
+        s.background(&format!("await_tracing; {DD}"));
+        s.run("sc_ex_text", 60, "stackcount -d 3 vfs_read");
+        s.background(&format!("await_tracing; {DD}; ls / >/dev/null"));
+        s.run("sc_ex_folded", 60, "stackcount --folded -d 3 'vfs_rea*'");
+        s.run("sc_ex_json", 60, "stackcount --json -d 1 ksys_write");
+        s.raw("mkdir -p /tmp/lkttp; ln -sf /bin/busybox /tmp/lkttp/true");
+        s.background(TP_EXECS);
+        s.run("sc_ex_tp", 60, "stackcount -d 4 t:sched:sched_process_exec");
+    });
+    s.scenario("sc_bad", |s| {
+        s.run("sc_bad_fn", 30, "stackcount -d 1 no_such_function_xyz");
+        s.run("sc_bad_glob", 30, "stackcount -d 1 'vfs_read;ls'");
+        s.run("sc_bad_many", 30, "stackcount -d 1 --max-probes 2 'vfs_*'");
+    });
     // Argument names from BTF: traced where the kernel has them (6.12), refused before
     // anything is written where it does not (6.1).
     s.scenario("kp_btf", |s| {
@@ -1286,6 +1350,180 @@ on_kernels!(kprobe_examples_run: debian12 => Debian12, debian13 => Debian13, pro
         run.fail(format!("kp_ex_args: no file names:\n{}", run.block("kp_ex_args").stdout));
     }
     run.assert_tracefs_unchanged("kp_examples");
+});
+
+// ---------------------------------------------------------------------------------------------
+// stackcount
+
+/// The `stack_counts` record of block `name` (exactly one), its stacks.
+#[track_caller]
+fn stack_counts(run: &Run, name: &str) -> Vec<Value> {
+    let recs = records(run, name, "stack_counts");
+    let [rec] = recs.as_slice() else {
+        run.fail(format!(
+            "`{name}`: {} stack_counts records (expected 1):\n{}",
+            recs.len(),
+            run.block(name).stdout
+        ))
+    };
+    if rec["backend"] != "hist" || !rec["duration_s"].as_f64().is_some_and(|d| d > 0.0) {
+        run.fail(format!("`{name}`: backend or duration_s wrong: {rec}"));
+    }
+    let stacks = rec["stacks"].as_array().cloned().unwrap_or_default();
+    let seq: Vec<u64> = stacks
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap_or(0))
+        .collect();
+    if seq.windows(2).any(|w| w[0] < w[1]) {
+        run.fail(format!(
+            "`{name}`: stacks not sorted by count, busiest first: {seq:?}"
+        ));
+    }
+    stacks
+}
+
+/// Whether a stack (innermost first) is vfs_read called from read(2): through ksys_read
+/// (Debian's 6.1 and 6.12, where __x64_sys_read is no frame) or __x64_sys_read (the profiler
+/// kernel's 6.1.192, which inlines ksys_read and calls through x64_sys_call).
+fn read_syscall_stack(frames: &[&str]) -> bool {
+    frames.first() == Some(&"vfs_read")
+        && frames
+            .iter()
+            .any(|f| *f == "ksys_read" || *f == "__x64_sys_read")
+        && frames
+            .iter()
+            .any(|f| f.starts_with("do_syscall_64") || f.starts_with("entry_SYSCALL"))
+}
+
+/// Calls of vfs_read from read(2) counted in block `name`'s stacks.
+#[track_caller]
+fn read_calls(run: &Run, name: &str) -> u64 {
+    stack_counts(run, name)
+        .iter()
+        .filter(|s| {
+            let frames: Vec<&str> = s["frames"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            read_syscall_stack(&frames)
+        })
+        .filter_map(|s| s["count"].as_u64())
+        .sum()
+}
+
+on_kernels!(stackcount_dd: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("sc_dd", 0);
+    let n = read_calls(run, "sc_dd");
+    if n < 100 {
+        run.fail(format!("sc_dd: vfs_read from read(2) counted {n} times (dd made 100 reads):\n{}", run.block("sc_dd").stdout));
+    }
+    for s in stack_counts(run, "sc_dd") {
+        if s["frames"][0] != "vfs_read" {
+            run.fail(format!("sc_dd: a stack that does not start at vfs_read: {s}"));
+        }
+    }
+    run.expect_rc("sc_pid", 0);
+    // Only the process named: its 100 reads and nothing of the other dd's 100.
+    let n = read_calls(run, "sc_pid");
+    if !(100..150).contains(&n) {
+        run.fail(format!("sc_pid: {n} reads counted for -p (its dd made 100, another dd 100 more):\n{}", run.block("sc_pid").stdout));
+    }
+    run.assert_tracefs_unchanged("sc_dd");
+});
+
+on_kernels!(stackcount_folded: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("sc_folded", 0);
+    let mut reads = 0;
+    for line in b.stdout.lines() {
+        let Some((stack, count)) = line.rsplit_once(' ') else {
+            run.fail(format!("sc_folded: not `frames count`: {line:?}"))
+        };
+        let Ok(count) = count.parse::<u64>() else {
+            run.fail(format!("sc_folded: no count in {line:?}"))
+        };
+        let frames: Vec<&str> = stack.split(';').collect();
+        if frames.iter().any(|f| f.is_empty() || f.contains(' ')) {
+            run.fail(format!("sc_folded: an empty or spaced frame in {line:?}"));
+        }
+        // Outermost first: the innermost, probed function is last.
+        let inner: Vec<&str> = frames.iter().rev().copied().collect();
+        if !inner[0].starts_with("vfs_rea") {
+            run.fail(format!("sc_folded: the last frame is not a probed vfs_rea* function: {line:?}"));
+        }
+        if read_syscall_stack(&inner) {
+            reads += count;
+        }
+    }
+    if reads < 100 {
+        run.fail(format!("sc_folded: vfs_read from read(2) counted {reads} times (dd made 100):\n{}", b.stdout));
+    }
+    let svg = run.expect_rc("sc_svg", 0);
+    // An SVG document (`<svg` on some line) that draws dd's stack.
+    let lines: Vec<&str> = svg.stdout.lines().collect();
+    if !svg.stdout.starts_with("<?xml") || lines.get(1).is_none_or(|n| *n == "0") || !lines.iter().any(|l| *l == "ksys_read" || *l == "__x64_sys_read") {
+        run.fail(format!("sc_svg: not an SVG flame graph of dd's reads:\n{}", svg.stdout));
+    }
+    if !b.stderr.contains("wrote a flame graph of") {
+        run.fail(format!("sc_folded: no notice of the flame graph:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("sc_folded");
+});
+
+on_kernels!(stackcount_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("sc_sigint", 130);
+    let n = read_calls(run, "sc_sigint");
+    if n < 100 {
+        run.fail(format!("sc_sigint: vfs_read from read(2) counted {n} times before Ctrl-C (dd made 100):\n{}", run.block("sc_sigint").stdout));
+    }
+    run.assert_tracefs_unchanged("sc_sigint");
+});
+
+on_kernels!(stackcount_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for b in ["sc_ex_text", "sc_ex_folded", "sc_ex_json", "sc_ex_tp"] {
+        run.expect_rc(b, 0);
+    }
+    // bcc's layout: frames indented two spaces, the count four, then a blank line. read(2)
+    // enters vfs_read from ksys_read (Debian's builds) or __x64_sys_read (the profiler
+    // kernel's 6.1.192 inlines ksys_read and dispatches through x64_sys_call).
+    let t = &run.block("sc_ex_text").stdout;
+    if !(t.starts_with("  vfs_read\n") && (t.contains("\n  ksys_read\n") || t.contains("\n  __x64_sys_read\n"))) || !t.lines().any(|l| l.starts_with("    ") && l.trim().parse::<u64>().is_ok()) {
+        run.fail(format!("sc_ex_text: not bcc's stackcount layout:\n{t}"));
+    }
+    run.assert_tracefs_unchanged("sc_examples");
+});
+
+on_kernels!(stackcount_tracepoint: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    run.expect_rc("sc_tp", 0);
+    // execve(2) from the workload's shell, three times (the harness's own execs add more).
+    let execs: u64 = stack_counts(run, "sc_tp")
+        .iter()
+        .filter(|s| s["frames"].as_array().is_some_and(|f| f.iter().any(|f| f == "__x64_sys_execve")))
+        .filter_map(|s| s["count"].as_u64())
+        .sum();
+    if execs < 3 {
+        run.fail(format!("sc_tp: {execs} execs counted through __x64_sys_execve (the workload made 3):\n{}", run.block("sc_tp").stdout));
+    }
+    let b = run.expect_rc("sc_tp_bad", 1);
+    if b.stderr.trim_end() != "lktrace: error: no tracepoint `sched:no_such_tracepoint` in available_events" {
+        run.fail(format!("sc_tp_bad: expected one line naming the tracepoint:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("sc_tp");
+});
+
+on_kernels!(stackcount_bad_input: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("sc_bad_fn", 1);
+    if b.stderr.lines().next() != Some("lktrace: error: no traceable function matches `no_such_function_xyz`") {
+        run.fail(format!("sc_bad_fn: expected one line naming the pattern:\n{}", b.stderr));
+    }
+    let b = run.expect_rc("sc_bad_glob", 2);
+    if b.stderr.lines().filter(|l| l.contains("error")).count() != 1 || !b.stderr.contains("';'") {
+        run.fail(format!("sc_bad_glob: expected one usage line naming ';':\n{}", b.stderr));
+    }
+    let b = run.expect_rc("sc_bad_many", 2);
+    if b.stderr.lines().count() != 1 || !b.stderr.contains("stops at 2") {
+        run.fail(format!("sc_bad_many: expected one line about --max-probes:\n{}", b.stderr));
+    }
+    run.assert_tracefs_unchanged("sc_bad");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ pub mod debug;
 pub mod dist;
 pub mod escape;
 pub mod json;
+pub mod stacks;
 pub mod table;
 pub mod text;
 
@@ -41,6 +42,8 @@ pub struct Options {
     pub headers: bool,
     /// Records come from several hosts: tables gain a HOST column, text a host prefix.
     pub multi_host: bool,
+    /// `--folded`: stacks as flame graph input, not bcc's text.
+    pub folded: bool,
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
@@ -128,6 +131,10 @@ impl HumanSink<'_> {
                 self.out_line(&text::event_line(e, multi, host))?;
             }
             Record::Stack(s) => self.out(&text::stack_lines(s, multi, host))?,
+            Record::StackCounts(s) if self.opts.folded => {
+                self.out(&stacks::folded(s, multi, host))?
+            }
+            Record::StackCounts(s) => self.out(&stacks::text(s, multi, host))?,
             Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
             Record::Span(s) => self.out_line(&dist::span_line(s, multi, host))?,
             Record::Lost(l) => {

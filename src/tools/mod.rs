@@ -88,6 +88,7 @@ tools! {
     tpoint::Tpoint,
     list::List,
     uprobe::Uprobe,
+    stackcount::Stackcount,
     ctl::Ctl,
     parse::Parse,
 }

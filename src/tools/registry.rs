@@ -19,12 +19,17 @@ use crate::Result;
 
 /// How the CLI should render a run's records: hints a Spec carries, so a remote run renders as a
 /// local one would.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderHints {
     /// Print the time above each counts table (`funccount -T`).
     pub timestamps: bool,
     /// Print column headers before the first event (`kprobe -H`).
     pub headers: bool,
+    /// Print stacks folded, flame graph input (`stackcount --folded`).
+    pub folded: bool,
+    /// Write a flame graph of the stacks to this file, where the client runs
+    /// (`stackcount --svg`).
+    pub svg: Option<std::path::PathBuf>,
 }
 
 /// What a row of `ctl check` needs from the kernel.

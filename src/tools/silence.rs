@@ -174,6 +174,7 @@ impl<'a> Watch<'a> {
         self.seen |= match r {
             Record::Event(_) | Record::Span(_) | Record::Stack(_) | Record::Lost(_) => true,
             Record::Counts(c) => !c.counts.is_empty(),
+            Record::StackCounts(c) => !c.stacks.is_empty(),
             Record::Histogram(h) => h.buckets.iter().any(|b| b.count > 0),
             _ => false,
         };

@@ -260,6 +260,35 @@ checked_string!(
     check_filter
 );
 
+/// Longest output file name taken (the kernel's PATH_MAX).
+pub const MAX_PATH: usize = 4096;
+
+fn check_output_file(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() {
+        return Err(ValueError::new("the file name is empty"));
+    }
+    if s.len() > MAX_PATH {
+        return Err(ValueError::new(format!(
+            "the file name is {} bytes; at most {MAX_PATH}",
+            s.len()
+        )));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ValueError::new(format!(
+            "the file name {} has a control character",
+            shown(s)
+        )));
+    }
+    Ok(())
+}
+
+checked_string!(
+    /// A file the client writes (`stackcount --svg FILE`): a path of at most PATH_MAX bytes
+    /// without control characters. Only the client opens it, never an agent.
+    OutputFile,
+    check_output_file
+);
+
 /// A number as a person would write it: 1e300, not 301 digits.
 fn shown_f64(v: f64) -> String {
     if v.is_finite() && (v == 0.0 || (1e-4..1e15).contains(&v.abs())) {

@@ -423,19 +423,24 @@ impl Session {
         self.tracefs.append(&rel, trigger)
     }
 
-    /// Attaches a trigger to any event (a tracepoint) in our own instance, where no one else's
-    /// triggers live; removed again at close (and with the instance). Returns the event's
-    /// directory in the instance, where its `hist` is read.
-    pub fn add_instance_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<PathBuf> {
-        let scope = self.ensure_instance()?.dir();
+    /// Attaches a trigger to an event in our instance (a tracepoint: its top-level trigger file
+    /// is everyone's, the instance's is ours); removed again at close, before the instance. The
+    /// trigger alone runs the event there (soft-enabled). Its `hist` is read beside it
+    /// ([`Session::instance_event_file`]).
+    pub fn add_instance_trigger(&mut self, ev: &EventRef, trigger: &str) -> Result<()> {
+        let rel = ev.file(&self.ensure_instance()?.dir(), "trigger");
         let _phase = self.tracefs.phase("trigger");
-        let rel = ev.file(&scope, "trigger");
         self.undo.push(Undo::Trigger {
             rel: rel.clone(),
             trigger: trigger.to_string(),
         });
-        self.tracefs.append(&rel, trigger)?;
-        Ok(ev.file(&scope, ""))
+        self.tracefs.append(&rel, trigger)
+    }
+
+    /// A file of an event in our instance (`hist` beside a trigger of
+    /// [`Session::add_instance_trigger`]).
+    pub fn instance_event_file(&mut self, ev: &EventRef, file: &str) -> Result<PathBuf> {
+        Ok(ev.file(&self.ensure_instance()?.dir(), file))
     }
 
     /// A file of one of our events beside its trigger (`trigger`, `hist`), at the top level.

@@ -39,6 +39,7 @@ pub enum Line {
     Counts(Counts),
     Event(Event),
     Stack(Stack),
+    StackCounts(StackCounts),
     Histogram(Histogram),
     Span(Span),
     Lost(Lost),
@@ -60,6 +61,7 @@ impl Line {
             Line::Counts(_) => "counts",
             Line::Event(_) => "event",
             Line::Stack(_) => "stack",
+            Line::StackCounts(_) => "stack_counts",
             Line::Histogram(_) => "histogram",
             Line::Span(_) => "span",
             Line::Lost(_) => "lost",
@@ -180,6 +182,29 @@ pub struct Stack {
     pub frames: Vec<String>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackCounts {
+    pub backend: StackBackend,
+    pub duration_s: f64,
+    pub stacks: Vec<StackCount>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackBackend {
+    Hist,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackCount {
+    pub frames: Vec<String>,
+    pub count: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,9 +10,12 @@
 //!   linear buckets, split by any other keys).
 //! - [`argdist`]: a field of one event as a log2 histogram or a count per value, in the
 //!   kernel (kprobe `--hist`/`--count`).
+//! - [`stacks`]: kernel stacks counted by a hist trigger keyed on `stacktrace`, read back into
+//!   `stack_counts` (stackcount).
 
 pub mod argdist;
 pub mod count;
 pub mod hist;
+pub mod stacks;
 pub mod stream;
 pub mod uprobe_target;

@@ -77,8 +77,10 @@ impl Counter for TracepointCounter {
             let Some((system, event)) = name.split_once(':') else {
                 continue;
             };
-            let dir = s.add_instance_trigger(&EventRef::event(system, event), &trigger)?;
-            self.events.push((name.clone(), dir.join("hist")));
+            let ev = EventRef::event(system, event);
+            s.add_instance_trigger(&ev, &trigger)?;
+            self.events
+                .push((name.clone(), s.instance_event_file(&ev, "hist")?));
         }
         Ok(names)
     }

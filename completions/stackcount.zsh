@@ -1,0 +1,45 @@
+#compdef stackcount
+
+autoload -U is-at-least
+
+_stackcount() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'(-L)-p+[Only the threads of this process]:PID:_default' \
+'-L+[Only this thread]:TID:_default' \
+'-d+[Trace for SECS seconds, then print]:SECS:_default' \
+'--svg=[Also write a flame graph of the stacks to FILE (SVG)]:FILE:_default' \
+'--max-probes=[Most kprobes the run may create (one per matched function)]:N:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
+&& ret=0
+}
+
+(( $+functions[_stackcount_commands] )) ||
+_stackcount_commands() {
+    local commands; commands=()
+    _describe -t commands 'stackcount commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_stackcount" ]; then
+    _stackcount "$@"
+else
+    compdef _stackcount stackcount
+fi
