@@ -94,6 +94,22 @@ _arguments "${_arguments_options[@]}" : \
 '::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0
 ;;
+(functrace)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace the threads of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-H[Print column headers]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -257,6 +273,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(functrace)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -320,6 +340,7 @@ _lktrace_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'functrace:Trace kernel function calls (perf-tools functrace)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -416,12 +437,18 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__functrace_commands] )) ||
+_lktrace__subcmd__functrace_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace functrace commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help_commands] )) ||
 _lktrace__subcmd__help_commands() {
     local commands; commands=(
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'functrace:Trace kernel function calls (perf-tools functrace)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -474,6 +501,11 @@ _lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands() {
 _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
+_lktrace__subcmd__help__subcmd__functrace_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help functrace commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__help_commands] )) ||
 _lktrace__subcmd__help__subcmd__help_commands() {

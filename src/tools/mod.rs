@@ -85,6 +85,7 @@ tools! {
     funccount::Funccount,
     kprobe::Kprobe,
     tpoint::Tpoint,
+    functrace::Functrace,
     ctl::Ctl,
     parse::Parse,
 }

@@ -219,7 +219,7 @@ impl Binaries {
     }
 }
 
-pub const TOOL_BINS: &[&str] = &["lktrace", "funccount", "kprobe", "tpoint"];
+pub const TOOL_BINS: &[&str] = &["lktrace", "funccount", "kprobe", "tpoint", "functrace"];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;
 /// concurrent callers wait for the one build. Cargo's own lock on that target dir serializes
