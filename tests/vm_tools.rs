@@ -390,7 +390,7 @@ fn batch(k: Kernel) -> Vm {
 fn waiting_dd(s: &mut Script, name: &str, count: u32) {
     s.raw(&format!(
         "rm -f /tmp/{name}.go; (while [ ! -e /tmp/{name}.go ]; do sleep 0.1; done; \
-         exec dd if=/lkt/payload of=/dev/null bs=1 count={count} 2>/dev/null) & P=$!"
+         exec dd if=/lkt/payload of=/dev/null bs=1 count={count} 2>/dev/null) & P=$!; export P"
     ));
     s.value(&format!("{name}.pid"), "\"$P\"");
     s.background(&format!("await_tracing; touch /tmp/{name}.go"));

@@ -126,9 +126,9 @@ pub struct FunctraceArgs {
 
 /// The kernel's refusal of the glob (EINVAL: it matched nothing traceable), in the words of
 /// the resolver.
-pub(crate) fn no_match(e: Error, pattern: &FuncPattern) -> Error {
+pub(crate) fn no_match(e: Error, pattern: &str) -> Error {
     match e {
-        Error::Tracefs(TfError::NotTraceable { name }) if name == pattern.as_str() => {
+        Error::Tracefs(TfError::NotTraceable { name }) if name == pattern => {
             TfError::NoMatch { pattern: name }.into()
         }
         other => other,
@@ -181,7 +181,7 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
     // The kernel matches the glob itself and reads back what it selected.
     let functions = session
         .set_instance_filter(&list)
-        .map_err(|e| no_match(e.into(), &spec.pattern))?;
+        .map_err(|e| no_match(e.into(), spec.pattern.as_str()))?;
     pid_filter(&mut session, threads.as_deref(), "set_ftrace_pid", sink)?;
     // The tgid column, where the kernel has it per instance; else /proc lookups.
     let tgid = session.instance_file("options/record-tgid")?;
@@ -191,11 +191,7 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
     // A bigger buffer makes drops rarer (and lets the kernel expand its buffers before the
     // tracer is set: see Session::expand_buffers); it goes with the instance.
     session.grow_instance_buffer(if opts.duration.is_some() { 8192 } else { 4096 })?;
-    let pipe = session.instance_file("trace_pipe")?;
-    let pipe = session
-        .tracefs()
-        .open_pipe(pipe)?
-        .settle(std::time::Duration::from_millis(100));
+    // The tracer first: the kernel refuses to switch tracers (EBUSY) while trace_pipe is open.
     session.write_instance("current_tracer", "function")?;
     let tracer = session.instance_file("current_tracer")?;
     if session.tracefs().read_value(tracer)? != "function" {
@@ -205,6 +201,11 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         }
         .into());
     }
+    let pipe = session.instance_file("trace_pipe")?;
+    let pipe = session
+        .tracefs()
+        .open_pipe(pipe)?
+        .settle(std::time::Duration::from_millis(100));
     let what = match functions.as_slice() {
         [one] if one == spec.pattern.as_str() => format!("\"{one}\""),
         many => format!(

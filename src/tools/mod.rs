@@ -86,6 +86,8 @@ tools! {
     kprobe::Kprobe,
     tpoint::Tpoint,
     functrace::Functrace,
+    funcgraph::Funcgraph,
+    funcslower::Funcslower,
     ctl::Ctl,
     parse::Parse,
 }

@@ -6,9 +6,12 @@
 //! - [`stream`]: trace text to records, and the trace_pipe loop of event tools (`-p`/`-L`
 //!   with the tgid cache, `-d` buffered mode, lost-event accounting). kprobe today; every
 //!   snoop next.
+//! - [`graph`]: the function_graph tracer at the top level, taken exclusively, and its text
+//!   turned into `graph` records. funcgraph and funcslower.
 //! - [`hist`]: hist triggers with a bucketed key, read back into `histogram` records (log2 or
 //!   linear buckets, split by any other keys).
 
 pub mod count;
+pub mod graph;
 pub mod hist;
 pub mod stream;
