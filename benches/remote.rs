@@ -150,6 +150,7 @@ fn bench(c: &mut Criterion) {
     };
     let spec = Spec::Kprobe(KprobeSpec {
         reader: Default::default(),
+        aggregate: None,
         definitions: "p:myopen do_sys_openat2".parse().unwrap(),
         filter: None,
         duration_s: None,

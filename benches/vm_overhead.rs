@@ -16,7 +16,8 @@
 //! times teardown against shell floors (one write per probe, one write, expedited RCU):
 //! `target/vm/bench/many-<kernel>.txt`.
 //!
-//! `-- --examples [KERNEL...]` captures the real output of examples/funccount_example.txt.
+//! `-- --examples [KERNEL...]` captures the real output of examples/funccount_example.txt;
+//! `-- --examples --cmd CMD [--cmd CMD...] KERNEL` runs those guest shell commands instead.
 //!
 //! `-- --breakdown [KERNEL...]` runs instead each lktrace contender once (after a warm-up) with
 //! `--debug`, and writes each run's tracefs operations and phase times to
@@ -447,9 +448,25 @@ const EXAMPLES: &[&str] = &[
     "funccount --debug -d 2 vfs_read",
 ];
 
+/// `--examples`' commands: each `--cmd CMD` given (any guest shell command: a quick look at a
+/// kernel), else [`EXAMPLES`].
+fn example_commands() -> Vec<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let given: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--cmd")
+        .map(|w| w[1].clone())
+        .collect();
+    if given.is_empty() {
+        EXAMPLES.iter().map(|c| c.to_string()).collect()
+    } else {
+        given
+    }
+}
+
 fn examples_report(k: Kernel, blocks: &BTreeMap<String, Block>) -> String {
     let mut out = format!("{}: funccount examples\n", k.name());
-    for (i, cmd) in EXAMPLES.iter().enumerate() {
+    for (i, cmd) in example_commands().iter().enumerate() {
         if let Some(b) = blocks.get(&format!("example{i}")) {
             let _ = write!(out, "\n# {cmd}\n{}", b.stdout);
         }
@@ -468,7 +485,9 @@ fn main() {
     let wanted: Vec<String> = args
         .iter()
         .enumerate()
-        .filter(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--only"))
+        .filter(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || (args[i - 1] != "--only" && args[i - 1] != "--cmd"))
+        })
         .map(|(_, a)| a.clone())
         .collect();
     let kernels: Vec<Kernel> = Kernel::ALL
@@ -495,7 +514,7 @@ fn main() {
         let mut steps: Vec<(String, String)> = Vec::new();
         let mut step = |name: String, cmd: &str| steps.push((name, cmd.to_string()));
         if examples {
-            for (i, cmd) in EXAMPLES.iter().enumerate() {
+            for (i, cmd) in example_commands().iter().enumerate() {
                 step(format!("example{i}"), &format!("{cmd} 2>&1"));
             }
         } else if many {

@@ -25,6 +25,8 @@ Register-ArgumentCompleter -Native -CommandName 'kprobe' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace every thread of this process')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
             [CompletionResult]::new('--reader', '--reader', [CompletionResultType]::ParameterName, 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel''s text (text), or the default (auto: text for now)')
+            [CompletionResult]::new('--hist', '--hist', [CompletionResultType]::ParameterName, 'Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval fetched as ret=$retval), counted in the kernel, instead of each event')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print how often each value of this field occurred, counted in the kernel, instead of each event')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')

@@ -31,7 +31,11 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('funccount', 'funccount', [CompletionResultType]::ParameterValue, 'Count kernel function calls (perf-tools funccount)')
             [CompletionResult]::new('kprobe', 'kprobe', [CompletionResultType]::ParameterValue, 'Trace a kernel function with a kprobe (perf-tools kprobe)')
             [CompletionResult]::new('tpoint', 'tpoint', [CompletionResultType]::ParameterValue, 'Trace a tracepoint''s events (perf-tools tpoint)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
+            [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
+            [CompletionResult]::new('funcgraph', 'funcgraph', [CompletionResultType]::ParameterValue, 'Graph a kernel function''s calls and children with durations (perf-tools funcgraph)')
+            [CompletionResult]::new('funcslower', 'funcslower', [CompletionResultType]::ParameterValue, 'Trace kernel function calls slower than a latency (perf-tools funcslower)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -59,6 +63,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace every thread of this process')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
             [CompletionResult]::new('--reader', '--reader', [CompletionResultType]::ParameterName, 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel''s text (text), or the default (auto: text for now)')
+            [CompletionResult]::new('--hist', '--hist', [CompletionResultType]::ParameterName, 'Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval fetched as ret=$retval), counted in the kernel, instead of each event')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print how often each value of this field occurred, counted in the kernel, instead of each event')
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
@@ -89,6 +95,40 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'lktrace;list' {
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Functions the function tracer can trace (funccount, functrace, funcgraph)')
+            [CompletionResult]::new('--functions', '--functions', [CompletionResultType]::ParameterName, 'Functions the function tracer can trace (funccount, functrace, funcgraph)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tracepoints (tpoint)')
+            [CompletionResult]::new('--tracepoints', '--tracepoints', [CompletionResultType]::ParameterName, 'Tracepoints (tpoint)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
+            [CompletionResult]::new('--kprobes', '--kprobes', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;uprobe' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'List the functions of TARGET (a program, a library or a path) where uprobes can go')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace every thread of this process')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Force: take a file of another architecture, an address outside code')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a user stack trace after each event')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the event''s format and exit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'lktrace;functrace' {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace the threads of this process')
@@ -97,6 +137,47 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;funcgraph' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Go at most DEPTH calls deep')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace when this process''s threads are on-CPU')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace when this thread is on-CPU')
+            [CompletionResult]::new('--min-us', '--min-us', [CompletionResultType]::ParameterName, 'Show only calls that took at least US microseconds (their returns only: tracing_thresh)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'All info (same as -HPt)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Measure on-CPU time only (time asleep is not counted in durations)')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Do not show function durations')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Show process names and pids')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show timestamps')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Name the function at each close (comment function tails)')
+            [CompletionResult]::new('--no-irqs', '--no-irqs', [CompletionResultType]::ParameterName, 'Leave out interrupts that arrive during a call')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;funcslower' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace when this process''s threads are on-CPU')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace when this thread is on-CPU')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'All info (same as -HPt)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Measure on-CPU time only (time asleep is not counted)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Show process names and pids')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show timestamps')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -217,7 +298,11 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('funccount', 'funccount', [CompletionResultType]::ParameterValue, 'Count kernel function calls (perf-tools funccount)')
             [CompletionResult]::new('kprobe', 'kprobe', [CompletionResultType]::ParameterValue, 'Trace a kernel function with a kprobe (perf-tools kprobe)')
             [CompletionResult]::new('tpoint', 'tpoint', [CompletionResultType]::ParameterValue, 'Trace a tracepoint''s events (perf-tools tpoint)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
+            [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
+            [CompletionResult]::new('funcgraph', 'funcgraph', [CompletionResultType]::ParameterValue, 'Graph a kernel function''s calls and children with durations (perf-tools funcgraph)')
+            [CompletionResult]::new('funcslower', 'funcslower', [CompletionResultType]::ParameterValue, 'Trace kernel function calls slower than a latency (perf-tools funcslower)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -233,7 +318,19 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
         'lktrace;help;tpoint' {
             break
         }
+        'lktrace;help;list' {
+            break
+        }
+        'lktrace;help;uprobe' {
+            break
+        }
         'lktrace;help;functrace' {
+            break
+        }
+        'lktrace;help;funcgraph' {
+            break
+        }
+        'lktrace;help;funcslower' {
             break
         }
         'lktrace;help;ctl' {

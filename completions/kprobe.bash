@@ -23,7 +23,7 @@ _kprobe() {
 
     case "${cmd}" in
         kprobe)
-            opts="-F -H -s -v -d -p -L -h --reader --remote --key-file --json --tracefs --debug --help"
+            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --json --tracefs --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -43,6 +43,14 @@ _kprobe() {
                     ;;
                 --reader)
                     COMPREPLY=($(compgen -W "auto raw text" -- "${cur}"))
+                    return 0
+                    ;;
+                --hist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --remote)

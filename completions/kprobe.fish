@@ -4,6 +4,8 @@ complete -c kprobe -s L -d 'Trace this thread only' -r
 complete -c kprobe -l reader -d 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel\'s text (text), or the default (auto: text for now)' -r -f -a "auto\t'The text for now (see [`prepare`]); meant to become raw where the kernel allows'
 raw\t'The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used'
 text\t'The kernel\'s text (trace_pipe)'"
+complete -c kprobe -l hist -d 'Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval fetched as ret=$retval), counted in the kernel, instead of each event' -r
+complete -c kprobe -l count -d 'Print how often each value of this field occurred, counted in the kernel, instead of each event' -r
 complete -c kprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c kprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c kprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F

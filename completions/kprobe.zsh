@@ -21,6 +21,8 @@ _kprobe() {
 '--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The text for now (see \[\`prepare\`\]); meant to become raw where the kernel allows"
 raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
 text\:"The kernel'\''s text (trace_pipe)"))' \
+'(--count -s -v)--hist=[Print a log2 histogram of this field of the probe (e.g. a size argument, or \$retval fetched as ret=\$retval), counted in the kernel, instead of each event]:FIELD:_default' \
+'(-s -v)--count=[Print how often each value of this field occurred, counted in the kernel, instead of each event]:FIELD:_default' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \

@@ -32,7 +32,11 @@ complete -c lktrace -n "__fish_lktrace_needs_command" -s V -l version -d 'Print 
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcgraph" -d 'Graph a kernel function\'s calls and children with durations (perf-tools funcgraph)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcslower" -d 'Trace kernel function calls slower than a latency (perf-tools funcslower)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
@@ -58,6 +62,8 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s L -d 'Trace t
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l reader -d 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel\'s text (text), or the default (auto: text for now)' -r -f -a "auto\t'The text for now (see [`prepare`]); meant to become raw where the kernel allows'
 raw\t'The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used'
 text\t'The kernel\'s text (trace_pipe)'"
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l hist -d 'Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval fetched as ret=$retval), counted in the kernel, instead of each event' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l count -d 'Print how often each value of this field occurred, counted in the kernel, instead of each event' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
@@ -81,6 +87,29 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s v -d 'Print t
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s f -l functions -d 'Functions the function tracer can trace (funccount, functrace, funcgraph)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s t -l tracepoints -d 'Tracepoints (tpoint)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s k -l kprobes -d 'Kernel symbols a kprobe can be put on (kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s l -d 'List the functions of TARGET (a program, a library or a path) where uprobes can go' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s p -d 'Trace every thread of this process' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s L -d 'Trace this thread only' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s F -d 'Force: take a file of another architecture, an address outside code'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s H -d 'Print column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s s -d 'Print a user stack trace after each event'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s v -d 'Print the event\'s format and exit'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s p -d 'Trace the threads of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trace this thread only' -r
@@ -91,6 +120,39 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Prin
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s m -d 'Go at most DEPTH calls deep' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s p -d 'Trace when this process\'s threads are on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s L -d 'Trace when this thread is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l min-us -d 'Show only calls that took at least US microseconds (their returns only: tracing_thresh)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s a -d 'All info (same as -HPt)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s C -d 'Measure on-CPU time only (time asleep is not counted in durations)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s D -d 'Do not show function durations'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s H -d 'Print column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s P -d 'Show process names and pids'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s t -d 'Show timestamps'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s T -d 'Name the function at each close (comment function tails)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l no-irqs -d 'Leave out interrupts that arrive during a call'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s p -d 'Trace when this process\'s threads are on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s L -d 'Trace when this thread is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s a -d 'All info (same as -HPt)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s C -d 'Measure on-CPU time only (time asleep is not counted)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s H -d 'Print column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s P -d 'Show process names and pids'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s t -d 'Show timestamps'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
@@ -148,14 +210,18 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Us
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "ctl" -d 'Inspect and clean tracefs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint functrace ctl parse agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "funcgraph" -d 'Graph a kernel function\'s calls and children with durations (perf-tools funcgraph)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "funcslower" -d 'Trace kernel function calls slower than a latency (perf-tools funcslower)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe functrace funcgraph funcslower ctl parse agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'

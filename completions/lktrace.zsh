@@ -60,6 +60,8 @@ _arguments "${_arguments_options[@]}" : \
 '--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The text for now (see \[\`prepare\`\]); meant to become raw where the kernel allows"
 raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
 text\:"The kernel'\''s text (trace_pipe)"))' \
+'(--count -s -v)--hist=[Print a log2 histogram of this field of the probe (e.g. a size argument, or \$retval fetched as ret=\$retval), counted in the kernel, instead of each event]:FIELD:_default' \
+'(-s -v)--count=[Print how often each value of this field occurred, counted in the kernel, instead of each event]:FIELD:_default' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -94,6 +96,45 @@ _arguments "${_arguments_options[@]}" : \
 '::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0
 ;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-f[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
+'--functions[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
+'-t[Tracepoints (tpoint)]' \
+'--tracepoints[Tracepoints (tpoint)]' \
+'-k[Kernel symbols a kprobe can be put on (kprobe)]' \
+'--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
+&& ret=0
+;;
+(uprobe)
+_arguments "${_arguments_options[@]}" : \
+'()-l+[List the functions of TARGET (a program, a library or a path) where uprobes can go]:TARGET:_default' \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-F[Force\: take a file of another architecture, an address outside code]' \
+'-H[Print column headers]' \
+'-s[Print a user stack trace after each event]' \
+'(-d)-v[Print the event'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
+'::filter -- Event filter, e.g. '\''size > 1024'\'':_default' \
+&& ret=0
+;;
 (functrace)
 _arguments "${_arguments_options[@]}" : \
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
@@ -108,6 +149,52 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
+&& ret=0
+;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+'-m+[Go at most DEPTH calls deep]:DEPTH:_default' \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace when this process'\''s threads are on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--min-us=[Show only calls that took at least US microseconds (their returns only\: tracing_thresh)]:US:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only (time asleep is not counted in durations)]' \
+'-D[Do not show function durations]' \
+'-H[Print column headers]' \
+'-P[Show process names and pids]' \
+'-t[Show timestamps]' \
+'-T[Name the function at each close (comment function tails)]' \
+'--no-irqs[Leave out interrupts that arrive during a call]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob, the graphs'\'' roots\: do_nanosleep, '\''vfs_rea*'\'':_default' \
+&& ret=0
+;;
+(funcslower)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace when this process'\''s threads are on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only (time asleep is not counted)]' \
+'-H[Print column headers]' \
+'-P[Show process names and pids]' \
+'-t[Show timestamps]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob\: vfs_read, '\''ext4_*'\'':_default' \
+':latency_us -- Show calls that took at least this many microseconds:_default' \
 && ret=0
 ;;
 (ctl)
@@ -273,7 +360,23 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(uprobe)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (functrace)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(funcslower)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -340,7 +443,11 @@ _lktrace_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
+'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'funcgraph:Graph a kernel function'\''s calls and children with durations (perf-tools funcgraph)' \
+'funcslower:Trace kernel function calls slower than a latency (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -437,6 +544,16 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcgraph commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcslower commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__functrace_commands() {
     local commands; commands=()
@@ -448,7 +565,11 @@ _lktrace__subcmd__help_commands() {
 'funccount:Count kernel function calls (perf-tools funccount)' \
 'kprobe:Trace a kernel function with a kprobe (perf-tools kprobe)' \
 'tpoint:Trace a tracepoint'\''s events (perf-tools tpoint)' \
+'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
+'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'funcgraph:Graph a kernel function'\''s calls and children with durations (perf-tools funcgraph)' \
+'funcslower:Trace kernel function calls slower than a latency (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -502,6 +623,16 @@ _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcgraph commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcslower commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__help__subcmd__functrace_commands() {
     local commands; commands=()
@@ -517,6 +648,11 @@ _lktrace__subcmd__help__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help kprobe commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__list_commands] )) ||
+_lktrace__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help list commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__parse_commands] )) ||
 _lktrace__subcmd__help__subcmd__parse_commands() {
     local commands; commands=()
@@ -527,10 +663,20 @@ _lktrace__subcmd__help__subcmd__tpoint_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help tpoint commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__uprobe_commands] )) ||
+_lktrace__subcmd__help__subcmd__uprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help uprobe commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__kprobe_commands] )) ||
 _lktrace__subcmd__kprobe_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace kprobe commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__list_commands] )) ||
+_lktrace__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace list commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__parse_commands] )) ||
 _lktrace__subcmd__parse_commands() {
@@ -541,6 +687,11 @@ _lktrace__subcmd__parse_commands() {
 _lktrace__subcmd__tpoint_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace tpoint commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__uprobe_commands] )) ||
+_lktrace__subcmd__uprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace uprobe commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_lktrace" ]; then

@@ -16,6 +16,10 @@ pub enum Error {
     #[error(transparent)]
     Sink(#[from] SinkError),
 
+    /// A uprobe target that cannot be found or read (ELF files, library search).
+    #[error(transparent)]
+    Elf(#[from] crate::elf::Error),
+
     /// An error that happened on a remote agent, as it rendered it there.
     #[error("{}: {}", .0.host, .0.message)]
     Remote(Box<RemoteError>),
@@ -55,11 +59,25 @@ fn tracefs_hint(e: &tracefs::Error) -> Option<String> {
     })
 }
 
+/// What to do about a uprobe target, in the tool's words.
+fn elf_hint(e: &crate::elf::Error) -> Option<String> {
+    use crate::elf::Error as E;
+    match e {
+        E::NoSymbol { path, .. } => Some(format!(
+            "`uprobe -l {}` lists the functions it has",
+            path.display()
+        )),
+        E::WrongArch { .. } | E::NotInCode { .. } => Some("pass -F to try anyway".into()),
+        _ => None,
+    }
+}
+
 impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Tracefs(e) => tracefs_hint(e),
             Error::Remote(r) => r.hint.clone(),
+            Error::Elf(e) => elf_hint(e),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@
 //! - [`cli`]: the command tree, error rendering, exit codes.
 
 pub mod cli;
+pub mod elf;
 pub mod error;
 pub mod exit_codes;
 pub mod gen;

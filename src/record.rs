@@ -31,6 +31,10 @@ pub enum Record {
     Format(Format),
     /// A tracepoint this kernel has (`tpoint -l`).
     Tracepoint(Tracepoint),
+    /// Something this kernel can trace (`lktrace list`).
+    Symbol(Symbol),
+    /// A function a user-space file defines, where a uprobe can go (`uprobe -l`).
+    UserSymbol(UserSymbol),
     /// `ctl status`.
     Status(Status),
     /// `ctl check`.
@@ -235,11 +239,54 @@ pub struct Format {
     pub text: String,
 }
 
+/// Something this kernel lets a tool trace, as `lktrace list` finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Symbol {
+    pub kind: SymbolKind,
+    /// The function or symbol name, or `SYSTEM:EVENT` for a tracepoint.
+    pub name: String,
+    /// The kernel module it is in, if not the kernel itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+}
+
+/// What a [`Symbol`] can be traced with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolKind {
+    /// The function tracer (available_filter_functions): funccount, functrace, funcgraph.
+    Function,
+    /// A tracepoint (available_events): tpoint.
+    Tracepoint,
+    /// A kernel text symbol outside the kprobe blacklist: kprobe.
+    Kprobe,
+}
+
+impl SymbolKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SymbolKind::Function => "function",
+            SymbolKind::Tracepoint => "tracepoint",
+            SymbolKind::Kprobe => "kprobe",
+        }
+    }
+}
+
 /// A tracepoint of this kernel, as `available_events` lists it (`sched:sched_switch`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracepoint {
     pub system: String,
     pub event: String,
+}
+
+/// A function of an ELF file (`uprobe -l`): its name, its address in the file's symbol table,
+/// and the file offset a uprobe on it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSymbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
 }
 
 /// What tracefs holds right now (`ctl status`).

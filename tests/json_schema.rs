@@ -7,8 +7,8 @@ mod json_schema;
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
-    Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
-    Record, Reset, Span, Stack, Status, Tracepoint,
+    Fields, Format, Graph, GraphKind, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel,
+    Owner, Ping, Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint, UserSymbol,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -20,10 +20,13 @@ fn kind(r: &Record) -> &'static str {
         Record::Stack(_) => "stack",
         Record::Histogram(_) => "histogram",
         Record::Span(_) => "span",
+        Record::Graph(_) => "graph",
         Record::Lost(_) => "lost",
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
         Record::Tracepoint(_) => "tracepoint",
+        Record::Symbol(_) => "symbol",
+        Record::UserSymbol(_) => "user_symbol",
         Record::Status(_) => "status",
         Record::Check(_) => "check",
         Record::Reset(_) => "reset",
@@ -141,6 +144,28 @@ fn samples() -> Vec<Hosted> {
             depth: None,
             fields: Fields(vec![("ret".into(), FieldValue::Int(-11))]),
         }),
+        Record::Graph(Graph {
+            kind: GraphKind::Entry,
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 0,
+            timestamp: 12.5,
+            depth: 0,
+            name: "vfs_read".into(),
+            duration_us: None,
+            tail: false,
+        }),
+        Record::Graph(Graph {
+            kind: GraphKind::Exit,
+            comm: "dd".into(),
+            pid: 123,
+            cpu: 0,
+            timestamp: 12.50001,
+            depth: 0,
+            name: "vfs_read".into(),
+            duration_us: Some(9.75),
+            tail: true,
+        }),
         event(true),
         event(false),
         Record::Event(Event {
@@ -182,6 +207,27 @@ fn samples() -> Vec<Hosted> {
         Record::Tracepoint(Tracepoint {
             system: "sched".into(),
             event: "sched_process_exec".into(),
+        }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Function,
+            name: "vfs_read".into(),
+            module: None,
+        }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Kprobe,
+            name: "ext4_sync_fs".into(),
+            module: Some("ext4".into()),
+        }),
+        Record::Symbol(Symbol {
+            kind: SymbolKind::Tracepoint,
+            name: "sched:sched_switch".into(),
+            module: None,
+        }),
+        Record::UserSymbol(UserSymbol {
+            file: "/usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+            name: "malloc".into(),
+            address: 0xa0d20,
+            offset: 0xa0d20,
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -297,7 +343,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 13, "a sample of every record type");
+    assert_eq!(kinds.len(), 16, "a sample of every record type");
 }
 
 #[test]
@@ -369,5 +415,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 13, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 16, "docs/json.md has an example of every type");
 }

@@ -150,11 +150,16 @@ fn hostile_specs_are_refused_and_tracefs_is_untouched() {
         );
         assert_eq!(tree(&root), before, "{tool} {body:.80}: tracefs changed");
     }
-    let msg = refusal(&agent, &key, start("uprobe", "{}"));
+    let msg = refusal(&agent, &key, start("no_such_tool", "{}"));
     assert!(
-        msg.contains("this agent (version ") && msg.contains("has no tool \"uprobe\""),
+        msg.contains("this agent (version ") && msg.contains("has no tool \"no_such_tool\""),
         "{msg}"
     );
+    // A uprobe definition that would write a second line into uprobe_events.
+    let body = r#"{"trace":{"definition":"p:bash:readline\n-:x","filter":null,"duration_s":1,"pid":null,"tid":null,"stacks":false,"format_only":false,"force":false,"headers":false}}"#;
+    let msg = refusal(&agent, &key, start("uprobe", body));
+    assert!(msg.contains("refused the uprobe request"), "{msg}");
+    assert_eq!(tree(&root), before, "uprobe: tracefs changed");
     let msg = refusal(&agent, &key, start("parse", r#"{"file":"/etc/shadow"}"#));
     assert!(msg.contains("parse runs only locally"), "{msg}");
     assert_eq!(tree(&root), before, "tracefs changed");

@@ -53,10 +53,7 @@ fn mark(ns: u64) -> char {
         (100_000, '!'),
         (10_000, '+'),
     ];
-    MARKS
-        .iter()
-        .find(|(v, _)| ns > *v)
-        .map_or(' ', |(_, c)| *c)
+    MARKS.iter().find(|(v, _)| ns > *v).map_or(' ', |(_, c)| *c)
 }
 
 /// `  1.021 us    |  `, `! 609.641 us  |  `: the mark, at most seven digits and ` us `, padded
@@ -97,7 +94,11 @@ pub fn line(g: &Graph, c: Columns, multi_host: bool, host: Option<&str>) -> Stri
     }
     if g.kind == GraphKind::Switch {
         // verif_pid: between lines of dashes, no time column.
-        let _ = write!(out, " ------------------------------------------\n {}) ", g.cpu);
+        let _ = write!(
+            out,
+            " ------------------------------------------\n {}) ",
+            g.cpu
+        );
         let (comm, pid) = g.name.rsplit_once('-').unwrap_or((g.name.as_str(), ""));
         task(&mut out, comm, pid.parse().unwrap_or(0));
         out.push_str(" => ");
@@ -181,7 +182,12 @@ mod tests {
             ..Columns::default()
         };
         assert_eq!(
-            line(&g(GraphKind::Leaf, 8, "profile_tick", Some(1.021)), c, false, None),
+            line(
+                &g(GraphKind::Leaf, 8, "profile_tick", Some(1.021)),
+                c,
+                false,
+                None
+            ),
             " 1)   1.021 us    |                  profile_tick();"
         );
         let mut exit = g(GraphKind::Exit, 0, "vfs_read", Some(609.641));
@@ -229,8 +235,14 @@ mod tests {
             duration: true,
             ..Columns::default()
         });
-        assert!(h.contains("# CPU  DURATION                  FUNCTION CALLS\n"), "{h}");
-        assert!(h.contains("# |     |   |                     |   |   |   |\n"), "{h}");
+        assert!(
+            h.contains("# CPU  DURATION                  FUNCTION CALLS\n"),
+            "{h}"
+        );
+        assert!(
+            h.contains("# |     |   |                     |   |   |   |\n"),
+            "{h}"
+        );
         let h = header(Columns::default());
         assert!(h.contains("# CPU               FUNCTION CALLS\n"), "{h}");
     }

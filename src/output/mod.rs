@@ -158,6 +158,8 @@ impl HumanSink<'_> {
             Record::Notice(n) => self.err_line(&text::notice_line(n, multi, host))?,
             Record::Format(f) => self.out(&text::format_text(f, multi, host))?,
             Record::Tracepoint(t) => self.out_line(&text::tracepoint_line(t, multi, host))?,
+            Record::Symbol(sym) => self.out_line(&text::symbol_line(sym, multi, host))?,
+            Record::UserSymbol(t) => self.out_line(&text::user_symbol_line(t, multi, host))?,
             Record::Status(s) => self.block(&table::status(s, multi, host))?,
             Record::Check(c) => self.block(&table::check(c, multi, host))?,
             Record::Reset(r) => self.block(&table::reset(r, multi, host))?,

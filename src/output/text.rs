@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::record::{Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack, Tracepoint};
+use crate::record::{
+    Event, FieldValue, Format, Lost, Notice, NoticeLevel, Stack, Symbol, Tracepoint, UserSymbol,
+};
 
 /// The kernel's header of `trace` with the `irq-info` option on (the default), as -H prints it.
 ///
@@ -253,6 +255,26 @@ pub fn tracepoint_line(t: &Tracepoint, multi_host: bool, host: Option<&str>) -> 
     out.push_str(&t.system);
     out.push(':');
     out.push_str(&t.event);
+    out
+}
+
+/// `function   vfs_read`, `kprobe     ext4_sync_fs [ext4]`: the kind first, so `awk` and
+/// `grep` see the same columns whatever the names.
+pub fn symbol_line(s: &Symbol, multi_host: bool, host: Option<&str>) -> String {
+    let mut out = String::with_capacity(s.name.len() + 24);
+    host_prefix(&mut out, multi_host, host);
+    let _ = write!(out, "{:<10} {}", s.kind.name(), s.name);
+    if let Some(m) = &s.module {
+        let _ = write!(out, " [{m}]");
+    }
+    out
+}
+
+/// `readline`, as perf-tools' `uprobe -l` prints a file's functions (the name alone).
+pub fn user_symbol_line(s: &UserSymbol, multi_host: bool, host: Option<&str>) -> String {
+    let mut out = String::with_capacity(s.name.len() + 1);
+    host_prefix(&mut out, multi_host, host);
+    out.push_str(&s.name);
     out
 }
 

@@ -7,6 +7,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::count;
+use super::silence::{Silence, Watch};
 use super::values::{FuncPattern, IntervalSeconds, MaxProbes, RunSeconds, Top};
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink};
@@ -169,7 +170,15 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
             interval: spec.interval_s.map(IntervalSeconds::duration),
             top: spec.top.map(Top::get),
         };
-        count::run(&mut counting, schedule, &session, sink)
+        let mut silence = Silence::new(format!(
+            "funccount \"{}\" ({})",
+            spec.pattern,
+            super::counted(counting.functions.len(), "function")
+        ));
+        silence.moved_in(counting.functions.iter().map(String::as_str), session.tracefs());
+        let mut watch = Watch::new(sink);
+        count::run(&mut counting, schedule, &session, &mut watch)?;
+        Ok(watch.finish(&silence)?)
     });
     // Teardown errors are reported, not swallowed: tracefs must be left as found.
     let report = session.close();

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
 use super::values::{FuncPattern, Pid, RunSeconds};
+use super::silence::Silence;
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink};
 use crate::tracefs::features::Feature;
@@ -230,7 +231,10 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         },
     ))?;
     sink.flush()?;
-    stream::finish(&opts, session, stream::Input::Text(pipe), sink)
+    let mut silence = Silence::new(format!("functrace {what}"));
+    silence.narrowed(opts.pid, opts.tid, None);
+    silence.moved_in(functions.iter().map(String::as_str), session.tracefs());
+    stream::finish(&opts, session, stream::Input::Text(pipe), sink, &silence)
 }
 
 #[cfg(test)]

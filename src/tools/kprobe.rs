@@ -10,15 +10,17 @@ use std::str::FromStr;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use super::engine::argdist::{self, Aggregate};
 use super::engine::stream;
-use super::values::{EventFilter, KprobeDefinition, Pid, RunSeconds, ValueError};
+use super::silence::Silence;
+use super::values::{EventFilter, FieldName, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::arch::Arch;
 use crate::tracefs::probe::{ArgMode, ProbeDef, Target};
-use crate::tracefs::{function_table, Error as TfError};
+use crate::tracefs::{function_table, Error as TfError, Tracefs};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +47,9 @@ pub struct KprobeSpec {
     /// How events are read: the raw ring buffer, the text, or the best this kernel allows.
     #[serde(default)]
     pub reader: stream::Reader,
+    /// A field counted in the kernel instead of events streamed (`--hist`, `--count`).
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
 }
 
 /// Most definitions in one kprobe run.
@@ -152,7 +157,7 @@ impl super::Tool for Kprobe {
     const ABOUT: &'static str = "Trace a kernel function with a kprobe (perf-tools kprobe)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
-    const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack"];
+    const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack", "kp_silent", "kp_hist"];
     type Args = KprobeArgs;
     type Spec = KprobeSpec;
 
@@ -217,6 +222,14 @@ pub struct KprobeArgs {
     /// be reproduced), the kernel's text (text), or the default (auto: text for now)
     #[arg(long, value_enum, value_name = "READER", default_value_t = stream::Reader::Auto)]
     pub reader: stream::Reader,
+    /// Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval
+    /// fetched as ret=$retval), counted in the kernel, instead of each event
+    #[arg(long, value_name = "FIELD", conflicts_with_all = ["count", "stacks", "view_format"])]
+    pub hist: Option<FieldName>,
+    /// Print how often each value of this field occurred, counted in the kernel, instead of
+    /// each event
+    #[arg(long, value_name = "FIELD", conflicts_with_all = ["stacks", "view_format"])]
+    pub count: Option<FieldName>,
     /// One or more probe definitions, p:[NAME] FUNC [ARGS] or r:[NAME] FUNC [ARGS] (e.g.
     /// 'p:myopen do_sys_openat2 filename=+0(arg2):string'; arg1..argN are the function's
     /// arguments on any architecture), then optionally an event filter set on every event (e.g.
@@ -284,14 +297,43 @@ impl KprobeArgs {
             skip_check: self.force,
             headers: self.headers,
             reader: self.reader,
+            aggregate: match (&self.hist, &self.count) {
+                (Some(f), _) => Some(Aggregate::Hist(f.clone())),
+                (None, Some(f)) => Some(Aggregate::Count(f.clone())),
+                (None, None) => None,
+            },
+        })
+        .and_then(|spec| {
+            aggregate_field(&spec)?;
+            Ok(spec)
         })
     }
+}
+
+/// With `--hist`/`--count`: one definition, and the field one of its arguments (named, or
+/// the kernel's `argN`). Checked by the CLI and again where the run happens, before tracefs
+/// is touched.
+fn aggregate_field(spec: &KprobeSpec) -> Result<()> {
+    let Some(agg) = &spec.aggregate else {
+        return Ok(());
+    };
+    let field = agg.field().as_str();
+    let defs = spec.definitions.parsed();
+    let [def] = defs.as_slice() else {
+        return Err(Error::Usage(format!(
+            "--hist and --count take one probe definition, not {}",
+            defs.len()
+        )));
+    };
+    argdist::check_field(def, field)
 }
 
 /// Runs kprobe: defines the probes in our group (argument names made concrete for this
 /// kernel), enables them in our instance (with the pid filter, filter expression and stack
 /// option asked for), and streams or buffers their events.
 pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+    // The agent runs the same check the CLI ran.
+    aggregate_field(spec)?;
     // Checked when the Spec was made; parsed again for their parts.
     let mut defs = spec.definitions.parsed();
     let names = kprobe_event_names(&defs);
@@ -362,6 +404,15 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         return super::close_session(session);
     }
 
+    if let Some(agg) = &spec.aggregate {
+        let run = argdist::Run {
+            what: "kprobe",
+            filter: spec.filter.as_ref().map(|f| f.as_str()),
+            threads: threads.as_deref(),
+            duration: spec.duration_s.map(RunSeconds::duration),
+        };
+        return argdist::run(session, &events[0], agg, &run, sink);
+    }
     if let Some(filter) = &spec.filter {
         for ev in &events {
             session.set_filter(ev, filter.as_str())?;
@@ -381,6 +432,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         [one] => format!("kprobe {one}"),
         many => format!("kprobes {}", many.join(", ")),
     };
+    let silence = silence(spec, &defs, &names, session.tracefs());
     let note = prepared.note;
     sink.emit(Record::notice(
         NoticeLevel::Info,
@@ -394,7 +446,37 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    stream::finish(&opts, session, input, sink)
+    stream::finish(&opts, session, input, sink, &silence)
+}
+
+/// What kprobe says when its probes saw nothing: each probe and its function, and the
+/// function the kernel's path enters now where the probed one moved away (the design's
+/// `p:myprobe do_sys_open` on 6.x).
+fn silence(
+    spec: &KprobeSpec,
+    defs: &[ProbeDef],
+    names: &[String],
+    tracefs: &Tracefs,
+) -> Silence {
+    let probes: Vec<String> = defs
+        .iter()
+        .zip(names)
+        .map(|(d, n)| match d.symbol() {
+            Some(sym) => format!("{n} ({sym})"),
+            None => n.clone(),
+        })
+        .collect();
+    let mut s = Silence::new(match probes.as_slice() {
+        [one] => format!("kprobe {one}"),
+        many => format!("kprobes {}", many.join(", ")),
+    });
+    s.moved_in(defs.iter().filter_map(|d| d.symbol()), tracefs);
+    s.narrowed(
+        spec.pid.map(Pid::get),
+        spec.tid.map(Pid::get),
+        spec.filter.as_ref().map(|f| f.as_str()),
+    );
+    s
 }
 
 #[cfg(test)]

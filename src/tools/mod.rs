@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod registry;
+pub mod silence;
 pub mod values;
 
 use std::path::PathBuf;
@@ -85,6 +86,8 @@ tools! {
     funccount::Funccount,
     kprobe::Kprobe,
     tpoint::Tpoint,
+    list::List,
+    uprobe::Uprobe,
     functrace::Functrace,
     funcgraph::Funcgraph,
     funcslower::Funcslower,

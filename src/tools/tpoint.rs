@@ -9,6 +9,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
+use super::silence::Silence;
 use super::values::{EventFilter, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::record::{Format, NoticeLevel, Record, Sink, Tracepoint};
@@ -391,7 +392,9 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     ))?;
     sink.flush()?;
 
-    stream::finish(&opts, session, pipe, sink)
+    let mut silence = Silence::new(format!("tpoint {tp}"));
+    silence.narrowed(opts.pid, opts.tid, req.filter.as_ref().map(|f| f.as_str()));
+    stream::finish(&opts, session, pipe, sink, &silence)
 }
 
 #[cfg(test)]

@@ -191,6 +191,30 @@ fn check_filter(s: &str) -> Result<(), ValueError> {
     check_one_line("filter", s)
 }
 
+/// Longest field name (the kernel's `MAX_ARG_NAME_LEN` is 32).
+pub const MAX_FIELD: usize = 32;
+
+fn check_field_name(s: &str) -> Result<(), ValueError> {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_FIELD
+        && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        return Ok(());
+    }
+    Err(ValueError::new(format!(
+        "{} is not a field name (letters, digits and _, at most {MAX_FIELD})",
+        shown(s)
+    )))
+}
+
+checked_string!(
+    /// A field of an event (`bytes`, `arg1`): a C identifier, so it names a field and nothing
+    /// else in a hist trigger.
+    FieldName,
+    check_field_name
+);
+
 checked_string!(
     /// An event filter expression (`filename ~ "*.conf"`), one line; the kernel parses it.
     EventFilter,

@@ -48,6 +48,11 @@ impl FunctionTable {
         self.text.lines()
     }
 
+    /// Whether the kernel can trace a function of this name.
+    pub fn contains(&self, name: &str) -> bool {
+        !name.is_empty() && self.records().any(|n| n == name)
+    }
+
     /// Each traceable name once, in kernel order (no unnamed records).
     pub fn names(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();

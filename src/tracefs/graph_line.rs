@@ -53,7 +53,10 @@ pub struct GraphLine<'a> {
 pub enum Parsed<'a> {
     Graph(GraphLine<'a>),
     /// `CPU:1 [LOST 120 EVENTS]`.
-    Lost { cpu: u32, count: Option<u64> },
+    Lost {
+        cpu: u32,
+        count: Option<u64>,
+    },
     /// Headers, the dashes around a task switch, blank lines.
     Skip,
     /// Anything else, kept for the caller to report.

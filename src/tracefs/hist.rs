@@ -154,12 +154,13 @@ fn key_at(s: &str) -> Option<(&str, &str)> {
     Some((&s[..n], &s[n + 1..]))
 }
 
-/// Builds a trigger: `hist:keys=a,b:vals=x:sort=s if FILTER`. `vals` may be empty (hitcount
-/// alone is kept anyway).
+/// Builds a trigger: `hist:keys=a,b:vals=x:sort=s:size=N if FILTER`. `vals` may be empty
+/// (hitcount alone is kept anyway); `size` is the table's entries (the kernel's default 2048).
 pub fn trigger_command(
     keys: &[&str],
     vals: &[&str],
     sort: Option<&str>,
+    size: Option<usize>,
     filter: Option<&str>,
 ) -> String {
     let mut s = format!("hist:keys={}", keys.join(","));
@@ -170,6 +171,9 @@ pub fn trigger_command(
     if let Some(sort) = sort {
         s.push_str(":sort=");
         s.push_str(sort);
+    }
+    if let Some(size) = size {
+        s.push_str(&format!(":size={size}"));
     }
     if let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) {
         s.push_str(" if ");
@@ -249,12 +253,13 @@ Totals:\n    Hits: 4\n    Entries: 2\n    Dropped: 1\n"
                 &["common_pid.execname"],
                 &[],
                 Some("hitcount.descending"),
+                Some(4096),
                 None
             ),
-            "hist:keys=common_pid.execname:sort=hitcount.descending"
+            "hist:keys=common_pid.execname:sort=hitcount.descending:size=4096"
         );
         assert_eq!(
-            trigger_command(&["a", "b"], &["x", "y"], None, Some("count > 10")),
+            trigger_command(&["a", "b"], &["x", "y"], None, None, Some("count > 10")),
             "hist:keys=a,b:vals=x,y if count > 10"
         );
         assert!(parse("").is_empty());

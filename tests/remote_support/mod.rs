@@ -274,6 +274,7 @@ pub fn kprobe_spec(def: &str) -> Spec {
     };
     Spec::Kprobe(KprobeSpec {
         reader: Default::default(),
+        aggregate: None,
         definitions: definition.parse().unwrap(),
         filter,
         duration_s: Some(0.2.try_into().unwrap()),

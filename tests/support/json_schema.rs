@@ -41,10 +41,13 @@ pub enum Line {
     Stack(Stack),
     Histogram(Histogram),
     Span(Span),
+    Graph(Graph),
     Lost(Lost),
     Notice(Notice),
     Format(Format),
     Tracepoint(Tracepoint),
+    Symbol(Symbol),
+    UserSymbol(UserSymbol),
     Status(Status),
     Check(Check),
     Reset(Reset),
@@ -60,10 +63,13 @@ impl Line {
             Line::Stack(_) => "stack",
             Line::Histogram(_) => "histogram",
             Line::Span(_) => "span",
+            Line::Graph(_) => "graph",
             Line::Lost(_) => "lost",
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
             Line::Tracepoint(_) => "tracepoint",
+            Line::Symbol(_) => "symbol",
+            Line::UserSymbol(_) => "user_symbol",
             Line::Status(_) => "status",
             Line::Check(_) => "check",
             Line::Reset(_) => "reset",
@@ -134,6 +140,47 @@ pub struct Span {
     pub fields: BTreeMap<String, FieldValue>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Graph {
+    pub kind: GraphKind,
+    pub comm: String,
+    pub pid: u32,
+    pub cpu: u32,
+    pub timestamp: f64,
+    pub depth: u32,
+    pub name: String,
+    #[serde(default, deserialize_with = "present")]
+    pub duration_us: Option<f64>,
+    /// Left out when false.
+    #[serde(default, deserialize_with = "only_true")]
+    pub tail: bool,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+/// A flag left out when false: may be absent, but present only as `true`.
+fn only_true<'de, D>(d: D) -> Result<bool, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    match bool::deserialize(d)? {
+        true => Ok(true),
+        false => Err(serde::de::Error::custom("written only when true")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GraphKind {
+    Entry,
+    Exit,
+    Leaf,
+    IrqEntry,
+    IrqExit,
+    Switch,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +259,36 @@ pub struct Tracepoint {
     pub event: String,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symbol {
+    pub kind: SymbolKind,
+    pub name: String,
+    #[serde(default, deserialize_with = "present")]
+    pub module: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSymbol {
+    pub file: String,
+    pub name: String,
+    pub address: u64,
+    pub offset: u64,
+    #[serde(default, deserialize_with = "present")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolKind {
+    Function,
+    Tracepoint,
+    Kprobe,
 }
 
 #[derive(Debug, Deserialize)]

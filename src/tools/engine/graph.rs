@@ -86,10 +86,7 @@ pub fn start(session: &mut Session, setup: &Setup<'_>) -> Result<Started> {
     }
     session.set_global("tracing_thresh", &setup.thresh_us.unwrap_or(0).to_string())?;
     if session.tracefs().exists("max_graph_depth") {
-        session.set_global(
-            "max_graph_depth",
-            &setup.max_depth.unwrap_or(0).to_string(),
-        )?;
+        session.set_global("max_graph_depth", &setup.max_depth.unwrap_or(0).to_string())?;
     } else if setup.max_depth.is_some() {
         return Err(TfError::Missing {
             what: "max_graph_depth (3.15+)".into(),

@@ -41,7 +41,7 @@ impl Plan {
         };
         let mut keys: Vec<&str> = self.by.iter().map(String::as_str).collect();
         keys.push(&value);
-        hist::trigger_command(&keys, &["hitcount"], None, filter)
+        hist::trigger_command(&keys, &["hitcount"], None, None, filter)
     }
 
     /// The histograms of a parsed `hist` file: one per distinct value of the `by` keys,

@@ -10,8 +10,12 @@
 //!   turned into `graph` records. funcgraph and funcslower.
 //! - [`hist`]: hist triggers with a bucketed key, read back into `histogram` records (log2 or
 //!   linear buckets, split by any other keys).
+//! - [`argdist`]: a field of one event as a log2 histogram or a count per value, in the
+//!   kernel (kprobe `--hist`/`--count`).
 
+pub mod argdist;
 pub mod count;
 pub mod graph;
 pub mod hist;
 pub mod stream;
+pub mod uprobe_target;

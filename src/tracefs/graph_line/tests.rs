@@ -76,14 +76,21 @@ fn default_columns_cpu_duration_call() {
         }
     );
     let g = graph(" 0) + 11.897 us   |        }");
-    assert_eq!(g.call, Call::Exit { depth: 3, func: None });
+    assert_eq!(
+        g.call,
+        Call::Exit {
+            depth: 3,
+            func: None
+        }
+    );
     assert!(D12_DEFAULT.contains(" 1) ! 609.641 us  |  } /* vfs_read */"));
     assert!(D13_DEFAULT.contains(" 0) + 11.897 us   |        }"));
 }
 
 #[test]
 fn abstime_proc_and_tail_columns() {
-    let line = "    7.294474 |   1)     dd-121     | + 12.270 us   |      security_file_permission();";
+    let line =
+        "    7.294474 |   1)     dd-121     | + 12.270 us   |      security_file_permission();";
     assert!(D12_ALL.contains(line));
     let g = graph(line);
     assert_eq!(g.time, Some(7.294474));
@@ -119,7 +126,13 @@ fn without_durations_the_call_follows_the_cpu() {
             func: "security_file_permission"
         }
     );
-    assert_eq!(graph(" 0) }").call, Call::Exit { depth: 0, func: None });
+    assert_eq!(
+        graph(" 0) }").call,
+        Call::Exit {
+            depth: 0,
+            func: None
+        }
+    );
 }
 
 #[test]
@@ -156,10 +169,11 @@ fn thresholds_print_exits_only_and_task_switches_between() {
         .lines()
         .filter_map(|l| match parse(l) {
             Parsed::Graph(GraphLine {
-                call: Call::Exit {
-                    func: Some("vfs_read"),
-                    ..
-                },
+                call:
+                    Call::Exit {
+                        func: Some("vfs_read"),
+                        ..
+                    },
                 duration_us,
                 ..
             }) => duration_us,
@@ -179,7 +193,10 @@ fn thresholds_print_exits_only_and_task_switches_between() {
         .unwrap();
     assert_eq!(switch, ("dd-125", "dd-126"));
     assert_eq!(
-        D13_SLOW.lines().filter(|l| matches!(parse(l), Parsed::Graph(_))).count(),
+        D13_SLOW
+            .lines()
+            .filter(|l| matches!(parse(l), Parsed::Graph(_)))
+            .count(),
         3
     );
 }
@@ -195,6 +212,9 @@ fn lost_events_and_odd_lines() {
     );
     assert!(matches!(parse("garbage here"), Parsed::Unknown(_)));
     assert!(matches!(parse(" 0) + 1.0 xs |  f();"), Parsed::Unknown(_)));
-    assert_eq!(parse(" ------------------------------------------"), Parsed::Skip);
+    assert_eq!(
+        parse(" ------------------------------------------"),
+        Parsed::Skip
+    );
     assert_eq!(parse("# tracer: function_graph"), Parsed::Skip);
 }

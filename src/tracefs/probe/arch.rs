@@ -177,6 +177,17 @@ impl Arch {
         self.row().args.get(i).copied()
     }
 
+    /// Argument `n` (1-based) at the entry of a user-space function, as a fetch argument:
+    /// `%di` on x86-64; on i386, whose user code passes every argument on the stack (cdecl),
+    /// `$stackN` (slot 0 holds the return address). The kernel's own conventions are the
+    /// user ones elsewhere (regparm is a kernel build flag on i386 only).
+    pub fn user_arg(self, n: u64) -> Option<String> {
+        if self == Arch::I386 {
+            return (n >= 1).then(|| format!("$stack{n}"));
+        }
+        self.arg_register(n).map(|r| format!("%{r}"))
+    }
+
     /// The register the return value is in.
     pub fn return_register(self) -> &'static str {
         self.row().ret
@@ -286,6 +297,24 @@ mod tests {
             args("loongarch64"),
             ["r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"]
         );
+    }
+
+    #[test]
+    fn user_arguments_follow_the_user_abi() {
+        assert_eq!(Arch::X86_64.user_arg(1).as_deref(), Some("%di"));
+        assert_eq!(Arch::X86_64.user_arg(6).as_deref(), Some("%r9"));
+        assert_eq!(Arch::X86_64.user_arg(7), None);
+        // i386 user code is cdecl: on the stack, above the return address.
+        assert_eq!(Arch::I386.user_arg(1).as_deref(), Some("$stack1"));
+        assert_eq!(Arch::I386.user_arg(5).as_deref(), Some("$stack5"));
+        assert_eq!(Arch::Arm64.user_arg(2).as_deref(), Some("%x1"));
+        assert_eq!(Arch::Arm.user_arg(1).as_deref(), Some("%r0"));
+        assert_eq!(Arch::Riscv64.user_arg(3).as_deref(), Some("%a2"));
+        assert_eq!(Arch::Powerpc64.user_arg(1).as_deref(), Some("%gpr3"));
+        assert_eq!(Arch::S390x.user_arg(1).as_deref(), Some("%r2"));
+        for a in Arch::ALL {
+            assert_eq!(a.user_arg(0), None, "{a}");
+        }
     }
 
     #[test]

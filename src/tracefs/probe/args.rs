@@ -16,6 +16,9 @@ pub enum ArgMode {
     /// Translate `argN` to the registers of this architecture; `None` when the machine's
     /// convention is unknown (only definitions without `argN` can run).
     Registers(Option<Arch>),
+    /// A uprobe: translate `argN` with the user-space calling convention of this architecture
+    /// (registers, or stack slots where user code passes arguments on the stack).
+    User(Option<Arch>),
 }
 
 /// A fetch expression split into its dereference wrapping and its innermost operand:
@@ -83,7 +86,26 @@ impl ProbeDef {
                     };
                     format!("%{reg}")
                 }
-                (ArgMode::Registers(_), None) => {
+                (ArgMode::User(arch), Some(n)) => {
+                    let Some(arch) = arch else {
+                        return Err(self.arg_err(
+                            base,
+                            format!("`{base}`: the calling convention of this machine is not known; write a register"),
+                        ));
+                    };
+                    let Some(fetch) = arch.user_arg(n) else {
+                        return Err(self.arg_err(
+                            base,
+                            format!(
+                                "`{base}`: on {arch} only the first {} arguments are in registers ({})",
+                                arch.arg_registers().len(),
+                                arch.arg_list()
+                            ),
+                        ));
+                    };
+                    fetch
+                }
+                (ArgMode::Registers(_) | ArgMode::User(_), None) => {
                     return Err(self.arg_err(
                         base,
                         format!("`{base}`: argument names need a kernel with BTF arguments (6.5+ with CONFIG_PROBE_EVENTS_BTF_ARGS); write argN or a register"),
@@ -93,7 +115,10 @@ impl ProbeDef {
             let is_string =
                 a.ty.as_deref()
                     .is_some_and(|t| t == "string" || t == "ustring");
-            a.fetch = if pre.is_empty() && is_string && matches!(mode, ArgMode::Registers(_)) {
+            a.fetch = if pre.is_empty()
+                && is_string
+                && matches!(mode, ArgMode::Registers(_) | ArgMode::User(_))
+            {
                 // A register holds the pointer; the string is behind it.
                 format!("+0({replaced})")
             } else {
@@ -217,6 +242,30 @@ mod tests {
     }
 
     #[test]
+    fn uprobe_arg_n_is_the_user_calling_convention() {
+        let def = "p:hit /lkt/upprog:0x1745 n=arg1 name=arg2:string arg3";
+        assert_eq!(
+            resolved(def, ArgMode::User(Some(Arch::X86_64))),
+            "p:hit /lkt/upprog:0x1745 n=%di name=+0(%si):string arg3=%dx"
+        );
+        assert_eq!(
+            resolved(def, ArgMode::User(Some(Arch::I386))),
+            "p:hit /lkt/upprog:0x1745 n=$stack1 name=+0($stack2):string arg3=$stack3"
+        );
+        let got = resolved(def, ArgMode::User(Some(Arch::Arm64)));
+        assert_eq!(
+            got,
+            "p:hit /lkt/upprog:0x1745 n=%x0 name=+0(%x1):string arg3=%x2"
+        );
+        ProbeDef::parse(&got).unwrap();
+        let e = ProbeDef::parse("p /bin/sh:0x10 arg7")
+            .unwrap()
+            .resolve_args(ArgMode::User(Some(Arch::X86_64)))
+            .unwrap_err();
+        assert!(e.reason.contains("first 6"), "{e:?}");
+    }
+
+    #[test]
     fn btf_kernels_get_arg_n_and_names_through() {
         assert_eq!(
             resolved(
@@ -285,7 +334,8 @@ mod tests {
         for bad in [
             "r vfs_read arg1",
             "p vfs_read+4 count",
-            "p /bin/sh:0x10 arg1",
+            "p /bin/sh:0x10 count",
+            "r /bin/sh:0x10 arg1",
             "p vfs_read arg0",
         ] {
             assert!(ProbeDef::parse(bad).is_err(), "{bad}");

@@ -257,7 +257,15 @@ impl<'a> Parser<'a> {
             }
             _ if is_btf_name(e) => {
                 if ctx.uprobe {
-                    return Err(self.err(pos, format!("`{e}`: argument names are for kernel function entry probes, not uprobes")));
+                    // Portable `argN` only: user space has no BTF for the kernel to name
+                    // arguments from, and `argN` is made concrete before the kernel sees it
+                    // (the user calling convention, [`ArgMode::User`]).
+                    return match portable_arg(e) {
+                        Some(_) if ctx.ret => Err(self.err(pos, format!("`{e}`: argN is for entry probes; a return probe has $retval"))),
+                        Some(n) if (1..=PARAM_MAX_STACK).contains(&n) => Ok(Fetch::Name),
+                        Some(_) => Err(self.err(pos, format!("argN counts from 1 to {PARAM_MAX_STACK}"))),
+                        None => Err(self.err(pos, format!("`{e}`: argument names are for kernel function entry probes; a uprobe takes arg1..argN"))),
+                    };
                 }
                 if !ctx.fentry {
                     return Err(self.err(pos, format!("`{e}`: argument names need a probe on a function entry (symbol with offset 0)")));
@@ -328,12 +336,12 @@ impl<'a> Parser<'a> {
                     }
                     Ok(Fetch::Value)
                 } else {
-                    Err(self.err(
-                        pos,
-                        format!(
-                            "invalid variable `${v}`: use $retval, $stack, $stackN, $argN or $comm"
-                        ),
-                    ))
+                    let vars = if ctx.uprobe {
+                        "$retval, $stack, $stackN or $comm (and arg1..argN)"
+                    } else {
+                        "$retval, $stack, $stackN, $argN or $comm"
+                    };
+                    Err(self.err(pos, format!("invalid variable `${v}`: use {vars}")))
                 }
             }
         }

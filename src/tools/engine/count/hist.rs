@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::kprobe_profile::{accepted, attach_entry_probes};
 use super::{Counter, Matched, Plan};
 use crate::record::Sink;
 use crate::tracefs::events::EventRef;
@@ -28,22 +27,13 @@ impl Counter for HistCounter {
         matched: &mut Matched,
         sink: &mut dyn Sink,
     ) -> Result<Vec<String>> {
-        let functions = matched.get(s, plan.pattern)?.to_vec();
-        // Written again with the same GRP/EVENT, a probe is added to that event (5.7+).
-        let named: Vec<(String, &str)> = functions
-            .iter()
-            .map(|f| (HIST_EVENT.to_string(), f.as_str()))
-            .collect();
-        let refused = attach_entry_probes(s, &named, sink)?;
-        let functions = accepted(&functions, &refused);
+        let functions = super::probe_functions(s, matched.get(s, plan.pattern)?, HIST_EVENT, sink)?;
         self.matched = functions.iter().cloned().collect();
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         // Room for every function: the table size is a power of two, 2^7..=2^17.
         let size = functions.len().next_power_of_two().clamp(128, 1 << 17);
-        let trigger = format!(
-            "{}:size={size}",
-            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, None)
-        );
+        let trigger =
+            hist::trigger_command(&["__probe_ip.sym"], &["hitcount"], None, Some(size), None);
         // The trigger alone runs the probes (soft-enabled): no instance, no buffer.
         s.add_trigger(&ev, &trigger)?;
         Ok(functions)

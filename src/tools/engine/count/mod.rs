@@ -84,6 +84,24 @@ impl Matched {
     }
 }
 
+/// Every one of `functions` as one more probe of a single event of ours, `event` (written
+/// again with the same GRP/EVENT, a probe is added to that event: 5.7+), for a hist trigger
+/// hung on that event: funccount's hist backend, stackcount. Returns the functions the kernel
+/// took (never empty); those it refused are reported on `sink`.
+pub fn probe_functions(
+    s: &mut Session,
+    functions: &[String],
+    event: &str,
+    sink: &mut dyn Sink,
+) -> Result<Vec<String>> {
+    let named: Vec<(String, &str)> = functions
+        .iter()
+        .map(|f| (event.to_string(), f.as_str()))
+        .collect();
+    let refused = kprobe_profile::attach_entry_probes(s, &named, sink)?;
+    Ok(kprobe_profile::accepted(functions, &refused))
+}
+
 /// One way of counting. `snapshot` returns cumulative counts since `start`.
 trait Counter {
     /// Starts counting; returns the functions counted (never empty).
@@ -345,7 +363,8 @@ pub fn sort_and_cut(counts: &mut Vec<Count>, top: Option<usize>) {
     }
 }
 
-fn unix_now() -> f64 {
+/// Seconds since the Unix epoch (a record's `time`).
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -123,10 +123,17 @@ fn exits_are_named_from_their_entries() {
 #[test]
 fn task_and_time_from_the_columns() {
     let recs = records(D12_ALL);
-    assert!(recs.iter().all(|g| g.comm == "dd" && g.pid == 121 && g.cpu == 1));
+    assert!(recs
+        .iter()
+        .all(|g| g.comm == "dd" && g.pid == 121 && g.cpu == 1));
     let first = &recs[0];
     assert_eq!(
-        (first.kind, first.depth, first.name.as_str(), first.timestamp),
+        (
+            first.kind,
+            first.depth,
+            first.name.as_str(),
+            first.timestamp
+        ),
         (GraphKind::Entry, 0, "vfs_read", 7.29445)
     );
     // -m 3 (max_graph_depth): nothing deeper than depth 2.

@@ -12,7 +12,7 @@ pub mod records;
 pub mod symbols;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use records::TraceRecords;
 
@@ -20,6 +20,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::record::{Event, Record, Sink};
+use crate::tools::silence::{Silence, Watch};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::pipe::TracePipe;
 use crate::tracefs::{sys, Session};
@@ -167,16 +168,19 @@ pub fn prepare(
 
 /// [`run`], then the reader closed and the session with it (the pipe must be closed before
 /// the instance can be removed): a stream tool's last step. A teardown failure is reported even
-/// when the run succeeded.
+/// when the run succeeded. A run that saw no events ends with `silence`'s notice.
 pub fn finish(
     opts: &Options,
     session: Session,
     mut input: Input,
     sink: &mut dyn Sink,
+    silence: &Silence,
 ) -> Result<()> {
-    let result = run(opts, &session, &mut input, sink);
+    let mut watch = Watch::new(sink);
+    let result = run(opts, &session, &mut input, &mut watch);
     drop(input);
-    result.and(crate::tools::close_session(session))
+    result.and(crate::tools::close_session(session))?;
+    Ok(watch.finish(silence)?)
 }
 
 /// Streams (no `-d`) or waits and then drains (`-d`) the instance's trace_pipe, until the
@@ -208,10 +212,8 @@ fn run_text(
     let mut conv = TraceRecords::new();
     let mut pending: Vec<Record> = Vec::new();
     if let Some(d) = opts.duration {
-        let end = Instant::now() + d;
-        while Instant::now() < end && !stop.is_set() {
-            stop.sleep((end - Instant::now()).min(Duration::from_millis(200)));
-        }
+        // Wakes early on Ctrl-C.
+        stop.sleep(d);
     } else {
         while !stop.is_set() {
             pipe.read_lines(Duration::from_millis(200), &mut |line| {

@@ -1,0 +1,50 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'funcgraph' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'funcgraph'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'funcgraph' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Go at most DEPTH calls deep')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace when this process''s threads are on-CPU')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace when this thread is on-CPU')
+            [CompletionResult]::new('--min-us', '--min-us', [CompletionResultType]::ParameterName, 'Show only calls that took at least US microseconds (their returns only: tracing_thresh)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'All info (same as -HPt)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Measure on-CPU time only (time asleep is not counted in durations)')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Do not show function durations')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Show process names and pids')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show timestamps')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Name the function at each close (comment function tails)')
+            [CompletionResult]::new('--no-irqs', '--no-irqs', [CompletionResultType]::ParameterName, 'Leave out interrupts that arrive during a call')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

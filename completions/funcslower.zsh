@@ -1,0 +1,48 @@
+#compdef funcslower
+
+autoload -U is-at-least
+
+_funcslower() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace when this process'\''s threads are on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only (time asleep is not counted)]' \
+'-H[Print column headers]' \
+'-P[Show process names and pids]' \
+'-t[Show timestamps]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob\: vfs_read, '\''ext4_*'\'':_default' \
+':latency_us -- Show calls that took at least this many microseconds:_default' \
+&& ret=0
+}
+
+(( $+functions[_funcslower_commands] )) ||
+_funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'funcslower commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_funcslower" ]; then
+    _funcslower "$@"
+else
+    compdef _funcslower funcslower
+fi

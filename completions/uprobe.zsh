@@ -1,0 +1,48 @@
+#compdef uprobe
+
+autoload -U is-at-least
+
+_uprobe() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'()-l+[List the functions of TARGET (a program, a library or a path) where uprobes can go]:TARGET:_default' \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace every thread of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-F[Force\: take a file of another architecture, an address outside code]' \
+'-H[Print column headers]' \
+'-s[Print a user stack trace after each event]' \
+'(-d)-v[Print the event'\''s format and exit]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
+'::filter -- Event filter, e.g. '\''size > 1024'\'':_default' \
+&& ret=0
+}
+
+(( $+functions[_uprobe_commands] )) ||
+_uprobe_commands() {
+    local commands; commands=()
+    _describe -t commands 'uprobe commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_uprobe" ]; then
+    _uprobe "$@"
+else
+    compdef _uprobe uprobe
+fi
