@@ -151,52 +151,6 @@ _arguments "${_arguments_options[@]}" : \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 ;;
-(funcgraph)
-_arguments "${_arguments_options[@]}" : \
-'-m+[Go at most DEPTH calls deep]:DEPTH:_default' \
-'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
-'(-L)-p+[Trace when this process'\''s threads are on-CPU]:PID:_default' \
-'-L+[Trace when this thread is on-CPU]:TID:_default' \
-'--min-us=[Show only calls that took at least US microseconds (their returns only\: tracing_thresh)]:US:_default' \
-'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
-'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'-a[All info (same as -HPt)]' \
-'-C[Measure on-CPU time only (time asleep is not counted in durations)]' \
-'-D[Do not show function durations]' \
-'-H[Print column headers]' \
-'-P[Show process names and pids]' \
-'-t[Show timestamps]' \
-'-T[Name the function at each close (comment function tails)]' \
-'--no-irqs[Leave out interrupts that arrive during a call]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'-h[Print help]' \
-'--help[Print help]' \
-':funcstring -- Function glob, the graphs'\'' roots\: do_nanosleep, '\''vfs_rea*'\'':_default' \
-&& ret=0
-;;
-(funcslower)
-_arguments "${_arguments_options[@]}" : \
-'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
-'(-L)-p+[Trace when this process'\''s threads are on-CPU]:PID:_default' \
-'-L+[Trace when this thread is on-CPU]:TID:_default' \
-'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
-'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'-a[All info (same as -HPt)]' \
-'-C[Measure on-CPU time only (time asleep is not counted)]' \
-'-H[Print column headers]' \
-'-P[Show process names and pids]' \
-'-t[Show timestamps]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'-h[Print help]' \
-'--help[Print help]' \
-':funcstring -- Function glob\: vfs_read, '\''ext4_*'\'':_default' \
-':latency_us -- Show calls that took at least this many microseconds:_default' \
-&& ret=0
-;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -372,14 +326,6 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
-(funcgraph)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(funcslower)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -446,8 +392,6 @@ _lktrace_commands() {
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
-'funcgraph:Graph a kernel function'\''s calls and children with durations (perf-tools funcgraph)' \
-'funcslower:Trace kernel function calls slower than a latency (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -544,16 +488,6 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
-(( $+functions[_lktrace__subcmd__funcgraph_commands] )) ||
-_lktrace__subcmd__funcgraph_commands() {
-    local commands; commands=()
-    _describe -t commands 'lktrace funcgraph commands' commands "$@"
-}
-(( $+functions[_lktrace__subcmd__funcslower_commands] )) ||
-_lktrace__subcmd__funcslower_commands() {
-    local commands; commands=()
-    _describe -t commands 'lktrace funcslower commands' commands "$@"
-}
 (( $+functions[_lktrace__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__functrace_commands() {
     local commands; commands=()
@@ -568,8 +502,6 @@ _lktrace__subcmd__help_commands() {
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
-'funcgraph:Graph a kernel function'\''s calls and children with durations (perf-tools funcgraph)' \
-'funcslower:Trace kernel function calls slower than a latency (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -622,16 +554,6 @@ _lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands() {
 _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
-}
-(( $+functions[_lktrace__subcmd__help__subcmd__funcgraph_commands] )) ||
-_lktrace__subcmd__help__subcmd__funcgraph_commands() {
-    local commands; commands=()
-    _describe -t commands 'lktrace help funcgraph commands' commands "$@"
-}
-(( $+functions[_lktrace__subcmd__help__subcmd__funcslower_commands] )) ||
-_lktrace__subcmd__help__subcmd__funcslower_commands() {
-    local commands; commands=()
-    _describe -t commands 'lktrace help funcslower commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__help__subcmd__functrace_commands() {

@@ -228,9 +228,6 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
             mode,
             timestamps: hints.timestamps,
             headers: hints.headers,
-            graph_proc: hints.graph_proc,
-            graph_time: hints.graph_time,
-            graph_no_duration: hints.graph_no_duration,
             multi_host,
         };
         output::renderer(

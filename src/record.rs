@@ -21,8 +21,6 @@ pub enum Record {
     Histogram(Histogram),
     /// A call with its duration (funcgraph, funcslower).
     Span(Span),
-    /// One line of a function graph, in the kernel's order (funcgraph, funcslower).
-    Graph(Graph),
     /// Events the kernel (or the network) dropped.
     Lost(Lost),
     /// Something a person should know that is not data: the backend chosen, a warning.
@@ -112,50 +110,6 @@ pub struct Span {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth: Option<u32>,
     pub fields: Fields,
-}
-
-/// One line of the function_graph tracer (funcgraph, funcslower), in the kernel's order: a
-/// call's entry before its children, its exit after them, so the graph can be drawn as it
-/// streams (a [`Span`] is a whole call, known only at its exit).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Graph {
-    pub kind: GraphKind,
-    pub comm: String,
-    pub pid: u32,
-    pub cpu: u32,
-    /// Seconds, as the trace clock printed them: at entry for entries and leaves, at exit for
-    /// exits.
-    pub timestamp: f64,
-    /// Call depth below the graph's root (0).
-    pub depth: u32,
-    /// The function; for an exit, the one it closes where known (else empty); for a switch,
-    /// the task switched away from (`comm-pid`).
-    pub name: String,
-    /// Microseconds, on leaves and exits (absent with funcgraph -D).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_us: Option<f64>,
-    /// The kernel named the exit (`} /* name */`: funcgraph -T, or an exit whose entry it
-    /// did not print, as under a threshold).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub tail: bool,
-}
-
-/// What a [`Graph`] line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GraphKind {
-    /// `func() {`: its children follow.
-    Entry,
-    /// `}`: the call that began at the entry of the same depth returns.
-    Exit,
-    /// `func();`: a call without traced children.
-    Leaf,
-    /// `==========>`: an interrupt came in.
-    IrqEntry,
-    /// `<==========`: it went.
-    IrqExit,
-    /// The CPU switched to this task (`comm`, `pid`) from the one in `name`.
-    Switch,
 }
 
 /// One event line of `trace_pipe`, parsed.

@@ -7,8 +7,8 @@ mod json_schema;
 use lktrace::output::{renderer, Mode, Options};
 use lktrace::record::{
     Bucket, BufferStatus, Check, CheckItem, Count, Counts, DynamicEventStatus, Event, FieldValue,
-    Fields, Format, Graph, GraphKind, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel,
-    Owner, Ping, Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint, UserSymbol,
+    Fields, Format, Histogram, Hosted, InstanceStatus, Lost, Notice, NoticeLevel, Owner, Ping,
+    Record, Reset, Span, Stack, Status, Symbol, SymbolKind, Tracepoint, UserSymbol,
 };
 
 /// The `"type"` of a record. Exhaustive on purpose: a new Record variant does not compile here
@@ -20,7 +20,6 @@ fn kind(r: &Record) -> &'static str {
         Record::Stack(_) => "stack",
         Record::Histogram(_) => "histogram",
         Record::Span(_) => "span",
-        Record::Graph(_) => "graph",
         Record::Lost(_) => "lost",
         Record::Notice(_) => "notice",
         Record::Format(_) => "format",
@@ -143,28 +142,6 @@ fn samples() -> Vec<Hosted> {
             duration_us: 1000.0,
             depth: None,
             fields: Fields(vec![("ret".into(), FieldValue::Int(-11))]),
-        }),
-        Record::Graph(Graph {
-            kind: GraphKind::Entry,
-            comm: "dd".into(),
-            pid: 123,
-            cpu: 0,
-            timestamp: 12.5,
-            depth: 0,
-            name: "vfs_read".into(),
-            duration_us: None,
-            tail: false,
-        }),
-        Record::Graph(Graph {
-            kind: GraphKind::Exit,
-            comm: "dd".into(),
-            pid: 123,
-            cpu: 0,
-            timestamp: 12.50001,
-            depth: 0,
-            name: "vfs_read".into(),
-            duration_us: Some(9.75),
-            tail: true,
         }),
         event(true),
         event(false),
@@ -343,7 +320,7 @@ fn every_record_type_matches_its_mirror() {
         assert_eq!(line.kind(), kind(&h.record));
     }
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|h| kind(&h.record)).collect();
-    assert_eq!(kinds.len(), 16, "a sample of every record type");
+    assert_eq!(kinds.len(), 15, "a sample of every record type");
 }
 
 #[test]
@@ -415,5 +392,5 @@ fn the_documented_examples_validate() {
         );
         assert_eq!(a, b, "docs/json.md example is not what lktrace writes: {l}");
     }
-    assert_eq!(kinds.len(), 16, "docs/json.md has an example of every type");
+    assert_eq!(kinds.len(), 15, "docs/json.md has an example of every type");
 }

@@ -1866,8 +1866,14 @@ on_kernels!(functrace_bad_input: debian12 => Debian12, debian13 => Debian13, pro
         ("ft_bad_pid", 2, "99999999"),
     ] {
         let b = run.expect_rc(name, rc);
-        let first = b.stderr.lines().next().unwrap_or("");
-        if !first.starts_with("lktrace: error") || !first.contains(says) {
+        // A run's errors are "lktrace: error: ..."; a usage error (rc 2) is clap's "error: ..."
+        // followed by its "For more information" line.
+        let errors: Vec<&str> = b
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("lktrace: error") || (rc == 2 && l.starts_with("error:")))
+            .collect();
+        if errors.len() != 1 || !errors[0].contains(says) {
             run.fail(format!("{name}: expected one error line naming {says:?}:\n{}", b.stderr));
         }
     }

@@ -11,7 +11,6 @@
 pub mod debug;
 pub mod dist;
 pub mod escape;
-pub mod graph;
 pub mod json;
 pub mod table;
 pub mod text;
@@ -40,12 +39,6 @@ pub struct Options {
     pub timestamps: bool,
     /// `-H`: print column headers before the first event.
     pub headers: bool,
-    /// Function graphs: the task column (`funcgraph -P`).
-    pub graph_proc: bool,
-    /// Function graphs: the time column (`funcgraph -t`).
-    pub graph_time: bool,
-    /// Function graphs: no duration column (`funcgraph -D`).
-    pub graph_no_duration: bool,
     /// Records come from several hosts: tables gain a HOST column, text a host prefix.
     pub multi_host: bool,
 }
@@ -137,18 +130,6 @@ impl HumanSink<'_> {
             Record::Stack(s) => self.out(&text::stack_lines(s, multi, host))?,
             Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
             Record::Span(s) => self.out_line(&dist::span_line(s, multi, host))?,
-            Record::Graph(g) => {
-                let cols = graph::Columns {
-                    proc: self.opts.graph_proc,
-                    time: self.opts.graph_time,
-                    duration: !self.opts.graph_no_duration,
-                };
-                if self.opts.headers && !self.header_done {
-                    self.header_done = true;
-                    self.out(&graph::header(cols))?;
-                }
-                self.out_line(&graph::line(g, cols, multi, host))?;
-            }
             Record::Lost(l) => {
                 // In the stream where it happened, and on stderr too: loss must never pass
                 // unseen, even when stdout goes to a file nobody reads to the end.

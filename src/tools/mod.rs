@@ -89,8 +89,6 @@ tools! {
     list::List,
     uprobe::Uprobe,
     functrace::Functrace,
-    funcgraph::Funcgraph,
-    funcslower::Funcslower,
     ctl::Ctl,
     parse::Parse,
 }

@@ -25,12 +25,6 @@ pub struct RenderHints {
     pub timestamps: bool,
     /// Print column headers before the first event (`kprobe -H`).
     pub headers: bool,
-    /// Function graphs: show the task column (`funcgraph -P`).
-    pub graph_proc: bool,
-    /// Function graphs: show the time column (`funcgraph -t`).
-    pub graph_time: bool,
-    /// Function graphs: no duration column (`funcgraph -D`).
-    pub graph_no_duration: bool,
 }
 
 /// What a row of `ctl check` needs from the kernel.

@@ -403,26 +403,6 @@ impl Default for MaxProbes {
     }
 }
 
-bounded!(
-    /// How deep a function graph goes (`funcgraph -m`, max_graph_depth): the kernel keeps
-    /// at most a few hundred return addresses per task, so more means nothing.
-    GraphDepth,
-    u32,
-    "the graph depth",
-    1,
-    1000
-);
-
-bounded!(
-    /// A latency in microseconds (`funcslower`, `funcgraph --min-us`: tracing_thresh), up to
-    /// an hour.
-    LatencyUs,
-    u64,
-    "the latency in microseconds",
-    1u64,
-    3_600_000_000u64
-);
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,6 @@ pub mod features;
 pub mod format;
 pub mod ftrace_filter;
 pub mod function_table;
-pub mod graph_line;
 pub mod hist;
 pub mod instance;
 pub mod kprobe_profile;

@@ -484,39 +484,6 @@ impl Session {
         ftrace_filter::set(&self.tracefs, Path::new(rel), list)
     }
 
-    /// Empties a global filter list (top-level set_ftrace_filter: "every function"),
-    /// remembering the old one; nothing is written when it is empty already.
-    pub fn clear_global_filter(&mut self, rel: &str) -> Result<()> {
-        self.require_global()?;
-        let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
-        if old.is_empty() {
-            return Ok(());
-        }
-        self.record(Undo::FilterList {
-            rel: rel_path(rel)?,
-            old,
-        })?;
-        self.tracefs.truncate(rel)
-    }
-
-    /// Replaces a global pid list (top-level set_ftrace_pid, set_ftrace_notrace_pid) with
-    /// `pids`, remembering the old list (`no pid` reads back as none).
-    pub fn set_global_pids(&mut self, rel: &str, pids: &[u32]) -> Result<()> {
-        self.require_global()?;
-        let text = self.tracefs.read(rel)?;
-        let old: Vec<String> = text
-            .split_whitespace()
-            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
-            .map(str::to_string)
-            .collect();
-        self.record(Undo::FilterList {
-            rel: rel_path(rel)?,
-            old,
-        })?;
-        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
-        self.tracefs.write_list(rel, &list)
-    }
-
     fn record(&mut self, u: Undo) -> Result<()> {
         self.undo.push(u);
         if self.undo.last().is_some_and(Undo::is_global) {

@@ -41,7 +41,6 @@ pub enum Line {
     Stack(Stack),
     Histogram(Histogram),
     Span(Span),
-    Graph(Graph),
     Lost(Lost),
     Notice(Notice),
     Format(Format),
@@ -63,7 +62,6 @@ impl Line {
             Line::Stack(_) => "stack",
             Line::Histogram(_) => "histogram",
             Line::Span(_) => "span",
-            Line::Graph(_) => "graph",
             Line::Lost(_) => "lost",
             Line::Notice(_) => "notice",
             Line::Format(_) => "format",
@@ -140,47 +138,6 @@ pub struct Span {
     pub fields: BTreeMap<String, FieldValue>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Graph {
-    pub kind: GraphKind,
-    pub comm: String,
-    pub pid: u32,
-    pub cpu: u32,
-    pub timestamp: f64,
-    pub depth: u32,
-    pub name: String,
-    #[serde(default, deserialize_with = "present")]
-    pub duration_us: Option<f64>,
-    /// Left out when false.
-    #[serde(default, deserialize_with = "only_true")]
-    pub tail: bool,
-    #[serde(default, deserialize_with = "present")]
-    pub host: Option<String>,
-}
-
-/// A flag left out when false: may be absent, but present only as `true`.
-fn only_true<'de, D>(d: D) -> Result<bool, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    match bool::deserialize(d)? {
-        true => Ok(true),
-        false => Err(serde::de::Error::custom("written only when true")),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum GraphKind {
-    Entry,
-    Exit,
-    Leaf,
-    IrqEntry,
-    IrqExit,
-    Switch,
 }
 
 #[derive(Debug, Deserialize)]

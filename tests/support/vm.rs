@@ -238,8 +238,6 @@ pub const TOOL_BINS: &[&str] = &[
     "tpoint",
     "uprobe",
     "functrace",
-    "funcgraph",
-    "funcslower",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

@@ -6,8 +6,6 @@
 //! - [`stream`]: trace text to records, and the trace_pipe loop of event tools (`-p`/`-L`
 //!   with the tgid cache, `-d` buffered mode, lost-event accounting). kprobe today; every
 //!   snoop next.
-//! - [`graph`]: the function_graph tracer at the top level, taken exclusively, and its text
-//!   turned into `graph` records. funcgraph and funcslower.
 //! - [`hist`]: hist triggers with a bucketed key, read back into `histogram` records (log2 or
 //!   linear buckets, split by any other keys).
 //! - [`argdist`]: a field of one event as a log2 histogram or a count per value, in the
@@ -15,7 +13,6 @@
 
 pub mod argdist;
 pub mod count;
-pub mod graph;
 pub mod hist;
 pub mod stream;
 pub mod uprobe_target;

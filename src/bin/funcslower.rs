@@ -1,3 +1,0 @@
-fn main() {
-    std::process::exit(lktrace::cli::main_for(Some("funcslower")));
-}
