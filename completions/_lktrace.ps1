@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
+            [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -142,6 +143,20 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;functrace' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds (buffered), then print')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace the threads of this process')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Trace this thread only')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -265,6 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
+            [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -287,6 +303,9 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;help;stackcount' {
+            break
+        }
+        'lktrace;help;functrace' {
             break
         }
         'lktrace;help;ctl' {

@@ -25,6 +25,9 @@ _lktrace() {
             lktrace,funccount)
                 cmd="lktrace__subcmd__funccount"
                 ;;
+            lktrace,functrace)
+                cmd="lktrace__subcmd__functrace"
+                ;;
             lktrace,help)
                 cmd="lktrace__subcmd__help"
                 ;;
@@ -91,6 +94,9 @@ _lktrace() {
             lktrace__subcmd__help,funccount)
                 cmd="lktrace__subcmd__help__subcmd__funccount"
                 ;;
+            lktrace__subcmd__help,functrace)
+                cmd="lktrace__subcmd__help__subcmd__functrace"
+                ;;
             lktrace__subcmd__help,help)
                 cmd="lktrace__subcmd__help__subcmd__help"
                 ;;
@@ -134,7 +140,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list uprobe stackcount ctl parse agent help"
+            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,8 +479,46 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__functrace)
+            opts="-H -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount ctl parse agent help"
+            opts="funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +630,20 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help__subcmd__funccount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__functrace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

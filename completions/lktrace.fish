@@ -35,6 +35,7 @@ complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "tpoint" -d 'Trace a
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
@@ -124,6 +125,16 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l folded -d
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s p -d 'Trace the threads of this process' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trace this thread only' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Print column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
@@ -181,16 +192,17 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Us
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "ctl" -d 'Inspect and clean tracefs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount ctl parse agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'

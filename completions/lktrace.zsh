@@ -158,6 +158,22 @@ _arguments "${_arguments_options[@]}" : \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
 && ret=0
 ;;
+(functrace)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace the threads of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-H[Print column headers]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
@@ -333,6 +349,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(functrace)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -399,6 +419,7 @@ _lktrace_commands() {
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
+'functrace:Trace kernel function calls (perf-tools functrace)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -495,6 +516,11 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__functrace_commands] )) ||
+_lktrace__subcmd__functrace_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace functrace commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help_commands] )) ||
 _lktrace__subcmd__help_commands() {
     local commands; commands=(
@@ -504,6 +530,7 @@ _lktrace__subcmd__help_commands() {
 'list:List traceable kernel functions, tracepoints and kprobe-able symbols' \
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
+'functrace:Trace kernel function calls (perf-tools functrace)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -556,6 +583,11 @@ _lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands() {
 _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
+_lktrace__subcmd__help__subcmd__functrace_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help functrace commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__help_commands] )) ||
 _lktrace__subcmd__help__subcmd__help_commands() {

@@ -729,11 +729,56 @@ fn batch(k: Kernel) -> Vm {
     });
     s.raw("echo 0 > $T/events/shell_user/sv/enable; echo '-:shell_user/sv' >> $T/kprobe_events");
 
+    func_scenarios(&mut s);
+
     let mut v = Vm::new(k, k.name(), s);
     v.files
         .push((UPPROG.into(), std::fs::read(upprog()).unwrap()));
     v.net = true;
     v
+}
+
+// ---------------------------------------------------------------------------------------------
+// functrace, funcgraph, funcslower (issue 11): their scenarios
+
+/// A process waiting for `/tmp/$1.go`, then `exec`ing dd (so its pid does the reads):
+/// `-p` can name it before it reads. `$1` names it; its pid is in `$P`.
+fn waiting_dd(s: &mut Script, name: &str, count: u32) {
+    s.raw(&format!(
+        "rm -f /tmp/{name}.go; (while [ ! -e /tmp/{name}.go ]; do sleep 0.1; done; \
+         exec dd if=/lkt/payload of=/dev/null bs=1 count={count} 2>/dev/null) & P=$!; export P"
+    ));
+    s.value(&format!("{name}.pid"), "\"$P\"");
+    s.background(&format!("await_tracing; touch /tmp/{name}.go"));
+}
+
+fn func_scenarios(s: &mut Script) {
+    s.scenario("ft_pid", |s| {
+        waiting_dd(s, "ft_pid", 100);
+        s.run("ft_pid", 60, "functrace --json -d 6 -p \"$P\" vfs_read");
+    });
+    s.scenario("ft_sigint", |s| {
+        s.run(
+            "ft_sigint",
+            60,
+            &format!(
+                "rm -f /tmp/k.o /tmp/k.e; functrace --json 'vfs_rea*' >/tmp/k.o 2>/tmp/k.e & K=$!; {AWAIT_K}; \
+             dd if=/lkt/payload of=/dev/null bs=1 count=20 2>/dev/null; sleep 1; \
+             kill -INT $K; wait $K; rc=$?; cat /tmp/k.o; cat /tmp/k.e >&2; exit $rc"
+            ),
+        );
+    });
+    s.scenario("ft_bad", |s| {
+        s.run("ft_bad_func", 30, "functrace no_such_function_xyz");
+        s.run("ft_bad_glob", 30, "functrace 'vfs read'");
+        s.run("ft_bad_pid", 30, "functrace -p 99999999 vfs_read");
+    });
+    s.scenario("ft_examples", |s| {
+        s.background("await_tracing; sleep 0.5; sleep 0.5");
+        s.run("ft_ex_nanosleep", 40, "functrace -H -d 3 do_nanosleep");
+        s.background(&format!("await_tracing; {DD}"));
+        s.run("ft_ex_glob", 40, "lktrace functrace -d 3 'vfs_rea*'");
+    });
 }
 
 /// The boot of kernel `k`, shared by every test; the kernels start on first use.
@@ -2191,4 +2236,89 @@ on_kernels!(overlapping_runs: debian12 => Debian12, debian13 => Debian13, profil
         }
     }
     run.assert_tracefs_unchanged("overlap");
+});
+
+// ---------------------------------------------------------------------------------------------
+// functrace, funcgraph, funcslower (issue 11)
+
+/// The pid block `name.pid` holds.
+#[track_caller]
+fn pid_of(run: &Run, name: &str) -> u64 {
+    let b = run.block(&format!("{name}.pid"));
+    b.stdout
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| run.fail(format!("`{name}.pid` holds no pid: {:?}", b.stdout)))
+}
+
+on_kernels!(functrace_pid: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let ev = events(run, "ft_pid");
+    let pid = pid_of(run, "ft_pid");
+    let out = &run.block("ft_pid").stdout;
+    // -p is applied in the kernel (set_ftrace_pid): every call is the dd's.
+    if let Some(e) = ev.iter().find(|e| e["pid"].as_u64() != Some(pid)) {
+        run.fail(format!("ft_pid: an event of another task than {pid}: {e}\n{out}"));
+    }
+    let reads = ev.iter().filter(|e| e["event"] == "function" && e["fields"]["func"] == "vfs_read").count();
+    // 100 one-byte reads of the payload; busybox is static, so nothing else reads.
+    if !(100..=105).contains(&reads) {
+        run.fail(format!("ft_pid: {reads} vfs_read calls by pid {pid} (dd made 100):\n{out}"));
+    }
+    if !ev.iter().all(|e| e["fields"]["parent"].as_str().is_some_and(|p| !p.is_empty())) {
+        run.fail(format!("ft_pid: an event without its parent function:\n{out}"));
+    }
+    run.assert_tracefs_unchanged("ft_pid");
+});
+
+on_kernels!(functrace_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("ft_sigint", 130);
+    let ev = records(run, "ft_sigint", "event");
+    let n = ev
+        .iter()
+        .filter(|e| e["fields"]["func"] == "vfs_read" && (e["comm"] == "dd" || e["comm"] == "<...>"))
+        .count();
+    if n < 20 {
+        run.fail(format!("ft_sigint: {n} vfs_read calls by dd before Ctrl-C (dd made 20):\n{}", b.stdout));
+    }
+    // Our own reads of trace_pipe are kept out (set_ftrace_notrace_pid).
+    if ev.iter().any(|e| e["comm"] == "functrace") {
+        run.fail(format!("ft_sigint: functrace traced its own reads:\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("ft_sigint");
+});
+
+on_kernels!(functrace_bad_input: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    for (name, rc, says) in [
+        ("ft_bad_func", 1, "no_such_function_xyz"),
+        ("ft_bad_glob", 2, "vfs read"),
+        ("ft_bad_pid", 2, "99999999"),
+    ] {
+        let b = run.expect_rc(name, rc);
+        // A run's errors are "lktrace: error: ..."; a usage error (rc 2) is clap's "error: ..."
+        // followed by its "For more information" line.
+        let errors: Vec<&str> = b
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("lktrace: error") || (rc == 2 && l.starts_with("error:")))
+            .collect();
+        if errors.len() != 1 || !errors[0].contains(says) {
+            run.fail(format!("{name}: expected one error line naming {says:?}:\n{}", b.stderr));
+        }
+    }
+    run.assert_tracefs_unchanged("ft_bad");
+});
+
+on_kernels!(functrace_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let b = run.expect_rc("ft_ex_nanosleep", 0);
+    if !b.stdout.contains("# tracer") && !b.stdout.contains("TASK-PID") {
+        run.fail(format!("ft_ex_nanosleep: -H printed no header:\n{}", b.stdout));
+    }
+    if !b.stdout.lines().any(|l| l.contains("do_nanosleep <-")) {
+        run.fail(format!("ft_ex_nanosleep: no do_nanosleep call (the workload slept twice):\n{}", b.stdout));
+    }
+    let b = run.expect_rc("ft_ex_glob", 0);
+    if b.stdout.lines().filter(|l| l.contains(" vfs_read <-")).count() < 100 {
+        run.fail(format!("ft_ex_glob: fewer than dd's 100 vfs_read calls:\n{}", b.stdout));
+    }
+    run.assert_tracefs_unchanged("ft_examples");
 });

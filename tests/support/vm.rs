@@ -51,6 +51,18 @@ const SNAPSHOT_FILES: &[&str] = &[
     "options/record-cmd",
     "options/func_stack_trace",
     "options/sym-offset",
+    // funcgraph and funcslower (the top-level function_graph tracer).
+    "tracing_thresh",
+    "max_graph_depth",
+    "set_graph_notrace",
+    "options/funcgraph-proc",
+    "options/funcgraph-abstime",
+    "options/funcgraph-cpu",
+    "options/funcgraph-overhead",
+    "options/funcgraph-duration",
+    "options/funcgraph-tail",
+    "options/funcgraph-irqs",
+    "options/sleep-time",
     // Up to 6.5 the first event enabled anywhere expands these once and for all:
     // `assert_tracefs_unchanged` accepts exactly that step (docs/kernel-notes.md).
     "buffer_size_kb",
@@ -226,6 +238,7 @@ pub const TOOL_BINS: &[&str] = &[
     "tpoint",
     "uprobe",
     "stackcount",
+    "functrace",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

@@ -1,0 +1,43 @@
+#compdef functrace
+
+autoload -U is-at-least
+
+_functrace() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace the threads of this process]:PID:_default' \
+'-L+[Trace this thread only]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'-H[Print column headers]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
+&& ret=0
+}
+
+(( $+functions[_functrace_commands] )) ||
+_functrace_commands() {
+    local commands; commands=()
+    _describe -t commands 'functrace commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_functrace" ]; then
+    _functrace "$@"
+else
+    compdef _functrace functrace
+fi
