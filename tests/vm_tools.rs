@@ -254,6 +254,7 @@ fn batch(k: Kernel) -> Vm {
         s.run("fc_pid_gone", 30, "funccount -d 1 -p 4000000 vfs_read");
     });
     s.scenario("fc_user", |s| {
+        s.raw(&format!("chmod 755 {UPPROG}"));
         s.background(&format!("await_tracing; {UPPROG} 7 >/dev/null"));
         s.run(
             "fc_user",
