@@ -28,7 +28,7 @@ pub const SHELLS: &[(Shell, &str)] = &[
 ];
 
 /// Every man page: `lktrace.1`, `lktrace-<sub>.1` for each subcommand (nested ones too, as
-/// `lktrace-ctl-status.1`), and `funccount.1`, `kprobe.1` for the standalone binaries. Pages
+/// `lktrace-ctl-status.1`), and `funccount.8`, `kprobe.1` for the standalone binaries. Pages
 /// get an EXAMPLES section from `examples/<tool>_example.txt` of this source tree when present.
 pub fn man_pages(cmd: Command) -> Vec<(String, Vec<u8>)> {
     man_pages_with_examples(cmd, &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
@@ -233,11 +233,11 @@ mod tests {
         let names: Vec<String> = man_pages(cmd()).into_iter().map(|(n, _)| n).collect();
         for want in [
             "lktrace.1",
-            "lktrace-funccount.1",
+            "lktrace-funccount.8",
             "lktrace-kprobe.1",
             "lktrace-ctl.1",
             "lktrace-ctl-status.1",
-            "funccount.1",
+            "funccount.8",
             "kprobe.1",
             "tpoint.8",
             "lktrace-tpoint.8",
@@ -253,9 +253,9 @@ mod tests {
     #[test]
     fn standalone_page_names_the_binary_and_keeps_global_flags() {
         let pages = man_pages(cmd());
-        let (_, text) = pages.iter().find(|(n, _)| n == "funccount.1").unwrap();
+        let (_, text) = pages.iter().find(|(n, _)| n == "funccount.8").unwrap();
         let text = String::from_utf8_lossy(text);
-        assert!(text.contains("\n.TH funccount 1 "), "{text}");
+        assert!(text.contains("\n.TH funccount 8 "), "{text}");
         assert!(text.contains("json"), "global --json documented: {text}");
     }
 
@@ -276,7 +276,7 @@ mod tests {
         if let Some(v) = text.find(".SH VERSION") {
             assert!(ex < v);
         }
-        let (_, other) = pages.iter().find(|(n, _)| n == "funccount.1").unwrap();
+        let (_, other) = pages.iter().find(|(n, _)| n == "funccount.8").unwrap();
         assert!(!String::from_utf8_lossy(other).contains("EXAMPLES"));
     }
 

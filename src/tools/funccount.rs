@@ -51,7 +51,31 @@ impl super::Tool for Funccount {
     const ABOUT: &'static str = "Count kernel function calls (perf-tools funccount)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["counts", "lost", "notice"];
-    const SCENARIOS: &'static [&'static str] = &["fc_auto", "fc_hist", "fc_interval"];
+    const SCENARIOS: &'static [&'static str] = &[
+        "fc_auto",
+        "fc_hist",
+        "fc_interval",
+        "fc_tp",
+        "fc_tp_per",
+        "fc_pid",
+        "fc_regex",
+        "fc_user",
+    ];
+    const MAN_SECTION: &'static str = "8";
+    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
+        (
+            "PATTERNS",
+            "vfs_* or p:vfs_*: kernel functions matching a glob (available_filter_functions).              With -r the pattern is a regular expression over those names, matched by lktrace              (the names it selects are written, never the expression). t:SYSTEM:EVENT:              tracepoints matching a glob (available_events), e.g. t:sched:sched_process_*.              u:FILE:FUNC: functions of a user-space file, FILE as uprobe takes it (a path, a              program in PATH, a library: u:c:malloc is libc's malloc), FUNC a glob over its              symbols (lktrace list -u FILE lists them).",
+        ),
+        (
+            "REQUIREMENTS",
+            "Linux with tracefs, root. Kernel functions: the function profiler              (CONFIG_FUNCTION_PROFILER, counted in the kernel), else the function tracer              (CONFIG_FUNCTION_TRACER) in a private instance, else kprobes (CONFIG_KPROBE_EVENTS,              kprobe_profile); the Tracing notice says which and why. -p and -P, tracepoints and              user functions are counted by hist triggers (CONFIG_HIST_TRIGGERS, 4.7+), kernel              functions there through one multi-probe kprobe event (5.7+), user functions through              uprobes (CONFIG_UPROBE_EVENTS). Kernel lockdown in confidentiality mode forbids              tracefs.",
+        ),
+        (
+            "OVERHEAD",
+            "Every backend but function_trace counts in the kernel: nothing is written to a ring              buffer and only the table is read, at -i intervals or at the end. function_trace              writes one event per call and lktrace counts them as they are read: at high call              rates the kernel drops events, and the result says how many. Setting up and              removing N kprobes costs an RCU grace period each (seconds for hundreds under              emulation): docs/performance.md has the measurements. Each traced call costs the              kernel its hook (tens to hundreds of nanoseconds); tracing functions called              millions of times a second (e.g. '*' or spin locks) slows the machine visibly.",
+        ),
+    ];
     type Args = FunccountArgs;
     type Spec = FunccountSpec;
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{process_count, process_of, Counter, Matched, Plan, PROCESS_KEY};
+use super::{Counter, Matched, Plan, Tally, PROCESS_KEY};
 use crate::record::{Fields, Sink};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::{hist, Session};
@@ -55,6 +55,12 @@ impl Counter for HistCounter {
         let ev = EventRef::event(&s.group(), HIST_EVENT);
         let text = s.tracefs().read(s.trigger_file(&ev, "hist"))?;
         let mut out = HashMap::new();
+        let mut tally = Tally {
+            per_process: self.per_process,
+            what_key: "func",
+            keys: &mut self.keys,
+            out: &mut out,
+        };
         for table in hist::parse(&text) {
             for entry in table.entries {
                 // `{ __probe_ip: [ffffffff8134a0b0] vfs_read }`: the name after the address.
@@ -66,22 +72,7 @@ impl Counter for HistCounter {
                 if !self.matched.contains(name) {
                     continue;
                 }
-                let key = if self.per_process {
-                    let Some((comm, pid)) = entry
-                        .keys
-                        .iter()
-                        .find(|(k, _)| k == "common_pid")
-                        .and_then(|(_, v)| process_of(v))
-                    else {
-                        continue;
-                    };
-                    let (key, fields) = process_count(&comm, pid, name, "func");
-                    self.keys.insert(key.clone(), fields);
-                    key
-                } else {
-                    name.to_string()
-                };
-                *out.entry(key).or_insert(0) += entry.hitcount;
+                tally.add(&entry, name);
             }
         }
         Ok(out)

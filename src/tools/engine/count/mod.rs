@@ -105,6 +105,36 @@ fn process_count(comm: &str, pid: u32, what: &str, what_key: &str) -> (String, F
     )
 }
 
+/// The counts of the hist backends' tables, by name: `what` itself, or with `-P` one
+/// `comm-pid what` per process (its keys kept in `keys`, `what_key` naming `what` there).
+struct Tally<'a> {
+    per_process: bool,
+    what_key: &'a str,
+    keys: &'a mut HashMap<String, Fields>,
+    out: &'a mut HashMap<String, u64>,
+}
+
+impl Tally<'_> {
+    fn add(&mut self, entry: &crate::tracefs::hist::HistEntry, what: &str) {
+        let key = if self.per_process {
+            let Some((comm, pid)) = entry
+                .keys
+                .iter()
+                .find(|(k, _)| k == "common_pid")
+                .and_then(|(_, v)| process_of(v))
+            else {
+                return;
+            };
+            let (key, fields) = process_count(&comm, pid, what, self.what_key);
+            self.keys.insert(key.clone(), fields);
+            key
+        } else {
+            what.to_string()
+        };
+        *self.out.entry(key).or_insert(0) += entry.hitcount;
+    }
+}
+
 /// The traceable functions a pattern matches, found once and kept. Backends that write a
 /// function filter let the kernel match (it reads back what it selected) and never need
 /// this; the kprobe backends do, and it costs reading all of `available_filter_functions`.
@@ -505,6 +535,39 @@ mod tests {
         let (name, keys) = process_count("dd", 12, "vfs_read", "func");
         assert_eq!(name, "dd-12 vfs_read");
         assert_eq!(keys.0.len(), 3);
+    }
+
+    #[test]
+    fn tally_sums_per_name_or_per_process() {
+        let entry = |pid: &str, n| crate::tracefs::hist::HistEntry {
+            keys: vec![("common_pid".into(), pid.into())],
+            hitcount: n,
+            values: Vec::new(),
+        };
+        let (mut keys, mut out) = (HashMap::new(), HashMap::new());
+        let mut t = Tally {
+            per_process: true,
+            what_key: "func",
+            keys: &mut keys,
+            out: &mut out,
+        };
+        t.add(&entry("dd              [        12]", 3), "vfs_read");
+        t.add(&entry("dd              [        12]", 4), "vfs_read");
+        t.add(&entry("garbage", 9), "vfs_read");
+        assert_eq!(out.get("dd-12 vfs_read"), Some(&7));
+        assert_eq!(out.len(), 1);
+        assert_eq!(keys["dd-12 vfs_read"].0[2].0, "func");
+        let (mut keys, mut out) = (HashMap::new(), HashMap::new());
+        let mut t = Tally {
+            per_process: false,
+            what_key: "func",
+            keys: &mut keys,
+            out: &mut out,
+        };
+        t.add(&entry("x [1]", 2), "sched:sched_switch");
+        t.add(&entry("y [2]", 5), "sched:sched_switch");
+        assert_eq!(out.get("sched:sched_switch"), Some(&7));
+        assert!(keys.is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::{process_count, process_of, Counter, Matched, Plan, PROCESS_KEY};
+use super::{Counter, Matched, Plan, Tally, PROCESS_KEY};
 use crate::record::{Fields, Sink};
 use crate::tools::tpoint::{parse_available, TracepointGlob};
 use crate::tracefs::events::EventRef;
@@ -87,26 +87,17 @@ impl Counter for TracepointCounter {
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
         let mut out = HashMap::new();
+        let mut tally = Tally {
+            per_process: self.per_process,
+            what_key: "tracepoint",
+            keys: &mut self.keys,
+            out: &mut out,
+        };
         for (name, hist_file) in &self.events {
             let text = s.tracefs().read(hist_file)?;
             for table in hist::parse(&text) {
                 for entry in table.entries {
-                    let key = if self.per_process {
-                        let Some((comm, pid)) = entry
-                            .keys
-                            .iter()
-                            .find(|(k, _)| k == "common_pid")
-                            .and_then(|(_, v)| process_of(v))
-                        else {
-                            continue;
-                        };
-                        let (key, fields) = process_count(&comm, pid, name, "tracepoint");
-                        self.keys.insert(key.clone(), fields);
-                        key
-                    } else {
-                        name.clone()
-                    };
-                    *out.entry(key).or_insert(0) += entry.hitcount;
+                    tally.add(&entry, name);
                 }
             }
         }

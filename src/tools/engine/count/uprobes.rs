@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{process_count, process_of, Counter, Matched, Plan, PROCESS_KEY};
+use super::{Counter, Matched, Plan, Tally, PROCESS_KEY};
 use crate::elf::search::Search;
 use crate::elf::ElfFile;
 use crate::record::{Fields, Sink};
@@ -137,26 +137,17 @@ impl Counter for UprobeCounter {
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
         let mut out = HashMap::new();
+        let mut tally = Tally {
+            per_process: self.per_process,
+            what_key: "func",
+            keys: &mut self.keys,
+            out: &mut out,
+        };
         for (name, ev) in &self.events {
             let text = s.tracefs().read(s.trigger_file(ev, "hist"))?;
             for table in hist::parse(&text) {
                 for entry in table.entries {
-                    let key = if self.per_process {
-                        let Some((comm, pid)) = entry
-                            .keys
-                            .iter()
-                            .find(|(k, _)| k == "common_pid")
-                            .and_then(|(_, v)| process_of(v))
-                        else {
-                            continue;
-                        };
-                        let (key, fields) = process_count(&comm, pid, name, "func");
-                        self.keys.insert(key.clone(), fields);
-                        key
-                    } else {
-                        name.clone()
-                    };
-                    *out.entry(key).or_insert(0) += entry.hitcount;
+                    tally.add(&entry, name);
                 }
             }
         }
