@@ -219,18 +219,37 @@ fn parse_timestamp(s: &str) -> Option<f64> {
     if int.is_empty() || int.len() > 19 || !int.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let whole = parse_u64(int)? as f64;
+    let whole = parse_u64(int)?;
     match frac {
-        None => Some(whole),
+        None => Some(whole as f64),
         Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|c| c.is_ascii_digit()) => {
-            let n = parse_u64(f)? as f64;
-            Some(whole + n / POW10[f.len()])
+            let n = parse_u64(f)?;
+            // One division of two exact integers is the correctly rounded value of the decimal
+            // the kernel printed, so it prints back as that decimal (3.580576, where
+            // `whole + n / 10^k` gave 3.5805759999999998). Past 2^53 (over 104 days of uptime
+            // in nanoseconds) the integers are not exact: parse the text instead.
+            let scale = POW10[f.len()];
+            match whole.checked_mul(scale).and_then(|w| w.checked_add(n)) {
+                Some(all) if all < 1 << 53 => Some(all as f64 / scale as f64),
+                _ => s.parse().ok(),
+            }
         }
         Some(_) => None,
     }
 }
 
-const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+const POW10: [u64; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
 
 /// The body after the context, or `None` when it has none of the known shapes (the line is
 /// then reported as unknown rather than guessed at).

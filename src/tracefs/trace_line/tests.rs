@@ -533,3 +533,29 @@ fn no_panic_on_truncated_and_mutated_fixture_lines() {
         exercise(&s);
     }
 }
+
+/// A timestamp prints back as the decimal the kernel printed (JSON shows `3.580576`, not
+/// `3.5805759999999998`), for every fraction length and past 2^53 nanoseconds too.
+#[test]
+fn timestamps_print_back_as_the_kernel_printed_them() {
+    for t in [
+        "3.580576",
+        "4.806619",
+        "226.147592",
+        "0.000001",
+        "1234.5",
+        "98765.123456789",
+        "123456789.123456",
+    ] {
+        let line = format!("            bash-1     [000] .....  {t}: rd: (vfs_read+0x0/0x140)");
+        let (ctx, _) = ev(&line);
+        assert_eq!(ctx.timestamp.to_string(), t, "{t}");
+        assert_eq!(ctx.timestamp, t.parse::<f64>().unwrap(), "{t}");
+    }
+    // Past 2^53 in the smallest unit: the text parsed, the nearest f64 to it.
+    for t in ["10000000.123456789", "9999999999.999999"] {
+        let line = format!("            bash-1     [000] .....  {t}: rd: (vfs_read+0x0/0x140)");
+        let (ctx, _) = ev(&line);
+        assert_eq!(ctx.timestamp, t.parse::<f64>().unwrap(), "{t}");
+    }
+}

@@ -184,11 +184,18 @@ pub fn flags_text(flags: u8, preempt: u8, out: &mut String) {
 }
 
 /// The timestamp the text path gets for an event at `ns`: the kernel prints
-/// `ns2usecs(ns)` = (ns + 500) / 1000 as `SECS.USECS`, and the text path parses that as
-/// `SECS + USECS / 1e6`. Computed the same way here, so the two floats are bit for bit equal.
+/// `ns2usecs(ns)` = (ns + 500) / 1000 as `SECS.USECS`, and the text path parses that as the
+/// decimal it is: microseconds / 1e6, one correctly rounded division while they are below
+/// 2^53 (the text parser's rule too), so the two floats are bit for bit equal.
 pub fn text_timestamp(ns: u64) -> f64 {
     let us = ns.saturating_add(500) / 1000;
-    (us / 1_000_000) as f64 + (us % 1_000_000) as f64 / 1e6
+    if us < 1 << 53 {
+        us as f64 / 1e6
+    } else {
+        format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+            .parse()
+            .unwrap_or(f64::MAX)
+    }
 }
 
 /// Fills events from raw records of the probe events it knows.
