@@ -126,7 +126,7 @@ impl HumanSink<'_> {
             Record::Event(e) => {
                 if self.opts.headers && !self.header_done {
                     self.header_done = true;
-                    self.out(text::header_for(e))?;
+                    self.out(&text::header_for(e))?;
                 }
                 self.out_line(&text::event_line(e, multi, host))?;
             }

@@ -36,12 +36,19 @@ pub const HEADER_NO_IRQ_INFO: &str = "\
 #              | |         |         |         |
 ";
 
-/// The header that matches an event: with or without the flag column.
-pub fn header_for(e: &Event) -> &'static str {
-    if e.flags.is_some() {
+/// The header that matches an event: with or without the flag column, naming the tracer that
+/// made it (`function` for the function tracer's lines, as functrace's kernel prints it; `nop`
+/// for events).
+pub fn header_for(e: &Event) -> Cow<'static, str> {
+    let header = if e.flags.is_some() {
         HEADER_IRQ_INFO
     } else {
         HEADER_NO_IRQ_INFO
+    };
+    if e.event == "function" {
+        Cow::Owned(header.replacen("# tracer: nop", "# tracer: function", 1))
+    } else {
+        Cow::Borrowed(header)
     }
 }
 
@@ -467,6 +474,7 @@ mod tests {
     fn function_events_print_func_and_parent() {
         let mut e = open("ls", 118, 1, 2.5, "0x1", "x", "0x0");
         e.event = "function".into();
+        assert!(header_for(&e).starts_with("# tracer: function\n"));
         e.probe = None;
         e.fields = Fields(vec![
             ("func".into(), FieldValue::Str("vfs_read".into())),
