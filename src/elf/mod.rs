@@ -236,6 +236,14 @@ impl ElfFile {
             })
     }
 
+    /// The functions a uprobe can go on (code: an executable segment holds them), each with
+    /// the file offset a uprobe on it takes.
+    pub fn code_functions(&self) -> impl Iterator<Item = (&Function, u64)> {
+        self.functions
+            .iter()
+            .filter_map(|f| Some((f, self.file_offset(f.address, true).ok()?)))
+    }
+
     /// The function named `name`: the one global definition, else the one local one.
     pub fn function(&self, name: &str) -> Result<&Function> {
         let all: Vec<&Function> = self.functions.iter().filter(|f| f.name == name).collect();

@@ -308,7 +308,7 @@ fn counted(
     // (yet): said plainly instead.
     f.require(Feature::HistTriggers)?;
     f.require(Feature::StackTrace)?;
-    let filter = threads.and_then(stacks::pid_filter);
+    let filter = threads.and_then(crate::tracefs::hist::pid_filter);
     let mut started = match &spec.target {
         StackTarget::Function(p) => start_functions(session, spec, p, filter.as_deref(), sink)?,
         StackTarget::Tracepoint(t) => start_tracepoint(session, t, filter.as_deref())?,

@@ -11,10 +11,9 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
-use super::engine::uprobe_target::{UprobeDefinition, UprobeTarget};
+use super::engine::uprobe_target::{search, UprobeDefinition, UprobeTarget};
 use super::values::{EventFilter, Pid, RunSeconds, ValueError};
 use super::RunEnv;
-use crate::elf::search::Search;
 use crate::elf::ElfFile;
 use super::silence::Silence;
 use crate::record::{Format, NoticeLevel, Record, Sink, UserSymbol};
@@ -222,11 +221,6 @@ impl UprobeArgs {
     }
 }
 
-/// Where names are looked up: this process's PATH (the agent's, for --remote).
-fn search() -> Search {
-    Search::system(std::env::var_os("PATH").as_deref())
-}
-
 /// `-l`: the functions of a file with the offsets a uprobe on each takes, by name.
 fn list(target: &UprobeTarget, sink: &mut dyn Sink) -> Result<()> {
     list_functions(target, &|_| true, sink)?;
@@ -244,11 +238,7 @@ pub(crate) fn list_functions(
     let elf = ElfFile::open(&file, true)?;
     let shown = file.display().to_string();
     let (mut found, mut code) = (0usize, 0usize);
-    for f in &elf.functions {
-        // Only what a uprobe can go on: code with a file offset.
-        let Ok(offset) = elf.file_offset(f.address, true) else {
-            continue;
-        };
+    for (f, offset) in elf.code_functions() {
         code += 1;
         if !keep(&f.name) {
             continue;

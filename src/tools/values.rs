@@ -144,20 +144,14 @@ fn check_regex(s: &str) -> Result<(), ValueError> {
             "a regular expression is 1 to {MAX_PATTERN} bytes"
         )));
     }
-    // Bounded compile: a pattern the user (or a remote client) sends cannot make us build an
-    // automaton of unbounded size.
-    regex::RegexBuilder::new(s)
-        .size_limit(1 << 20)
-        .build()
-        .map(|_| ())
-        .map_err(|e| {
-            let first = e.to_string();
-            let last = first.lines().last().unwrap_or("invalid").trim().to_string();
-            ValueError::new(format!(
-                "the regular expression {} is invalid: {last}",
-                shown(s)
-            ))
-        })
+    build_regex(s).map(|_| ()).map_err(|e| {
+        let first = e.to_string();
+        let last = first.lines().last().unwrap_or("invalid").trim().to_string();
+        ValueError::new(format!(
+            "the regular expression {} is invalid: {last}",
+            shown(s)
+        ))
+    })
 }
 
 checked_string!(
@@ -170,11 +164,15 @@ checked_string!(
 impl FuncRegex {
     /// The compiled expression (checked when the value was made).
     pub fn regex(&self) -> regex::Regex {
-        regex::RegexBuilder::new(&self.0)
-            .size_limit(1 << 20)
-            .build()
+        build_regex(&self.0)
             .unwrap_or_else(|_| regex::Regex::new("$^").expect("a constant regex compiles"))
     }
+}
+
+/// Bounded compile: a pattern the user (or a remote client) sends cannot make us build an
+/// automaton of unbounded size.
+fn build_regex(s: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(s).size_limit(1 << 20).build()
 }
 
 /// Longest probe definition or filter: the kernel's own limit for a command line of

@@ -154,6 +154,20 @@ fn key_at(s: &str) -> Option<(&str, &str)> {
     Some((&s[..n], &s[n + 1..]))
 }
 
+/// `(common_pid == 1 || common_pid == 2)`: threads as a trigger's filter. A trigger runs before
+/// the kernel's pid filter (set_event_pid), so a trigger limited to some threads says so in
+/// its own filter. `None` for no threads.
+pub fn pid_filter(threads: &[u32]) -> Option<String> {
+    if threads.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = threads
+        .iter()
+        .map(|p| format!("common_pid == {p}"))
+        .collect();
+    Some(format!("({})", each.join(" || ")))
+}
+
 /// Builds a trigger: `hist:keys=a,b:vals=x:sort=s:size=N if FILTER`. `vals` may be empty
 /// (hitcount alone is kept anyway); `size` is the table's entries (the kernel's default 2048).
 pub fn trigger_command(

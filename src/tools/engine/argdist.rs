@@ -105,10 +105,7 @@ pub fn run(
     how: &Run<'_>,
     sink: &mut dyn Sink,
 ) -> Result<()> {
-    let pids = how.threads.map(|t| {
-        let each: Vec<String> = t.iter().map(|p| format!("common_pid == {p}")).collect();
-        format!("({})", each.join(" || "))
-    });
+    let pids = how.threads.and_then(hist::pid_filter);
     let filter = match (how.filter, pids) {
         (Some(f), Some(p)) => Some(format!("({f}) && {p}")),
         (Some(f), None) => Some(f.to_string()),

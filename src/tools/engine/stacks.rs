@@ -29,19 +29,6 @@ pub fn trigger(filter: Option<&str>) -> String {
     )
 }
 
-/// `(common_pid == 1 || common_pid == 2)`: the threads of `-p`/`-L` as a trigger filter
-/// (triggers run before the kernel's pid filter, so the filter is the trigger's own).
-pub fn pid_filter(threads: &[u32]) -> Option<String> {
-    if threads.is_empty() {
-        return None;
-    }
-    let each: Vec<String> = threads
-        .iter()
-        .map(|p| format!("common_pid == {p}"))
-        .collect();
-    Some(format!("({})", each.join(" || ")))
-}
-
 /// `vfs_read+0x5/0x1a0` → `vfs_read`; `[unknown]` and bare addresses stay as they are.
 fn function_of(frame: &str) -> &str {
     let f = frame.trim();
@@ -218,8 +205,8 @@ Totals:\n    Hits: 14\n    Entries: 3\n    Dropped: 9\n";
             trigger(None),
             "hist:keys=stacktrace:vals=hitcount:sort=hitcount.descending:size=8192"
         );
-        assert_eq!(pid_filter(&[]), None);
-        let f = pid_filter(&[12, 13]);
+        assert_eq!(hist::pid_filter(&[]), None);
+        let f = hist::pid_filter(&[12, 13]);
         assert_eq!(f.as_deref(), Some("(common_pid == 12 || common_pid == 13)"));
         assert_eq!(
             trigger(f.as_deref()),

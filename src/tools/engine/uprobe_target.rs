@@ -64,6 +64,25 @@ fn number(s: &str) -> Option<u64> {
     }
 }
 
+/// Where names are looked up: this process's PATH (the agent's, for --remote), then the
+/// dynamic linker's library search.
+pub fn search() -> Search {
+    Search::system(std::env::var_os("PATH").as_deref())
+}
+
+/// A resolved file as uprobe_events takes it: a path without spaces, `#` or control
+/// characters (the kernel's parser splits on them).
+pub fn kernel_path(file: &Path) -> crate::Result<&str> {
+    file.to_str()
+        .filter(|p| check_target(p).is_ok())
+        .ok_or_else(|| {
+            crate::Error::Usage(format!(
+                "{}: the kernel cannot take a path with spaces or control characters",
+                crate::output::escape::message_line(&file.display().to_string())
+            ))
+        })
+}
+
 /// A program or library name, or an absolute path the kernel's parser can take.
 pub fn check_target(t: &str) -> Result<(), String> {
     if t.is_empty() {
@@ -339,12 +358,7 @@ impl UprobeDefinition {
                 Err(e) => return Err(e.into()),
             },
         };
-        let Some(path) = file.to_str().filter(|p| check_target(p).is_ok()) else {
-            return Err(crate::Error::Usage(format!(
-                "{}: the kernel cannot take a path with spaces or control characters",
-                crate::output::escape::message_line(&file.display().to_string())
-            )));
-        };
+        let path = kernel_path(&file)?;
         let mut def = parts
             .kernel_def(&format!("{path}:0x{offset:x}"), self.as_str())
             .map_err(crate::tracefs::Error::from)?;

@@ -72,13 +72,9 @@ impl Plan<'_> {
         self.threads.is_some() || self.per_process || !self.target.is_functions()
     }
 
-    /// The trigger filter `-p`/`-L` make: the threads the process has now (triggers run
-    /// before the kernel's pid filter).
+    /// The trigger filter `-p`/`-L` make: the threads the process has now.
     fn pid_filter(&self) -> Option<String> {
-        self.threads.map(|t| {
-            let each: Vec<String> = t.iter().map(|p| format!("common_pid == {p}")).collect();
-            each.join(" || ")
-        })
+        self.threads.and_then(crate::tracefs::hist::pid_filter)
     }
 }
 
@@ -103,6 +99,72 @@ fn process_count(comm: &str, pid: u32, what: &str, what_key: &str) -> (String, F
             (what_key.into(), FieldValue::Str(what.to_string())),
         ]),
     )
+}
+
+/// A hist trigger per event, each event one counted name (funccount's tracepoints and user
+/// functions): keyed on `common_type` (one row, the event's count) or on the process with
+/// `-P`; `-p` the filter. Read back as one snapshot.
+#[derive(Default)]
+struct EventCounts {
+    per_process: bool,
+    /// What a name is, in a `-P` count's keys (`tracepoint`, `func`).
+    what_key: &'static str,
+    /// Each counted name and its event's `hist` file.
+    events: Vec<(String, std::path::PathBuf)>,
+    keys: HashMap<String, Fields>,
+}
+
+impl EventCounts {
+    fn new(plan: &Plan<'_>, what_key: &'static str) -> EventCounts {
+        EventCounts {
+            per_process: plan.per_process,
+            what_key,
+            ..EventCounts::default()
+        }
+    }
+
+    /// The trigger each event gets.
+    fn trigger(&self, plan: &Plan<'_>) -> String {
+        let (key, size) = match self.per_process {
+            true => (PROCESS_KEY, 8192),
+            // One row per event: the smallest table the kernel takes.
+            false => ("common_type", 128),
+        };
+        crate::tracefs::hist::trigger_command(
+            &[key],
+            &["hitcount"],
+            None,
+            Some(size),
+            plan.pid_filter().as_deref(),
+        )
+    }
+
+    fn push(&mut self, name: String, hist_file: std::path::PathBuf) {
+        self.events.push((name, hist_file));
+    }
+
+    fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        let mut tally = Tally {
+            per_process: self.per_process,
+            what_key: self.what_key,
+            keys: &mut self.keys,
+            out: &mut out,
+        };
+        for (name, hist_file) in &self.events {
+            let text = s.tracefs().read(hist_file)?;
+            for table in crate::tracefs::hist::parse(&text) {
+                for entry in table.entries {
+                    tally.add(&entry, name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn keys(&self, name: &str) -> Option<Fields> {
+        self.keys.get(name).cloned()
+    }
 }
 
 /// The counts of the hist backends' tables, by name: `what` itself, or with `-P` one
@@ -582,7 +644,7 @@ mod tests {
         };
         assert_eq!(
             plan.pid_filter().as_deref(),
-            Some("common_pid == 5 || common_pid == 6")
+            Some("(common_pid == 5 || common_pid == 6)")
         );
         assert!(plan.needs_hist());
     }

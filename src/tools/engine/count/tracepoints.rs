@@ -3,14 +3,13 @@
 //! keyed on `common_type` (one row: the event's count) or on the process with `-P`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use super::{Counter, Matched, Plan, Tally, PROCESS_KEY};
+use super::{Counter, EventCounts, Matched, Plan};
 use crate::record::{Fields, Sink};
 use crate::tools::tpoint::{parse_available, TracepointGlob};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::stale::GROUP_PREFIX;
-use crate::tracefs::{hist, Session};
+use crate::tracefs::Session;
 use crate::{Error, Result};
 
 /// Dynamic-event groups are not tracepoints: a `t:*:*` should not count other tools' probes.
@@ -37,12 +36,7 @@ pub(super) fn matching(s: &Session, glob: &TracepointGlob) -> Result<Vec<String>
 }
 
 #[derive(Default)]
-pub(super) struct TracepointCounter {
-    /// Each tracepoint and its directory in our instance, where its `hist` is.
-    events: Vec<(String, PathBuf)>,
-    per_process: bool,
-    keys: HashMap<String, Fields>,
-}
+pub(super) struct TracepointCounter(EventCounts);
 
 impl Counter for TracepointCounter {
     fn start(
@@ -60,51 +54,25 @@ impl Counter for TracepointCounter {
                 plan.max_probes
             )));
         }
-        self.per_process = plan.per_process;
-        let (keys, size) = match plan.per_process {
-            true => (PROCESS_KEY, 8192),
-            // One row per event: the smallest table the kernel takes.
-            false => ("common_type", 128),
-        };
-        let trigger = hist::trigger_command(
-            &[keys],
-            &["hitcount"],
-            None,
-            Some(size),
-            plan.pid_filter().as_deref(),
-        );
+        self.0 = EventCounts::new(plan, "tracepoint");
+        let trigger = self.0.trigger(plan);
         for name in &names {
             let Some((system, event)) = name.split_once(':') else {
                 continue;
             };
             let ev = EventRef::event(system, event);
             s.add_instance_trigger(&ev, &trigger)?;
-            self.events
-                .push((name.clone(), s.instance_event_file(&ev, "hist")?));
+            self.0
+                .push(name.clone(), s.instance_event_file(&ev, "hist")?);
         }
         Ok(names)
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        let mut tally = Tally {
-            per_process: self.per_process,
-            what_key: "tracepoint",
-            keys: &mut self.keys,
-            out: &mut out,
-        };
-        for (name, hist_file) in &self.events {
-            let text = s.tracefs().read(hist_file)?;
-            for table in hist::parse(&text) {
-                for entry in table.entries {
-                    tally.add(&entry, name);
-                }
-            }
-        }
-        Ok(out)
+        self.0.snapshot(s)
     }
 
     fn keys(&self, name: &str) -> Option<Fields> {
-        self.keys.get(name).cloned()
+        self.0.keys(name)
     }
 }

@@ -5,15 +5,15 @@
 
 use std::collections::HashMap;
 
-use super::{Counter, Matched, Plan, Tally, PROCESS_KEY};
-use crate::elf::search::Search;
+use super::{Counter, EventCounts, Matched, Plan};
 use crate::elf::ElfFile;
 use crate::record::{Fields, Sink};
 use crate::tools::engine::count::Target;
+use crate::tools::engine::uprobe_target::{kernel_path, search};
 use crate::tracefs::events::EventRef;
 use crate::tracefs::ftrace_filter::glob_match;
 use crate::tracefs::probe::{sanitize_event_name, ProbeDef, ProbeKind, Target as ProbeTarget};
-use crate::tracefs::{hist, Session};
+use crate::tracefs::Session;
 use crate::{Error, Result};
 
 /// A function of the file: its name and the file offset a uprobe on it takes.
@@ -26,13 +26,10 @@ struct Found {
 fn functions(file: &std::path::Path, glob: &str) -> Result<Vec<Found>> {
     let elf = ElfFile::open(file, false)?;
     let mut out: Vec<Found> = Vec::new();
-    for f in &elf.functions {
+    for (f, offset) in elf.code_functions() {
         if !glob_match(glob, &f.name) {
             continue;
         }
-        let Ok(offset) = elf.file_offset(f.address, true) else {
-            continue;
-        };
         // Aliases (`malloc`, `__libc_malloc`) share an address: one probe.
         if out.iter().any(|o| o.offset == offset) {
             continue;
@@ -46,12 +43,7 @@ fn functions(file: &std::path::Path, glob: &str) -> Result<Vec<Found>> {
 }
 
 #[derive(Default)]
-pub(super) struct UprobeCounter {
-    /// Each function counted and its event of ours.
-    events: Vec<(String, EventRef)>,
-    per_process: bool,
-    keys: HashMap<String, Fields>,
-}
+pub(super) struct UprobeCounter(EventCounts);
 
 impl Counter for UprobeCounter {
     fn start(
@@ -66,17 +58,8 @@ impl Counter for UprobeCounter {
                 "internal: the uprobe counter on kernel names".into(),
             ));
         };
-        let file =
-            Search::system(std::env::var_os("PATH").as_deref()).resolve(user.file.as_str())?;
-        let Some(path) = file
-            .to_str()
-            .filter(|p| !p.chars().any(|c| c.is_whitespace() || c.is_control()))
-        else {
-            return Err(Error::Usage(format!(
-                "{}: the kernel cannot take a path with spaces or control characters",
-                crate::output::escape::message_line(&file.display().to_string())
-            )));
-        };
+        let file = search().resolve(user.file.as_str())?;
+        let path = kernel_path(&file)?;
         let found = functions(&file, user.functions.as_str())?;
         if found.is_empty() {
             return Err(Error::Other(format!(
@@ -114,47 +97,22 @@ impl Counter for UprobeCounter {
             })
             .collect();
         s.add_probes(&defs)?;
-        self.per_process = plan.per_process;
-        let (key, size) = match plan.per_process {
-            true => (PROCESS_KEY, 8192),
-            false => ("common_type", 128),
-        };
-        let trigger = hist::trigger_command(
-            &[key],
-            &["hitcount"],
-            None,
-            Some(size),
-            plan.pid_filter().as_deref(),
-        );
+        self.0 = EventCounts::new(plan, "func");
+        let trigger = self.0.trigger(plan);
         let group = s.group();
         for (f, d) in found.iter().zip(&defs) {
             let ev = EventRef::event(&group, &d.event_name());
             s.add_trigger(&ev, &trigger)?;
-            self.events.push((f.name.clone(), ev));
+            self.0.push(f.name.clone(), s.trigger_file(&ev, "hist"));
         }
         Ok(found.into_iter().map(|f| f.name).collect())
     }
 
     fn snapshot(&mut self, s: &Session) -> Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        let mut tally = Tally {
-            per_process: self.per_process,
-            what_key: "func",
-            keys: &mut self.keys,
-            out: &mut out,
-        };
-        for (name, ev) in &self.events {
-            let text = s.tracefs().read(s.trigger_file(ev, "hist"))?;
-            for table in hist::parse(&text) {
-                for entry in table.entries {
-                    tally.add(&entry, name);
-                }
-            }
-        }
-        Ok(out)
+        self.0.snapshot(s)
     }
 
     fn keys(&self, name: &str) -> Option<Fields> {
-        self.keys.get(name).cloned()
+        self.0.keys(name)
     }
 }
