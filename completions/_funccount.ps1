@@ -33,10 +33,12 @@ Register-ArgumentCompleter -Native -CommandName 'funccount' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print a timestamp with each table (-T)')
             [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'A count per process as well (COMM-PID FUNC)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The pattern is a regular expression over function names')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
     })

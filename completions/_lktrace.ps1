@@ -21,9 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'lktrace' {
-            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
-            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -38,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script (bash, zsh, fish, ...)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -54,8 +53,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print a timestamp with each table (-T)')
             [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'A count per process as well (COMM-PID FUNC)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The pattern is a regular expression over function names')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -74,8 +73,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a kernel stack trace after each event')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the event''s format and exit')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -91,8 +90,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a kernel stack trace after each event')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the tracepoint''s format and exit')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -109,8 +108,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--tracepoints', '--tracepoints', [CompletionResultType]::ParameterName, 'Tracepoints (tpoint)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
             [CompletionResult]::new('--kprobes', '--kprobes', [CompletionResultType]::ParameterName, 'Kernel symbols a kprobe can be put on (kprobe)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -127,8 +126,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a user stack trace after each event')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the event''s format and exit')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -143,8 +142,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -157,16 +156,14 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'lktrace;ctl' {
-            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
-            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Tracers, enabled events, dynamic events and instances, and who owns them')
@@ -181,8 +178,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -191,8 +188,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -202,8 +199,8 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Reset all of ftrace, like perf-tools'' reset-ftrace')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -211,17 +208,13 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
         'lktrace;ctl;ping' {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
-            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
-            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'lktrace;ctl;keygen' {
-            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
-            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -254,9 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;parse' {
-            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
-            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -267,8 +258,14 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--max-runs', '--max-runs', [CompletionResultType]::ParameterName, 'Most runs at once, over all clients')
             [CompletionResult]::new('--lease-secs', '--lease-secs', [CompletionResultType]::ParameterName, 'Seconds without a heartbeat after which a client''s run is stopped and cleaned up')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'lktrace;completions' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -284,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script (bash, zsh, fish, ...)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -335,6 +333,9 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;help;agent' {
+            break
+        }
+        'lktrace;help;completions' {
             break
         }
         'lktrace;help;help' {

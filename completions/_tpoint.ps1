@@ -31,10 +31,12 @@ Register-ArgumentCompleter -Native -CommandName 'tpoint' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print a kernel stack trace after each event')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the tracepoint''s format and exit')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
     })

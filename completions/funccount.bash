@@ -23,7 +23,7 @@ _funccount() {
 
     case "${cmd}" in
         funccount)
-            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-T -i -d -t -p -P -r -h -V --backend --max-probes --remote --key-file --tracefs --debug --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -13,6 +13,7 @@ complete -c funccount -l tracefs -d 'Use this tracefs directory instead of findi
 complete -c funccount -s T -d 'Print a timestamp with each table (-T)'
 complete -c funccount -s P -d 'A count per process as well (COMM-PID FUNC)'
 complete -c funccount -s r -d 'The pattern is a regular expression over function names'
-complete -c funccount -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c funccount -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c funccount -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c funccount -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c funccount -s V -l version -d 'Print version'

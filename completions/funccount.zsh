@@ -30,10 +30,12 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '-T[Print a timestamp with each table (-T)]' \
 '-P[A count per process as well (COMM-PID FUNC)]' \
 '-r[The pattern is a regular expression over function names]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
 ':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
 && ret=0
 }

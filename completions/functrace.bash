@@ -23,7 +23,7 @@ _functrace() {
 
     case "${cmd}" in
         functrace)
-            opts="-H -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            opts="-H -d -p -L -h -V --remote --key-file --tracefs --debug --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

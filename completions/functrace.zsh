@@ -22,10 +22,12 @@ _functrace() {
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-H[Print column headers]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 }

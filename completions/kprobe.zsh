@@ -30,10 +30,12 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the event'\''s format and exit]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
 && ret=0
 }

@@ -19,6 +19,9 @@ _lktrace() {
             lktrace,agent)
                 cmd="lktrace__subcmd__agent"
                 ;;
+            lktrace,completions)
+                cmd="lktrace__subcmd__completions"
+                ;;
             lktrace,ctl)
                 cmd="lktrace__subcmd__ctl"
                 ;;
@@ -88,6 +91,9 @@ _lktrace() {
             lktrace__subcmd__help,agent)
                 cmd="lktrace__subcmd__help__subcmd__agent"
                 ;;
+            lktrace__subcmd__help,completions)
+                cmd="lktrace__subcmd__help__subcmd__completions"
+                ;;
             lktrace__subcmd__help,ctl)
                 cmd="lktrace__subcmd__help__subcmd__ctl"
                 ;;
@@ -140,16 +146,12 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --tracefs --debug --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help"
+            opts="-h -V --json --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -158,7 +160,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__agent)
-            opts="-h --listen --key-file --max-runs --lease-secs --json --tracefs --debug --help"
+            opts="-h --listen --key-file --max-runs --lease-secs --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,17 +193,27 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        lktrace__subcmd__ctl)
-            opts="-h --json --tracefs --debug --help status check reset ping keygen help"
+        lktrace__subcmd__completions)
+            opts="-h --json --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
+                *)
+                    COMPREPLY=()
                     ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__ctl)
+            opts="-h --json --help status check reset ping keygen help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -210,7 +222,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__check)
-            opts="-h --remote --key-file --json --tracefs --debug --help"
+            opts="-h --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,16 +346,12 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__keygen)
-            opts="-h --json --tracefs --debug --help"
+            opts="-h --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -352,7 +360,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__ping)
-            opts="-h --remote --key-file --json --tracefs --debug --help"
+            opts="-h --remote --key-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,10 +374,6 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -378,7 +382,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__reset)
-            opts="-h --all --remote --key-file --json --tracefs --debug --help"
+            opts="-h --all --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,7 +408,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__status)
-            opts="-h --remote --key-file --json --tracefs --debug --help"
+            opts="-h --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,7 +434,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,7 +484,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__functrace)
-            opts="-H -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            opts="-H -d -p -L -h --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -518,7 +522,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent help"
+            opts="funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +536,20 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -756,7 +774,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --json --tracefs --debug --help"
+            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,7 +824,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__list)
-            opts="-f -t -k -u -h --functions --tracepoints --kprobes --user --remote --key-file --json --tracefs --debug --help"
+            opts="-f -t -k -u -h --functions --tracepoints --kprobes --user --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -840,16 +858,12 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__parse)
-            opts="-h --json --tracefs --debug --help"
+            opts="-h --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -858,7 +872,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__stackcount)
-            opts="-p -L -d -h --folded --svg --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-p -L -d -h --folded --svg --max-probes --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,7 +918,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__tpoint)
-            opts="-l -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            opts="-l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -942,7 +956,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__uprobe)
-            opts="-F -l -H -s -v -d -p -L -h --remote --key-file --json --tracefs --debug --help"
+            opts="-F -l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

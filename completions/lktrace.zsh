@@ -15,9 +15,7 @@ _lktrace() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -48,8 +46,8 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '-T[Print a timestamp with each table (-T)]' \
 '-P[A count per process as well (COMM-PID FUNC)]' \
 '-r[The pattern is a regular expression over function names]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
@@ -72,8 +70,8 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the event'\''s format and exit]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
@@ -91,8 +89,8 @@ _arguments "${_arguments_options[@]}" : \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the tracepoint'\''s format and exit]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
@@ -112,8 +110,8 @@ _arguments "${_arguments_options[@]}" : \
 '--tracepoints[Tracepoints (tpoint)]' \
 '-k[Kernel symbols a kprobe can be put on (kprobe)]' \
 '--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
@@ -132,8 +130,8 @@ _arguments "${_arguments_options[@]}" : \
 '-H[Print column headers]' \
 '-s[Print a user stack trace after each event]' \
 '(-d)-v[Print the event'\''s format and exit]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
@@ -151,8 +149,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
@@ -167,8 +165,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '-H[Print column headers]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
@@ -176,9 +174,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ":: :_lktrace__subcmd__ctl_commands" \
@@ -196,8 +192,8 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -207,8 +203,8 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -219,8 +215,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -229,18 +225,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
 ;;
 (keygen)
 _arguments "${_arguments_options[@]}" : \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':path -- Where to write it:_files' \
@@ -292,9 +284,7 @@ esac
 ;;
 (parse)
 _arguments "${_arguments_options[@]}" : \
-'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
@@ -307,10 +297,19 @@ _arguments "${_arguments_options[@]}" : \
 '--max-runs=[Most runs at once, over all clients]:N:_default' \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':shell -- The shell:(bash elvish fish powershell zsh)' \
+'::binary -- The binary to complete\: lktrace, or a standalone tool (funccount, kprobe, ...):_default' \
 && ret=0
 ;;
 (help)
@@ -397,6 +396,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -423,6 +426,7 @@ _lktrace_commands() {
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
+'completions:Print a shell'\''s completion script (bash, zsh, fish, ...)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace commands' commands "$@"
@@ -431,6 +435,11 @@ _lktrace_commands() {
 _lktrace__subcmd__agent_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace agent commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__completions_commands] )) ||
+_lktrace__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace completions commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__ctl_commands] )) ||
 _lktrace__subcmd__ctl_commands() {
@@ -534,6 +543,7 @@ _lktrace__subcmd__help_commands() {
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
+'completions:Print a shell'\''s completion script (bash, zsh, fish, ...)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'lktrace help commands' commands "$@"
@@ -542,6 +552,11 @@ _lktrace__subcmd__help_commands() {
 _lktrace__subcmd__help__subcmd__agent_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help agent commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__completions_commands] )) ||
+_lktrace__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help completions commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__ctl_commands] )) ||
 _lktrace__subcmd__help__subcmd__ctl_commands() {

@@ -23,7 +23,7 @@ _stackcount() {
 
     case "${cmd}" in
         stackcount)
-            opts="-p -L -d -h --folded --svg --max-probes --remote --key-file --json --tracefs --debug --help"
+            opts="-p -L -d -h -V --folded --svg --max-probes --remote --key-file --tracefs --debug --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

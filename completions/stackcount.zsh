@@ -24,10 +24,12 @@ _stackcount() {
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
 && ret=0
 }

@@ -8,6 +8,7 @@ complete -c tpoint -s l -d 'List tracepoints (all, or those matching the glob gi
 complete -c tpoint -s H -d 'Print column headers'
 complete -c tpoint -s s -d 'Print a kernel stack trace after each event'
 complete -c tpoint -s v -d 'Print the tracepoint\'s format and exit'
-complete -c tpoint -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c tpoint -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c tpoint -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c tpoint -s h -l help -d 'Print help'
+complete -c tpoint -s V -l version -d 'Print version'

@@ -25,10 +25,12 @@ _tpoint() {
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the tracepoint'\''s format and exit]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type")]' \
 '-h[Print help]' \
 '--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
 '::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0

@@ -9,6 +9,7 @@ complete -c uprobe -s F -d 'Force: take a file of another architecture, an addre
 complete -c uprobe -s H -d 'Print column headers'
 complete -c uprobe -s s -d 'Print a user stack trace after each event'
 complete -c uprobe -s v -d 'Print the event\'s format and exit'
-complete -c uprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c uprobe -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c uprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
 complete -c uprobe -s h -l help -d 'Print help'
+complete -c uprobe -s V -l version -d 'Print version'

@@ -12,18 +12,41 @@ use crate::remote::{self, AgentArgs, RemoteArgs};
 use crate::tools::{self, RunEnv, Spec, Tool, TOOLS};
 use crate::{Error, Result};
 
-/// Flags every tool takes.
+/// Flags of every command.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Print JSON Lines (one object per line, each with a "type")
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+/// Flags of the commands that work on a kernel's tracefs: every tool but `parse`, and the
+/// agent (not `keygen`, `ping` or `completions`, which never touch a kernel).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct KernelArgs {
     /// Use this tracefs directory instead of finding it
-    #[arg(long, global = true, value_name = "DIR", env = "LKTRACE_TRACEFS")]
+    #[arg(long, value_name = "DIR", env = "LKTRACE_TRACEFS")]
     pub tracefs: Option<PathBuf>,
     /// Print on stderr every tracefs read and write made, with its time, and each phase's time
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub debug: bool,
+}
+
+impl KernelArgs {
+    /// The flags as parsed on `m`, the command that has them; none on a command without them.
+    fn from_leaf(m: &clap::ArgMatches) -> KernelArgs {
+        KernelArgs {
+            tracefs: m.try_get_one::<PathBuf>("tracefs").ok().flatten().cloned(),
+            debug: m
+                .try_get_one::<bool>("debug")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false),
+        }
+    }
 }
 
 /// `ctl` subcommands of the client side: they never reach a kernel, so they are not part of
@@ -42,12 +65,26 @@ enum ClientCtl {
     },
 }
 
+/// `lktrace completions`: the completion script of a shell, for lktrace or one of the
+/// standalone binaries.
+#[derive(Debug, Clone, clap::Args)]
+struct CompletionsArgs {
+    /// The shell
+    shell: clap_complete::Shell,
+    /// The binary to complete: lktrace, or a standalone tool (funccount, kprobe, ...)
+    #[arg(default_value = "lktrace")]
+    binary: String,
+}
+
+const COMPLETIONS_ABOUT: &str = "Print a shell's completion script (bash, zsh, fish, ...)";
+
 /// Serve --remote clients: tools run here for holders of the key (UDP, port 34023)
 const AGENT_ABOUT: &str =
     "Serve --remote clients: tools run here for holders of the key (UDP, port 34023)";
 
-/// The whole command tree, from the list of tools ([`TOOLS`]) plus `agent` and the client-side
-/// `ctl` subcommands. Every tool that may run on an agent gets `--remote`/`--key-file` here.
+/// The whole command tree, from the list of tools ([`TOOLS`]) plus `agent`, `completions` and
+/// the client-side `ctl` subcommands. Every tool that may run on an agent gets
+/// `--remote`/`--key-file` here, and every one that works on a kernel `--tracefs`/`--debug`.
 pub fn command() -> Command {
     let root = Command::new("lktrace")
         .version(env!("CARGO_PKG_VERSION"))
@@ -56,30 +93,64 @@ pub fn command() -> Command {
         .arg_required_else_help(true);
     let mut root = keep_about(root, Global::augment_args);
     for t in TOOLS {
-        let mut sub = t.command();
-        if t.remote() {
-            sub = with_remote(sub);
-        }
+        let mut sub = tool_command(*t);
         if t.name() == tools::ctl::Ctl::NAME {
             sub = keep_about(sub, ClientCtl::augment_subcommands);
         }
         root = root.subcommand(sub);
     }
-    root.subcommand(AgentArgs::augment_args(Command::new("agent")).about(AGENT_ABOUT))
+    let agent = KernelArgs::augment_args(AgentArgs::augment_args(Command::new("agent")));
+    root.subcommand(agent.about(AGENT_ABOUT)).subcommand(
+        CompletionsArgs::augment_args(Command::new("completions")).about(COMPLETIONS_ABOUT),
+    )
 }
 
-/// `--remote` on a command, or on each of its subcommands (`ctl status --remote HOST`).
-fn with_remote(cmd: Command) -> Command {
+/// A tool's command with the flags the CLI adds: `--remote` where it may run on an agent,
+/// `--tracefs`/`--debug` where it works on a kernel (on each subcommand of `ctl`).
+fn tool_command(t: &dyn tools::Entry) -> Command {
+    let mut sub = t.command();
+    if t.remote() {
+        sub = with_remote(sub);
+    }
+    let on_kernel = t
+        .needs()
+        .iter()
+        .any(|n| n.requires != tools::Requires::Nothing);
+    if on_kernel {
+        sub = on_each_leaf(sub, &|c| keep_about(c, KernelArgs::augment_args));
+    }
+    sub
+}
+
+/// The command of a standalone binary (`funccount`): the tool's command under its own name,
+/// with `--version` and the global flags, as `funccount -h` shows it.
+pub fn standalone_command(tool: &str) -> Option<Command> {
+    let t = tools::find(tool).filter(|t| t.standalone())?;
+    let cmd = tool_command(t)
+        .name(t.name())
+        .bin_name(t.name())
+        .display_name(t.name())
+        .version(env!("CARGO_PKG_VERSION"));
+    Some(keep_about(cmd, Global::augment_args))
+}
+
+/// `f` applied to `cmd`, or to each of its subcommands when it has some.
+fn on_each_leaf(cmd: Command, f: &dyn Fn(Command) -> Command) -> Command {
     let subs: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
     if subs.is_empty() {
-        return keep_about(cmd, RemoteArgs::augment_args);
+        return f(cmd);
     }
     subs.iter().fold(cmd, |c, name| {
-        c.mut_subcommand(name, |s| keep_about(s, RemoteArgs::augment_args))
+        c.mut_subcommand(name, |s| on_each_leaf(s, f))
     })
+}
+
+/// `--remote` on a command, or on each of its subcommands (`ctl status --remote HOST`).
+fn with_remote(cmd: Command) -> Command {
+    on_each_leaf(cmd, &|c| keep_about(c, RemoteArgs::augment_args))
 }
 
 /// Applies `f` (a derived `augment_args`, which also sets `about` from its struct's doc
@@ -110,6 +181,7 @@ enum Invocation {
     Agent(AgentArgs),
     Keygen(PathBuf),
     Ping(RemoteArgs),
+    Completions(CompletionsArgs),
     /// A tool's Spec (or why it could not be built), and where to run it.
     Tool {
         spec: Result<Spec>,
@@ -124,6 +196,11 @@ fn invocation(m: &clap::ArgMatches) -> std::result::Result<Invocation, clap::Err
     if name == "agent" {
         return Ok(Invocation::Agent(AgentArgs::from_arg_matches(sub)?));
     }
+    if name == "completions" {
+        return Ok(Invocation::Completions(CompletionsArgs::from_arg_matches(
+            sub,
+        )?));
+    }
     if name == tools::ctl::Ctl::NAME {
         if let Some(("ping" | "keygen", _)) = sub.subcommand() {
             return Ok(match ClientCtl::from_arg_matches(sub)? {
@@ -135,13 +212,21 @@ fn invocation(m: &clap::ArgMatches) -> std::result::Result<Invocation, clap::Err
     let Some(tool) = tools::find(name) else {
         return Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand));
     };
+    tool_invocation(tool, sub)
+}
+
+/// The Spec of tool `tool` from its matches `m`, and where to run it.
+fn tool_invocation(
+    tool: &dyn tools::Entry,
+    m: &clap::ArgMatches,
+) -> std::result::Result<Invocation, clap::Error> {
     let remote = if tool.remote() {
-        Some(RemoteArgs::from_arg_matches(leaf(sub))?)
+        Some(RemoteArgs::from_arg_matches(leaf(m))?)
     } else {
         None
     };
     Ok(Invocation::Tool {
-        spec: tool.spec_from(sub),
+        spec: tool.spec_from(m),
         remote,
     })
 }
@@ -154,15 +239,25 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     if let Some(dir) = std::env::var_os("LKTRACE_LOCK_DIR").filter(|v| !v.is_empty()) {
         crate::tracefs::lockdir::use_dir(dir);
     }
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(t) = tool {
-        args.insert(1, t.into());
-    }
-    let parsed = command().try_get_matches_from(args).and_then(|m| {
-        let global = Global::from_arg_matches(&m)?;
-        Ok((global, invocation(&m)?))
-    });
-    let (global, inv) = match parsed {
+    let args = std::env::args_os();
+    let parsed = match tool.and_then(|t| Some((tools::find(t)?, standalone_command(t)?))) {
+        Some((entry, cmd)) => cmd.try_get_matches_from(args).and_then(|m| {
+            let global = Global::from_arg_matches(&m)?;
+            Ok((
+                global,
+                KernelArgs::from_leaf(&m),
+                tool_invocation(entry, &m)?,
+            ))
+        }),
+        None => command().try_get_matches_from(args).and_then(|m| {
+            let global = Global::from_arg_matches(&m)?;
+            let kernel = m
+                .subcommand()
+                .map(|(_, sub)| KernelArgs::from_leaf(leaf(sub)));
+            Ok((global, kernel.unwrap_or_default(), invocation(&m)?))
+        }),
+    };
+    let (global, kernel, inv) = match parsed {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {
             // A usage error echoes what was typed: through the same helper as every error.
@@ -179,11 +274,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
             return exit_codes::OK;
         }
     };
-    let debug = global
+    let debug = kernel
         .debug
         .then(|| std::sync::Arc::new(output::debug::StderrTap::new()));
     let env = RunEnv {
-        tracefs: global.tracefs.clone(),
+        tracefs: kernel.tracefs.clone(),
         tap: debug
             .clone()
             .map(|t| crate::tracefs::tap::TapHandle(t as std::sync::Arc<_>)),
@@ -193,7 +288,7 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         eprintln!("lktrace: warning: cannot catch signals: {e}");
     }
     let agent = matches!(inv, Invocation::Agent(_));
-    let result = run(&global, inv, &env);
+    let result = run(&global, &kernel, inv, &env);
     if let Some(t) = &debug {
         t.summary();
     }
@@ -221,7 +316,7 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     code
 }
 
-fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
+fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> Result<()> {
     let mode = if global.json { Mode::Json } else { Mode::Human };
     let sink_for = |hints: tools::RenderHints, multi_host: bool| {
         let opts = output::Options {
@@ -243,11 +338,41 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
     };
     match inv {
         Invocation::Agent(mut a) => {
-            a.tracefs = global.tracefs.clone();
+            a.tracefs = kernel.tracefs.clone();
             a.tap = env.tap.clone();
             remote::agent::serve(&a, env.stop.clone())
         }
-        Invocation::Keygen(path) => remote::crypto::keygen(&path),
+        Invocation::Keygen(path) => {
+            remote::crypto::keygen(&path)?;
+            let mut sink = sink_for(Default::default(), false);
+            sink.emit(crate::record::Record::notice(
+                crate::record::NoticeLevel::Info,
+                format!(
+                    "wrote a new key to {} (mode 0600): give the agent and each client a copy (--key-file, or key_file in the config)",
+                    path.display()
+                ),
+            ))?;
+            sink.flush().map_err(Error::from)
+        }
+        Invocation::Completions(c) => {
+            let script = if c.binary == "lktrace" {
+                Some(crate::gen::completions(command(), c.shell))
+            } else {
+                crate::gen::standalone_completions(&c.binary, c.shell)
+            };
+            let Some(script) = script else {
+                return Err(Error::Usage(format!(
+                    "no binary {:?} to complete: lktrace or a standalone tool ({})",
+                    c.binary,
+                    crate::gen::standalone().join(", ")
+                )));
+            };
+            std::io::stdout()
+                .lock()
+                .write_all(&script)
+                .map_err(crate::record::SinkError::from_io)?;
+            Ok(())
+        }
         Invocation::Ping(ra) => {
             let Some(targets) = ra.targets()? else {
                 return Err(Error::Usage(
@@ -278,7 +403,7 @@ fn run(global: &Global, inv: Invocation, env: &RunEnv) -> Result<()> {
             let mut sink = sink_for(spec.render_hints(), multi);
             let r = match (&targets, &remote) {
                 (Some(t), Some(ra)) => {
-                    if global.debug {
+                    if kernel.debug {
                         eprintln!("lktrace: debug: the tracefs work happens on the agent: start it with `lktrace agent --debug` to see it there");
                     }
                     remote::client::run_remote(

@@ -28,7 +28,7 @@ pub const SHELLS: &[(Shell, &str)] = &[
 ];
 
 /// Every man page: `lktrace.1`, `lktrace-<sub>.1` for each subcommand (nested ones too, as
-/// `lktrace-ctl-status.1`), and `funccount.8`, `kprobe.1` for the standalone binaries. Pages
+/// `lktrace-ctl-status.1`), and `funccount.8`, `kprobe.8` for the standalone binaries. Pages
 /// get an EXAMPLES section from `examples/<tool>_example.txt` of this source tree when present.
 pub fn man_pages(cmd: Command) -> Vec<(String, Vec<u8>)> {
     man_pages_with_examples(cmd, &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
@@ -51,9 +51,9 @@ pub fn man_pages_with_examples(cmd: Command, examples_dir: &Path) -> Vec<(String
     collect(&cmd, &root, 0, &source, examples_dir, &mut pages);
 
     for tool in standalone() {
-        if let Some(sub) = cmd.find_subcommand(tool) {
-            let standalone = sub.clone().name(tool).display_name(tool).bin_name(tool);
-            pages.push(page(standalone, tool, &source, examples_dir));
+        if let Some(mut own) = crate::cli::standalone_command(tool) {
+            own.build();
+            pages.push(page(own, tool, &source, examples_dir));
         }
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
@@ -173,14 +173,12 @@ pub fn completions(cmd: Command, shell: Shell) -> Vec<u8> {
     out
 }
 
-/// The completion script of `shell` for the standalone binary `tool` (`funccount`): the
-/// subcommand as a command of its own, with the global flags.
-pub fn standalone_completions(cmd: Command, tool: &'static str, shell: Shell) -> Option<Vec<u8>> {
-    let mut cmd = cmd.disable_help_subcommand(true);
-    cmd.build();
-    let mut sub = cmd.find_subcommand(tool)?.clone().name(tool).bin_name(tool);
+/// The completion script of `shell` for the standalone binary `tool` (`funccount`): its own
+/// command, as the binary parses it. `None` for a name that is no standalone binary.
+pub fn standalone_completions(tool: &str, shell: Shell) -> Option<Vec<u8>> {
+    let mut own = crate::cli::standalone_command(tool)?;
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut sub, tool, &mut out);
+    clap_complete::generate(shell, &mut own, tool, &mut out);
     Some(out)
 }
 
@@ -209,7 +207,7 @@ pub fn all(cmd: Command) -> Vec<(String, Vec<u8>)> {
             completions(cmd.clone(), *shell),
         ));
         for tool in standalone() {
-            if let Some(text) = standalone_completions(cmd.clone(), tool, *shell) {
+            if let Some(text) = standalone_completions(tool, *shell) {
                 files.push((
                     format!("completions/{}", completion_file(*shell, tool)),
                     text,
@@ -234,11 +232,11 @@ mod tests {
         for want in [
             "lktrace.1",
             "lktrace-funccount.8",
-            "lktrace-kprobe.1",
+            "lktrace-kprobe.8",
             "lktrace-ctl.1",
             "lktrace-ctl-status.1",
             "funccount.8",
-            "kprobe.1",
+            "kprobe.8",
             "tpoint.8",
             "lktrace-tpoint.8",
         ] {
@@ -268,7 +266,7 @@ mod tests {
         )
         .unwrap();
         let pages = man_pages_with_examples(cmd(), dir.path());
-        let (_, text) = pages.iter().find(|(n, _)| n == "kprobe.1").unwrap();
+        let (_, text) = pages.iter().find(|(n, _)| n == "kprobe.8").unwrap();
         let text = String::from_utf8_lossy(text);
         let ex = text
             .find(".SH EXAMPLES\n.nf\n\\&.dot line\n# kprobe \\ex\n.fi\n")
@@ -293,7 +291,7 @@ mod tests {
         let (_, top) = pages.iter().find(|(n, _)| n == "lktrace.1").unwrap();
         let top = String::from_utf8_lossy(top);
         assert!(
-            top.contains("lktrace\\-tpoint(8)") && top.contains("lktrace\\-kprobe(1)"),
+            top.contains("lktrace\\-tpoint(8)") && top.contains("lktrace\\-parse(1)"),
             "{top}"
         );
     }

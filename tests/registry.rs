@@ -74,11 +74,21 @@ fn missing_for(t: &dyn lktrace::tools::Entry) -> Vec<String> {
             format!("standalone, but src/bin/{name}.rs does not call main_for(Some(\"{name}\"))"),
         );
     }
-    let vm = read("tests/vm_tools.rs");
+    // The suite's scenarios: tests/vm_tools.rs and its modules under tests/vm_tools/.
+    let mut vm = read("tests/vm_tools.rs");
+    if let Ok(dir) = std::fs::read_dir(root().join("tests/vm_tools")) {
+        for f in dir.flatten() {
+            vm.push_str(&std::fs::read_to_string(f.path()).unwrap_or_default());
+        }
+    }
     let kernel_free = t
         .needs()
         .iter()
         .all(|n| n.requires == lktrace::tools::Requires::Nothing);
+    need(
+        !t.eg().is_empty(),
+        "no `eg,` lines for -h (Tool::EG)".into(),
+    );
     need(
         kernel_free || !t.scenarios().is_empty(),
         "names no real-kernel scenario (Tool::SCENARIOS)".into(),
@@ -203,4 +213,67 @@ fn the_walk_catches_a_tool_that_lacks_everything() {
             "{what} not caught: {m:#?}"
         );
     }
+}
+
+/// A command line split as a shell splits it: words, '…' and "…" quoting, up to the first
+/// `|` or `>` (what follows is the shell's business).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, '|' | '>') => break,
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    assert!(quote.is_none(), "unbalanced quote in {line:?}");
+    words.extend(word);
+    words
+}
+
+#[test]
+fn every_eg_line_is_a_command_line_the_tool_takes() {
+    for t in TOOLS {
+        for (line, _) in t.eg() {
+            let mut words = shell_words(line);
+            if words.first().map(String::as_str) == Some("cat") {
+                // `cat trace_pipe | lktrace parse`: the command after the pipe.
+                let after = line.split('|').nth(1).expect("a pipe");
+                words = shell_words(after);
+            }
+            if words.first().map(String::as_str) == Some("lktrace") {
+                words.remove(0);
+            }
+            assert_eq!(words.first().map(String::as_str), Some(t.name()), "{line}");
+            let args = std::iter::once("lktrace".to_string()).chain(words);
+            let m = lktrace::cli::command()
+                .try_get_matches_from(args)
+                .unwrap_or_else(|e| panic!("{}: `{line}` does not parse:\n{e}", t.name()));
+            let (_, sub) = m.subcommand().expect("a subcommand");
+            if let Err(e) = t.spec_from(sub) {
+                panic!("{}: `{line}` is refused: {e}", t.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn shell_words_split_as_a_shell_does() {
+    assert_eq!(
+        shell_words(r#"kprobe 'p:x do_sys_openat2 f=+0(%si):string' 'f ~ "*stat"' > out"#),
+        [
+            "kprobe",
+            "p:x do_sys_openat2 f=+0(%si):string",
+            "f ~ \"*stat\""
+        ]
+    );
+    assert_eq!(shell_words("tpoint -l | grep open"), ["tpoint", "-l"]);
 }

@@ -46,6 +46,7 @@ impl AgentArgs {
 /// `--remote` and `--key-file` for the tools' side. Flatten it into each tool's subcommand (or
 /// into the global flags *without* `global = true`: `lktrace agent` has its own `--key-file`).
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Remote options")]
 pub struct RemoteArgs {
     /// Run on these agents instead of here: config names or HOST[:PORT], comma-separated
     #[arg(long, value_name = "HOST[:PORT],...", env = "LKTRACE_REMOTE")]

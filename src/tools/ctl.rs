@@ -57,6 +57,12 @@ impl super::Tool for Ctl {
     const NAME: &'static str = "ctl";
     const ABOUT: &'static str = "Inspect and clean tracefs";
     const RECORDS: &'static [&'static str] = &["status", "check", "reset", "ping"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("lktrace ctl status", "what tracefs holds now, and who owns it"),
+        ("lktrace ctl check", "what this kernel can run, and why not"),
+        ("lktrace ctl reset", "remove what killed runs left behind"),
+        ("lktrace ctl reset --all", "reset all of ftrace (perf-tools reset-ftrace)"),
+    ];
     const SCENARIOS: &'static [&'static str] =
         &["ctl_status", "ctl_check", "ctl_reset", "reset_all"];
     type Args = CtlArgs;

@@ -51,6 +51,16 @@ impl super::Tool for Funccount {
     const ABOUT: &'static str = "Count kernel function calls (perf-tools funccount)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["counts", "lost", "notice"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("funccount 'vfs*'", "trace all funcs that match \"vfs*\""),
+        ("funccount -d 5 'tcp*'", "trace \"tcp*\" funcs for 5 seconds"),
+        ("funccount -t 10 'ext4*'", "show top 10 \"ext4*\" funcs"),
+        ("funccount -i 1 'ext4*'", "summary every 1 second"),
+        ("funccount -i 1 -d 5 'ext4*'", "5 x 1 second summaries"),
+        ("funccount 't:sched:sched_*'", "count sched tracepoints (bcc)"),
+        ("funccount -P -d 5 vfs_read", "per process (bcc)"),
+        ("funccount u:c:malloc", "count libc malloc() calls (bcc)"),
+    ];
     const SCENARIOS: &'static [&'static str] = &[
         "fc_auto",
         "fc_hist",

@@ -44,6 +44,13 @@ impl super::Tool for Functrace {
     const ABOUT: &'static str = "Trace kernel function calls (perf-tools functrace)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "lost", "notice"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("functrace do_nanosleep", "trace the do_nanosleep() function"),
+        ("functrace '*sleep'", "trace functions ending in \"sleep\""),
+        ("functrace -p 198 'vfs*'", "trace \"vfs*\" funcs for PID 198"),
+        ("functrace 'tcp*' > out", "trace all \"tcp*\" funcs to out file"),
+        ("functrace -d 1 'tcp*' > out", "trace 1 sec, then write out file"),
+    ];
     const SCENARIOS: &'static [&'static str] = &["ft_pid", "ft_sigint", "ft_bad", "ft_examples"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[

@@ -157,6 +157,18 @@ impl super::Tool for Kprobe {
     const ABOUT: &'static str = "Trace a kernel function with a kprobe (perf-tools kprobe)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("kprobe p:do_sys_openat2", "trace open() entry"),
+        ("kprobe r:do_sys_openat2", "trace open() return"),
+        ("kprobe 'r:do_sys_openat2 $retval'", "trace open() return value"),
+        ("kprobe 'r:myopen do_sys_openat2 $retval'", "use a custom probe name"),
+        ("kprobe 'p:myopen do_sys_openat2 filename=+0(%si):string'", "trace open() with filename"),
+        ("kprobe 'p:myopen do_sys_openat2 filename=+0(arg2):string'", "the same on any architecture"),
+        ("kprobe -s 'p:myprobe tcp_retransmit_skb'", "show kernel stacks"),
+        ("kprobe 'p:do_sys_openat2 file=+0(%si):string' 'file ~ \"*stat\"'", "opened files ending in \"stat\""),
+        ("kprobe --hist 'bytes' 'r:vfs_read bytes=$retval'", "histogram of read sizes, in the kernel"),
+    ];
+    const MAN_SECTION: &'static str = "8";
     const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack", "kp_silent", "kp_hist"];
     type Args = KprobeArgs;
     type Spec = KprobeSpec;

@@ -160,6 +160,11 @@ impl super::Tool for List {
     const ABOUT: &'static str =
         "List traceable kernel functions, tracepoints and kprobe-able symbols";
     const RECORDS: &'static [&'static str] = &["symbol", "user_symbol", "notice"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("lktrace list 'vfs_*'", "traceable kernel functions matching vfs_*"),
+        ("lktrace list -t 'sched:*'", "tracepoints of the sched system"),
+        ("lktrace list -u /bin/bash 'read*'", "functions of bash a uprobe can go on"),
+    ];
     const SCENARIOS: &'static [&'static str] = &["list"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[(

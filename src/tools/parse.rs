@@ -39,6 +39,10 @@ impl super::Tool for Parse {
     const REMOTE: bool = false;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "notice"];
     // It reads text and needs nothing of the kernel: tests/parse_cli.rs covers it.
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("lktrace parse trace.txt --json | jq .", "saved trace text as JSON Lines"),
+        ("cat trace_pipe | lktrace parse", "a live trace_pipe, parsed"),
+    ];
     const SCENARIOS: &'static [&'static str] = &[];
     type Args = ParseArgs;
     type Spec = ParseSpec;

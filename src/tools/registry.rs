@@ -81,6 +81,9 @@ pub trait Tool: 'static {
     /// Sections of its man pages beyond what the arguments give, as (title, text), placed before
     /// EXAMPLES: perf-tools' REQUIREMENTS and OVERHEAD. Paragraphs are separated by blank lines.
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[];
+    /// perf-tools' `eg,` lines at the end of `-h`: (command line, what it does). Real command
+    /// lines for today's kernels (perf-tools' own, where a function moved, adapted).
+    const EG: &'static [(&'static str, &'static str)] = &[];
 
     /// Its clap arguments (without `--remote`: the CLI adds that to every remote tool).
     type Args: clap::Args + clap::FromArgMatches;
@@ -115,6 +118,9 @@ pub trait Entry: Sync {
     fn man_extra(&self) -> &'static [(&'static str, &'static str)] {
         &[]
     }
+    fn eg(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// `lktrace NAME` with its arguments (no `--remote`, no global flags).
     fn command(&self) -> clap::Command;
     /// The Spec of a parsed command line (`m` are the matches of this tool's subcommand).
@@ -123,6 +129,23 @@ pub trait Entry: Sync {
     /// Spec that decodes is one the CLI would have built; the error says what was refused.
     fn decode(&self, body: &[u8]) -> std::result::Result<Spec, String>;
     fn needs(&self) -> Vec<Need>;
+}
+
+/// perf-tools' `eg,` block: each command line, then what it does, aligned as perf-tools
+/// aligns them (a long line puts its comment on the next).
+pub fn eg_text(eg: &[(&str, &str)]) -> Option<String> {
+    if eg.is_empty() {
+        return None;
+    }
+    let mut out = String::from("eg,");
+    for (cmd, what) in eg {
+        if cmd.len() <= 32 {
+            out.push_str(&format!("\n    {cmd:<33}# {what}"));
+        } else {
+            out.push_str(&format!("\n    {cmd}\n    {:<33}# {what}", ""));
+        }
+    }
+    Some(out)
 }
 
 /// The [`Entry`] of tool `T`.
@@ -168,8 +191,18 @@ where
     fn man_extra(&self) -> &'static [(&'static str, &'static str)] {
         T::MAN_EXTRA
     }
+    fn eg(&self) -> &'static [(&'static str, &'static str)] {
+        T::EG
+    }
     fn command(&self) -> clap::Command {
-        <T::Args as clap::Args>::augment_args(clap::Command::new(T::NAME)).about(T::ABOUT)
+        let cmd = <T::Args as clap::Args>::augment_args(clap::Command::new(T::NAME))
+            .about(T::ABOUT)
+            // `-d -1` is a value to refuse with our words, not an unknown flag.
+            .allow_negative_numbers(true);
+        match eg_text(T::EG) {
+            Some(eg) => cmd.after_help(eg),
+            None => cmd,
+        }
     }
     fn spec_from(&self, m: &clap::ArgMatches) -> Result<Spec> {
         let args = <T::Args as clap::FromArgMatches>::from_arg_matches(m)

@@ -85,6 +85,14 @@ impl super::Tool for Stackcount {
     const ABOUT: &'static str = "Count the kernel stacks that call a function (bcc stackcount)";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["stack_counts", "notice"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("stackcount submit_bio", "count kernel stack traces for submit_bio()"),
+        ("stackcount -d 5 'vfs_read'", "count stacks of vfs_read() for 5 seconds"),
+        ("stackcount -p 185 ip_output", "only count stacks when PID 185 is on-CPU"),
+        ("stackcount t:sched:sched_switch", "count stacks for context switch events"),
+        ("stackcount --folded -d 10 vfs_read > out.folded", "flame graph input"),
+        ("stackcount --svg out.svg -d 10 vfs_read", "a flame graph"),
+    ];
     const SCENARIOS: &'static [&'static str] =
         &["sc_dd", "sc_folded", "sc_sigint", "sc_bad", "sc_tp", "sc_examples"];
     const MAN_SECTION: &'static str = "8";

@@ -163,6 +163,12 @@ impl super::Tool for Tpoint {
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] =
         &["event", "stack", "lost", "format", "notice", "tracepoint"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("tpoint -l | grep open", "find tracepoints containing \"open\""),
+        ("tpoint syscalls:sys_enter_openat", "trace openat() syscall entry"),
+        ("tpoint block:block_rq_issue", "trace block I/O issue"),
+        ("tpoint -s block:block_rq_issue", "show kernel stacks"),
+    ];
     const SCENARIOS: &'static [&'static str] =
         &["tp_exec", "tp_filter", "tp_sigint", "tp_bad", "tp_list"];
     const MAN_SECTION: &'static str = "8";

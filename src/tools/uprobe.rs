@@ -65,6 +65,16 @@ impl super::Tool for Uprobe {
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] =
         &["event", "stack", "lost", "format", "notice", "user_symbol"];
+    const EG: &'static [(&'static str, &'static str)] = &[
+        ("uprobe p:bash:readline", "trace readline() calls in all running \"bash\" executables"),
+        ("uprobe p:/bin/bash:readline", "trace readline() with explicit executable path"),
+        ("uprobe 'r:bash:readline +0($retval):string'", "trace the return of readline() with return value as a string"),
+        ("uprobe p:libc:sleep", "trace sleep() calls in all running libc shared libraries"),
+        ("uprobe 'p:libc:sleep %di'", "trace sleep() with register %di (x86)"),
+        ("uprobe p:libc:0xbf130", "trace this address (use caution: must be instruction aligned)"),
+        ("uprobe -p 1182 p:libc:gettimeofday", "trace gettimeofday() for PID 1182 only"),
+        ("uprobe 'r:libc:fopen file=$retval' 'file == 0'", "trace the return of fopen() only when it returns NULL"),
+    ];
     const SCENARIOS: &'static [&'static str] = &[
         "up_busybox",
         "up_prog",
