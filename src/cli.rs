@@ -112,11 +112,7 @@ fn tool_command(t: &dyn tools::Entry) -> Command {
     if t.remote() {
         sub = with_remote(sub);
     }
-    let on_kernel = t
-        .needs()
-        .iter()
-        .any(|n| n.requires != tools::Requires::Nothing);
-    if on_kernel {
+    if t.on_kernel() {
         sub = on_each_leaf(sub, &|c| keep_about(c, KernelArgs::augment_args));
     }
     sub

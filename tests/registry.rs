@@ -81,10 +81,7 @@ fn missing_for(t: &dyn lktrace::tools::Entry) -> Vec<String> {
             vm.push_str(&std::fs::read_to_string(f.path()).unwrap_or_default());
         }
     }
-    let kernel_free = t
-        .needs()
-        .iter()
-        .all(|n| n.requires == lktrace::tools::Requires::Nothing);
+    let kernel_free = !t.on_kernel();
     need(
         !t.eg().is_empty(),
         "no `eg,` lines for -h (Tool::EG)".into(),

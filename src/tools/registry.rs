@@ -129,6 +129,10 @@ pub trait Entry: Sync {
     /// Spec that decodes is one the CLI would have built; the error says what was refused.
     fn decode(&self, body: &[u8]) -> std::result::Result<Spec, String>;
     fn needs(&self) -> Vec<Need>;
+    /// It works on a kernel's tracefs (every tool but those that only read text, like parse).
+    fn on_kernel(&self) -> bool {
+        self.needs().iter().any(|n| n.requires != Requires::Nothing)
+    }
 }
 
 /// perf-tools' `eg,` block: each command line, then what it does, aligned as perf-tools
