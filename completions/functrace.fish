@@ -7,5 +7,5 @@ complete -c functrace -l tracefs -d 'Use this tracefs directory instead of findi
 complete -c functrace -s H -d 'Print column headers'
 complete -c functrace -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c functrace -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c functrace -s h -l help -d 'Print help'
+complete -c functrace -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c functrace -s V -l version -d 'Print version'

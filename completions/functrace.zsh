@@ -24,8 +24,8 @@ _functrace() {
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \

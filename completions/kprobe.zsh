@@ -18,7 +18,7 @@ _kprobe() {
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
 '(-L)-p+[Trace every thread of this process]:PID:_default' \
 '-L+[Trace this thread only]:TID:_default' \
-'--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The text for now (see \[\`prepare\`\]); meant to become raw where the kernel allows"
+'--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The kernel'\''s text for now\: raw was not measured faster, and it reads /proc/kallsyms first"
 raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
 text\:"The kernel'\''s text (trace_pipe)"))' \
 '(--count -s -v)--hist=[Print a log2 histogram of this field of the probe (e.g. a size argument, or \$retval fetched as ret=\$retval), counted in the kernel, instead of each event]:FIELD:_default' \

@@ -25,7 +25,7 @@ function __fish_lktrace_using_subcommand
 end
 
 complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_needs_command" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s V -l version -d 'Print version'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
@@ -60,7 +60,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help 
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s L -d 'Trace this thread only' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l reader -d 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel\'s text (text), or the default (auto: text for now)' -r -f -a "auto\t'The text for now (see [`prepare`]); meant to become raw where the kernel allows'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l reader -d 'How to read events: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel\'s text (text), or the default (auto: text for now)' -r -f -a "auto\t'The kernel\'s text for now: raw was not measured faster, and it reads /proc/kallsyms first'
 raw\t'The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used'
 text\t'The kernel\'s text (trace_pipe)'"
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l hist -d 'Print a log2 histogram of this field of the probe (e.g. a size argument, or $retval fetched as ret=$retval), counted in the kernel, instead of each event' -r
@@ -87,7 +87,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s s -d 'Print a
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s v -d 'Print the tracepoint\'s format and exit'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s u -l user -d 'A user-space file\'s functions (uprobe): a path, a program in PATH, a library (libc)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
@@ -97,7 +97,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s t -l tracepoint
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s k -l kprobes -d 'Kernel symbols a kprobe can be put on (kprobe)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s l -d 'List the functions of TARGET (a program, a library or a path) where uprobes can go' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s p -d 'Trace every thread of this process' -r
@@ -111,7 +111,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s s -d 'Print a
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s v -d 'Print the event\'s format and exit'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s p -d 'Only the threads of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s L -d 'Only this thread' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s d -d 'Trace for SECS seconds, then print' -r
@@ -123,7 +123,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l tracefs -
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l folded -d 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s p -d 'Trace the threads of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trace this thread only' -r
@@ -133,9 +133,9 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l tracefs -d
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "reset" -d 'Remove what dead lktrace runs left behind'
@@ -174,7 +174,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type")'
-complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s h -l help -d 'Print help'
+complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l listen -d 'Address to listen on; 127.0.0.1 unless you say otherwise (e.g. 0.0.0.0:34023, [::]:34023)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l key-file -d 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'Most runs at once, over all clients' -r

@@ -16,8 +16,8 @@ _lktrace() {
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ":: :_lktrace_commands" \
@@ -58,7 +58,7 @@ _arguments "${_arguments_options[@]}" : \
 '-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
 '(-L)-p+[Trace every thread of this process]:PID:_default' \
 '-L+[Trace this thread only]:TID:_default' \
-'--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The text for now (see \[\`prepare\`\]); meant to become raw where the kernel allows"
+'--reader=[How to read events\: the binary ring buffer (raw, where the kernel allows and its text can be reproduced), the kernel'\''s text (text), or the default (auto\: text for now)]:READER:((auto\:"The kernel'\''s text for now\: raw was not measured faster, and it reads /proc/kallsyms first"
 raw\:"The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used"
 text\:"The kernel'\''s text (trace_pipe)"))' \
 '(--count -s -v)--hist=[Print a log2 histogram of this field of the probe (e.g. a size argument, or \$retval fetched as ret=\$retval), counted in the kernel, instead of each event]:FIELD:_default' \
@@ -91,8 +91,8 @@ _arguments "${_arguments_options[@]}" : \
 '-v[Print the tracepoint'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
 '::filter -- Event filter, e.g. '\''filename ~ "*bash*"'\'':_default' \
 && ret=0
@@ -112,8 +112,8 @@ _arguments "${_arguments_options[@]}" : \
 '--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
 && ret=0
 ;;
@@ -132,8 +132,8 @@ _arguments "${_arguments_options[@]}" : \
 '(-d)-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
 '::filter -- Event filter, e.g. '\''size > 1024'\'':_default' \
 && ret=0
@@ -151,8 +151,8 @@ _arguments "${_arguments_options[@]}" : \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
 && ret=0
 ;;
@@ -167,16 +167,16 @@ _arguments "${_arguments_options[@]}" : \
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 ;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ":: :_lktrace__subcmd__ctl_commands" \
 "*::: :->ctl" \
 && ret=0
@@ -285,8 +285,8 @@ esac
 (parse)
 _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
 && ret=0
 ;;

@@ -26,8 +26,8 @@ _stackcount() {
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \

@@ -28,8 +28,8 @@ _uprobe() {
 '(-d)-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type")]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \

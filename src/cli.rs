@@ -85,10 +85,22 @@ const AGENT_ABOUT: &str =
 /// The whole command tree, from the list of tools ([`TOOLS`]) plus `agent`, `completions` and
 /// the client-side `ctl` subcommands. Every tool that may run on an agent gets
 /// `--remote`/`--key-file` here, and every one that works on a kernel `--tracefs`/`--debug`.
+/// What `lktrace --help` and lktrace(1) say of the whole.
+const LONG_ABOUT: &str = "Linux kernel tracing tools on tracefs.\n\n\
+     lktrace is Brendan Gregg's perf-tools rebuilt as one static binary that drives the kernel's \
+     own tracing files (ftrace, kprobes, uprobes, tracepoints, the function profiler, hist \
+     triggers): no eBPF and no compiler on the target. Each tool takes perf-tools' (or bcc's) \
+     options, prints their text for people, or JSON Lines with --json for pipelines, and leaves \
+     tracefs as it found it. The perf-tools tools also ship as binaries of their own \
+     (funccount, kprobe, ...).\n\n\
+     Any tool can run on another machine through its agent (lktrace agent there, --remote HOST \
+     here), authenticated with a key shared by both (lktrace ctl keygen).";
+
 pub fn command() -> Command {
     let root = Command::new("lktrace")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Linux kernel tracing tools on tracefs")
+        .long_about(LONG_ABOUT)
         .subcommand_required(true)
         .arg_required_else_help(true);
     let mut root = keep_about(root, Global::augment_args);

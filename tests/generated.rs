@@ -78,3 +78,32 @@ fn man_pages_and_completions_are_up_to_date() {
         stale.join("\n  ")
     );
 }
+
+/// Every committed page renders with groff (man's formatter) without a warning, and reads as a
+/// man page: its SYNOPSIS names the arguments. groff is installed by tests/vm/setup.sh.
+#[cfg(unix)]
+#[test]
+fn man_pages_render_cleanly() {
+    let pages = committed("man", |n| n.ends_with(".1") || n.ends_with(".8"));
+    assert!(pages.len() > 10, "{pages:?}");
+    for rel in &pages {
+        let out = std::process::Command::new("groff")
+            .args(["-t", "-man", "-ww", "-Tutf8", "-P-cbou"])
+            .arg(root().join(rel))
+            .output()
+            .expect("groff is installed (tests/vm/setup.sh installs groff-base)");
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && warnings.trim().is_empty(),
+            "{rel}: groff says:\n{warnings}"
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("SYNOPSIS") && text.contains("EXIT STATUS"),
+            "{rel}:\n{text}"
+        );
+        if rel == "man/kprobe.8" {
+            assert!(text.contains("[-d SECS] [-p PID]"), "{rel}:\n{text}");
+        }
+    }
+}

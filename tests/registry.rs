@@ -82,6 +82,22 @@ fn missing_for(t: &dyn lktrace::tools::Entry) -> Vec<String> {
         }
     }
     let kernel_free = !t.on_kernel();
+    // The man page's DESCRIPTION says more than the one-line ABOUT.
+    need(
+        t.description().matches(". ").count() >= 1 && t.description().len() > t.about().len(),
+        "no DESCRIPTION of a few sentences for its man page (Tool::DESCRIPTION)".into(),
+    );
+    // A perf-tools tool's page has perf-tools' sections.
+    if section == "8" {
+        for title in ["REQUIREMENTS", "FIELDS", "OVERHEAD"] {
+            need(
+                t.man_extra()
+                    .iter()
+                    .any(|(s, text)| *s == title && !text.is_empty()),
+                format!("its section 8 man page has no {title} (Tool::MAN_EXTRA)"),
+            );
+        }
+    }
     need(
         !t.eg().is_empty(),
         "no `eg,` lines for -h (Tool::EG)".into(),
@@ -134,6 +150,7 @@ fn the_walk_catches_a_tool_that_lacks_everything() {
     impl lktrace::tools::Tool for Ghost {
         const NAME: &'static str = "ghosttool";
         const ABOUT: &'static str = "nothing";
+        const DESCRIPTION: &'static str = "";
         const STANDALONE: bool = true;
         const RECORDS: &'static [&'static str] = &["ghost"];
         const SCENARIOS: &'static [&'static str] = &[];
@@ -168,6 +185,12 @@ fn the_walk_catches_a_tool_that_lacks_everything() {
         fn about(&self) -> &'static str {
             ""
         }
+        fn description(&self) -> &'static str {
+            <Ghost as lktrace::tools::Tool>::DESCRIPTION
+        }
+        fn man_section(&self) -> &'static str {
+            "8"
+        }
         fn standalone(&self) -> bool {
             true
         }
@@ -195,11 +218,15 @@ fn the_walk_catches_a_tool_that_lacks_everything() {
     }
     let m = missing_for(&GhostEntry);
     for what in [
-        "man/lktrace-ghosttool.1",
+        "man/lktrace-ghosttool.8",
+        "DESCRIPTION",
+        "no REQUIREMENTS",
+        "no FIELDS",
+        "no OVERHEAD",
         "completions/lktrace.bash",
         "examples/ghosttool_example.txt",
         "docs/json.md",
-        "man/ghosttool.1",
+        "man/ghosttool.8",
         "completions/ghosttool.bash",
         "Cargo.toml",
         "src/bin/ghosttool.rs",

@@ -56,6 +56,13 @@ pub struct Ctl;
 impl super::Tool for Ctl {
     const NAME: &'static str = "ctl";
     const ABOUT: &'static str = "Inspect and clean tracefs";
+    const DESCRIPTION: &'static str =
+        "ctl looks at and cleans up the kernel's tracing state. ctl status shows what is in use \
+         in tracefs (tracers, instances, probes, triggers, filters), ours and others'. ctl check \
+         says what this kernel offers each tool, from the files each needs. ctl reset removes \
+         what a killed lktrace run left behind and puts back what it changed (with --all, \
+         everything to the kernel's defaults). ctl keygen writes a key for the remote agent, and \
+         ctl ping checks agents.";
     const RECORDS: &'static [&'static str] = &["status", "check", "reset", "ping"];
     const EG: &'static [(&'static str, &'static str)] = &[
         ("lktrace ctl status", "what tracefs holds now, and who owns it"),

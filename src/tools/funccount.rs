@@ -49,6 +49,16 @@ pub struct Funccount;
 impl super::Tool for Funccount {
     const NAME: &'static str = "funccount";
     const ABOUT: &'static str = "Count kernel function calls (perf-tools funccount)";
+    const DESCRIPTION: &'static str =
+        "funccount counts calls of the kernel functions a pattern matches, and prints a table of \
+         each function and its count when tracing ends (-d SECS, or Ctrl-C), or every -i SECS. \
+         It also takes bcc's patterns: tracepoints (t:SYSTEM:EVENT) and functions of user-space \
+         programs and libraries (u:FILE:FUNC).\n\nThe counting happens in the kernel: with the \
+         function profiler where the kernel has one, else with the function tracer in a private \
+         instance, kprobes' own hit counters (kprobe_profile) or hist triggers. The Tracing \
+         notice says which backend it chose and why; --backend chooses one. -p counts one \
+         process, -P gives a count per process.\n\nWhatever a run changes in tracefs is put back \
+         when it ends: at the end of -d, on Ctrl-C, SIGTERM, SIGHUP, an error or a closed pipe.";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["counts", "lost", "notice"];
     const EG: &'static [(&'static str, &'static str)] = &[
@@ -75,15 +85,45 @@ impl super::Tool for Funccount {
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
         (
             "PATTERNS",
-            "vfs_* or p:vfs_*: kernel functions matching a glob (available_filter_functions).              With -r the pattern is a regular expression over those names, matched by lktrace              (the names it selects are written, never the expression). t:SYSTEM:EVENT:              tracepoints matching a glob (available_events), e.g. t:sched:sched_process_*.              u:FILE:FUNC: functions of a user-space file, FILE as uprobe takes it (a path, a              program in PATH, a library: u:c:malloc is libc's malloc), FUNC a glob over its              symbols (lktrace list -u FILE lists them).",
+            "vfs_* or p:vfs_*: kernel functions matching a glob (available_filter_functions).    \
+             With -r the pattern is a regular expression over those names, matched by lktrace    \
+             (the names it selects are written, never the expression). t:SYSTEM:EVENT:           \
+             tracepoints matching a glob (available_events), e.g. t:sched:sched_process_*.       \
+             u:FILE:FUNC: functions of a user-space file, FILE as uprobe takes it (a path, a     \
+             program in PATH, a library: u:c:malloc is libc's malloc), FUNC a glob over its      \
+             symbols (lktrace list -u FILE lists them).",
         ),
         (
             "REQUIREMENTS",
-            "Linux with tracefs, root. Kernel functions: the function profiler              (CONFIG_FUNCTION_PROFILER, counted in the kernel), else the function tracer              (CONFIG_FUNCTION_TRACER) in a private instance, else kprobes (CONFIG_KPROBE_EVENTS,              kprobe_profile); the Tracing notice says which and why. -p and -P, tracepoints and              user functions are counted by hist triggers (CONFIG_HIST_TRIGGERS, 4.7+), kernel              functions there through one multi-probe kprobe event (5.7+), user functions through              uprobes (CONFIG_UPROBE_EVENTS). Kernel lockdown in confidentiality mode forbids              tracefs.",
+            "Linux with tracefs, root. Kernel functions: the function profiler              \
+             (CONFIG_FUNCTION_PROFILER, counted in the kernel), else the function tracer         \
+             (CONFIG_FUNCTION_TRACER) in a private instance, else kprobes (CONFIG_KPROBE_EVENTS, \
+             kprobe_profile); the Tracing notice says which and why. -p and -P, tracepoints and  \
+             user functions are counted by hist triggers (CONFIG_HIST_TRIGGERS, 4.7+), kernel    \
+             functions there through one multi-probe kprobe event (5.7+), user functions through \
+             uprobes (CONFIG_UPROBE_EVENTS). Kernel lockdown in confidentiality mode forbids     \
+             tracefs.",
+        ),
+        (
+            "FIELDS",
+            "FUNC: the function (or tracepoint, or user function), as the kernel names it. \
+             COUNT: how many times it was called while tracing. With -P, COMM-PID first: the \
+             process that made the calls, its name as the kernel last saw it. With -T, each \
+             table is headed by the time of day it was taken. With -i the counts are those of \
+             each interval, not running totals. Where the kernel dropped events (the \
+             function_trace backend at high rates), a notice after the table says the counts are \
+             incomplete.",
         ),
         (
             "OVERHEAD",
-            "Every backend but function_trace counts in the kernel: nothing is written to a ring              buffer and only the table is read, at -i intervals or at the end. function_trace              writes one event per call and lktrace counts them as they are read: at high call              rates the kernel drops events, and the result says how many. Setting up and              removing N kprobes costs an RCU grace period each (seconds for hundreds under              emulation): docs/performance.md has the measurements. Each traced call costs the              kernel its hook (tens to hundreds of nanoseconds); tracing functions called              millions of times a second (e.g. '*' or spin locks) slows the machine visibly.",
+            "Every backend but function_trace counts in the kernel: nothing is written to a ring \
+             buffer and only the table is read, at -i intervals or at the end. function_trace    \
+             writes one event per call and lktrace counts them as they are read: at high call    \
+             rates the kernel drops events, and the result says how many. Setting up and         \
+             removing N kprobes costs an RCU grace period each (seconds for hundreds under       \
+             emulation): docs/performance.md has the measurements. Each traced call costs the    \
+             kernel its hook (tens to hundreds of nanoseconds); tracing functions called         \
+             millions of times a second (e.g. '*' or spin locks) slows the machine visibly.",
         ),
     ];
     type Args = FunccountArgs;

@@ -42,6 +42,12 @@ pub struct Functrace;
 impl super::Tool for Functrace {
     const NAME: &'static str = "functrace";
     const ABOUT: &'static str = "Trace kernel function calls (perf-tools functrace)";
+    const DESCRIPTION: &'static str =
+        "functrace traces calls of the kernel functions a glob matches with the function tracer, \
+         and prints each call as the kernel prints it: the function and the function it was \
+         called from, while it happens or (-d SECS) at the end from a buffer. -p traces the \
+         threads of one process, -L one thread; both are applied in the kernel. The glob is \
+         matched by the kernel against available_filter_functions (lktrace list -f shows them).";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "lost", "notice"];
     const EG: &'static [(&'static str, &'static str)] = &[
@@ -64,6 +70,13 @@ impl super::Tool for Functrace {
              instance on exit, error, Ctrl-C, SIGTERM, SIGHUP or a closed pipe: the top-level \
              tracer and other tracing users are not touched. lktrace ctl reset removes what a \
              run killed with SIGKILL left.",
+        ),
+        (
+            "FIELDS",
+            "Each call is one line as the kernel's trace file prints it: TASK-PID, [CPU], the \
+             irq and preemption flags, TIMESTAMP (seconds since boot), then FUNCTION <-PARENT: \
+             the traced function and its caller. -H prints the kernel's column headers, # \
+             tracer: function first. With --json each call is an event record (docs/json.md).",
         ),
         (
             "OVERHEAD",

@@ -155,6 +155,18 @@ pub struct Kprobe;
 impl super::Tool for Kprobe {
     const NAME: &'static str = "kprobe";
     const ABOUT: &'static str = "Trace a kernel function with a kprobe (perf-tools kprobe)";
+    const DESCRIPTION: &'static str =
+        "kprobe traces a kernel function with a dynamic probe: a kprobe at its entry (p:) or a \
+         kretprobe at its return (r:), fetching the arguments, registers, memory and return \
+         value the definition names, and prints each event as the kernel prints it, while it \
+         happens or (-d SECS) at the end from a buffer. The definition is the kernel's \
+         kprobe_events syntax, as in perf-tools' kprobe; arg1..argN name the function's \
+         arguments on any architecture. A filter after the definition is evaluated by the \
+         kernel.\n\n--hist FIELD and --count FIELD count a field in the kernel (a hist trigger) \
+         instead of printing events: a log2 histogram, or a count per value. -s prints the \
+         kernel stack of each event, -v the event's format.\n\nThe probe goes in a group of this \
+         run's own (lkt_PID) and is enabled in this run's own tracefs instance; both are removed \
+         when it ends, also on Ctrl-C, SIGTERM, SIGHUP, an error or a closed pipe.";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
     const EG: &'static [(&'static str, &'static str)] = &[
@@ -169,6 +181,41 @@ impl super::Tool for Kprobe {
         ("kprobe --hist 'bytes' 'r:vfs_read bytes=$retval'", "histogram of read sizes, in the kernel"),
     ];
     const MAN_SECTION: &'static str = "8";
+    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
+        (
+            "REQUIREMENTS",
+            "Linux with tracefs, kprobes (CONFIG_KPROBE_EVENTS) and instances (3.10+), root. \
+             arg1..argN (the function's arguments by position) become the argument registers of \
+             the architecture (x86_64, arm64, and others lktrace knows), or $argN where the \
+             kernel resolves arguments from BTF (6.5+, CONFIG_PROBE_EVENTS_BTF_ARGS), which also \
+             takes the function's own argument names. -p and -L need set_event_pid \
+             (4.4+); -s needs CONFIG_STACKTRACE; --hist and --count need hist triggers \
+             (CONFIG_HIST_TRIGGERS, 4.7+). The function must be in available_filter_functions \
+             unless -F, and not in the kprobe blacklist. Kernel lockdown in confidentiality mode \
+             forbids tracefs.",
+        ),
+        (
+            "FIELDS",
+            "Each event is one line as the kernel's trace file prints it: TASK-PID (the thread's \
+             name and id; with -H the header names the columns), [CPU], the irq and preemption \
+             flags, TIMESTAMP (seconds since boot, as the kernel printed it), the probe's name, \
+             the probe site (function+offset, or for a return probe the caller <- function), \
+             then each fetched argument as NAME=VALUE in the type it was fetched as (x32/x64 in \
+             hex, u/s decimal, string in quotes). With --json each event is a record with these \
+             as fields (docs/json.md).",
+        ),
+        (
+            "OVERHEAD",
+            "Each hit costs the kernel the probe (an ftrace hook at a function's entry, a \
+             breakpoint elsewhere; a kretprobe also swaps the return address) and the fetches, \
+             then one ring buffer write. Without -d every event is read and printed in user \
+             space as it comes: functions called hundreds of thousands of times a second are \
+             costly to print, and the kernel drops events it has no room for (reported as lost \
+             records and on stderr). A filter is evaluated before an event is written, and \
+             --hist/--count write nothing at all: prefer them for hot functions. Start with -d 1 \
+             to see how frequent a function is.",
+        ),
+    ];
     const SCENARIOS: &'static [&'static str] = &["kp_entry", "kp_return", "kp_pid", "kp_stack", "kp_silent", "kp_hist"];
     type Args = KprobeArgs;
     type Spec = KprobeSpec;
@@ -279,7 +326,8 @@ impl KprobeArgs {
         for text in defs {
             if !is_definition(text) {
                 return Err(Error::Usage(format!(
-                    "{text:?} is not a probe definition (p:... or r:...); only the last argument may be a filter"
+                    "{text:?} is not a probe definition (p:... or r:...); only the last argument \
+                     may be a filter"
                 )));
             }
             // Parsed here first so a bad definition is shown with the parser's caret; the

@@ -159,6 +159,12 @@ impl super::Tool for List {
     const NAME: &'static str = "list";
     const ABOUT: &'static str =
         "List traceable kernel functions, tracepoints and kprobe-able symbols";
+    const DESCRIPTION: &'static str =
+        "list prints what the other tools can trace on this kernel: the functions the function \
+         tracer can trace (-f, for funccount, functrace and funcgraph), the tracepoints (-t, for \
+         tpoint), the kernel symbols a kprobe can be put on (-k, for kprobe), or the functions \
+         of a user-space file where a uprobe can go (-u FILE, for uprobe). An optional glob \
+         narrows the list. Nothing is traced: it only reads.";
     const RECORDS: &'static [&'static str] = &["symbol", "user_symbol", "notice"];
     const EG: &'static [(&'static str, &'static str)] = &[
         ("lktrace list 'vfs_*'", "traceable kernel functions matching vfs_*"),
@@ -167,14 +173,27 @@ impl super::Tool for List {
     ];
     const SCENARIOS: &'static [&'static str] = &["list"];
     const MAN_SECTION: &'static str = "8";
-    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[(
+    const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
+        (
         "REQUIREMENTS",
         "Linux with tracefs, root. Functions come from available_filter_functions \
          (CONFIG_FUNCTION_TRACER), tracepoints from available_events, kprobe-able symbols from \
          /proc/kallsyms (addresses need root and kptr_restrict below 2; only names are used) \
          less the kernel's kprobe blacklist in debugfs (/sys/kernel/debug/kprobes/blacklist); \
          where debugfs is not mounted the blacklist is not applied and a notice says so.",
-    )];
+    ),
+        (
+            "FIELDS",
+            "Two columns: the kind (function, tracepoint, kprobe, or the user function's address \
+             and kind) and the name, as the tools take it. With --json one symbol (or \
+             user_symbol) record a line (docs/json.md).",
+        ),
+        (
+            "OVERHEAD",
+            "None to speak of: list reads available_filter_functions, available_events, \
+             /proc/kallsyms or the file's symbol tables once, and changes nothing in the kernel.",
+        ),
+    ];
     type Args = ListArgs;
     type Spec = ListSpec;
 

@@ -36,6 +36,13 @@ pub struct Parse;
 impl super::Tool for Parse {
     const NAME: &'static str = "parse";
     const ABOUT: &'static str = "Parse saved ftrace text (trace or trace_pipe format) into records";
+    const DESCRIPTION: &'static str =
+        "parse reads text saved from the kernel's trace or trace_pipe files (a file, or standard \
+         input) and prints its events as lktrace's tools print them: as the kernel's text again, \
+         or with --json as JSON Lines records, one a line, for jq and pipelines. It understands \
+         the events of kprobes, uprobes, tracepoints and the function tracer, stack traces and \
+         lost-event lines; a line it cannot read is kept as it is, not dropped. It needs nothing \
+         of the kernel and runs anywhere.";
     const REMOTE: bool = false;
     const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "notice"];
     // It reads text and needs nothing of the kernel: tests/parse_cli.rs covers it.

@@ -65,8 +65,11 @@ impl Need {
 pub trait Tool: 'static {
     /// The subcommand (`lktrace NAME`) and, for standalone tools, the binary.
     const NAME: &'static str;
-    /// One line for `--help` and the man page.
+    /// One line for `-h` and the man page's NAME.
     const ABOUT: &'static str;
+    /// What it does and how, for the man page's DESCRIPTION and `--help`: paragraphs separated
+    /// by blank lines, as perf-tools' pages describe their tools.
+    const DESCRIPTION: &'static str;
     /// Also ships as a binary of its own (`src/bin/NAME.rs`, a `[[bin]]`), perf-tools style.
     const STANDALONE: bool = false;
     /// May run on an agent (`--remote`). False for tools whose input is a local file.
@@ -108,6 +111,7 @@ pub trait Tool: 'static {
 pub trait Entry: Sync {
     fn name(&self) -> &'static str;
     fn about(&self) -> &'static str;
+    fn description(&self) -> &'static str;
     fn standalone(&self) -> bool;
     fn remote(&self) -> bool;
     fn records(&self) -> &'static [&'static str];
@@ -177,6 +181,9 @@ where
     fn about(&self) -> &'static str {
         T::ABOUT
     }
+    fn description(&self) -> &'static str {
+        T::DESCRIPTION
+    }
     fn standalone(&self) -> bool {
         T::STANDALONE
     }
@@ -201,6 +208,7 @@ where
     fn command(&self) -> clap::Command {
         let cmd = <T::Args as clap::Args>::augment_args(clap::Command::new(T::NAME))
             .about(T::ABOUT)
+            .long_about(T::DESCRIPTION)
             // `-d -1` is a value to refuse with our words, not an unknown flag.
             .allow_negative_numbers(true);
         match eg_text(T::EG) {

@@ -83,6 +83,13 @@ pub struct Stackcount;
 impl super::Tool for Stackcount {
     const NAME: &'static str = "stackcount";
     const ABOUT: &'static str = "Count the kernel stacks that call a function (bcc stackcount)";
+    const DESCRIPTION: &'static str =
+        "stackcount counts the distinct kernel stacks that led to calls of the functions a \
+         pattern matches (or to a tracepoint, t:SYSTEM:EVENT), in the kernel, and prints each \
+         stack with its count when tracing ends (-d SECS, or Ctrl-C), most frequent last as \
+         bcc's stackcount does. --folded prints the stacks folded, the input of flame graph \
+         tools, and --svg FILE draws the flame graph itself. -p and -L count one process or one \
+         thread.";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] = &["stack_counts", "notice"];
     const EG: &'static [(&'static str, &'static str)] = &[
@@ -110,6 +117,13 @@ impl super::Tool for Stackcount {
              needs no kprobes: its trigger goes on the event in the run's own instance \
              (instances/lktrace_PID), which is removed with it. lktrace ctl reset removes what \
              a run killed with SIGKILL left.",
+        ),
+        (
+            "FIELDS",
+            "Each stack is printed innermost frame first, one function a line, indented, then \
+             its count: how many times the traced functions were reached through that stack. \
+             With --folded, one line a stack: the frames outermost first joined by ;, a space, \
+             the count. With --json each stack is a stack_counts record (docs/json.md).",
         ),
         (
             "OVERHEAD",
@@ -222,7 +236,8 @@ fn resolve(s: &Session, pattern: &FuncPattern, max: usize) -> Result<Vec<String>
     }
     if found.len() > max {
         return Err(Error::Usage(format!(
-            "the pattern matches {} functions; stackcount makes one kprobe each and stops at {max} (raise --max-probes, or narrow the pattern)",
+            "the pattern matches {} functions; stackcount makes one kprobe each and stops at \
+             {max} (raise --max-probes, or narrow the pattern)",
             found.len()
         )));
     }
@@ -354,7 +369,8 @@ fn counted(
         watch.emit(Record::notice(
             NoticeLevel::Warning,
             format!(
-                "the kernel's table was full: {dropped} events were not counted (more distinct stacks than {})",
+                "the kernel's table was full: {dropped} events were not counted (more distinct \
+                 stacks than {})",
                 stacks::TABLE_SIZE
             ),
         ))?;

@@ -160,6 +160,12 @@ pub struct Tpoint;
 impl super::Tool for Tpoint {
     const NAME: &'static str = "tpoint";
     const ABOUT: &'static str = "Trace a tracepoint's events (perf-tools tpoint)";
+    const DESCRIPTION: &'static str =
+        "tpoint enables a tracepoint (a static trace point the kernel's developers put in its \
+         code, SYSTEM:EVENT) and prints each event as the kernel prints it, with every field the \
+         tracepoint records, while it happens or (-d SECS) at the end from a buffer. A filter \
+         after the tracepoint is evaluated by the kernel on the event's fields. -l lists \
+         tracepoints, -v prints one's format (its fields), -s the kernel stack of each event.";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] =
         &["event", "stack", "lost", "format", "notice", "tracepoint"];
@@ -184,6 +190,14 @@ impl super::Tool for Tpoint {
              6.5 the kernel itself expands the top-level buffer once, the first time any event is \
              enabled, and never shrinks it). lktrace ctl reset removes what a run killed with \
              SIGKILL left.",
+        ),
+        (
+            "FIELDS",
+            "Each event is one line as the kernel's trace file prints it: TASK-PID, [CPU], the \
+             irq and preemption flags, TIMESTAMP (seconds since boot), the tracepoint's name, \
+             then its fields in the tracepoint's own format (tpoint -v SYSTEM:EVENT shows which \
+             fields it has and how it prints them). With --json each event is a record with the \
+             fields by name (docs/json.md).",
         ),
         (
             "OVERHEAD",

@@ -62,6 +62,15 @@ pub struct Uprobe;
 impl super::Tool for Uprobe {
     const NAME: &'static str = "uprobe";
     const ABOUT: &'static str = "Trace a user-space function with a uprobe (perf-tools uprobe)";
+    const DESCRIPTION: &'static str =
+        "uprobe traces a function of a user-space program or library with a dynamic probe: a \
+         uprobe at its entry (p:) or a uretprobe at its return (r:), fetching the registers, \
+         memory and return value the definition names, and prints each event as the kernel \
+         prints it, while it happens or (-d SECS) at the end from a buffer. The definition is \
+         perf-tools' uprobe syntax: FILE:FUNC, where FILE is a path, a program in PATH or a \
+         library (libc), and FUNC a function name, FUNC+OFFSET or 0xADDR. The probe is set on \
+         the file: every process that runs it is traced unless -p or -L choose one. -l lists the \
+         functions of a file.";
     const STANDALONE: bool = true;
     const RECORDS: &'static [&'static str] =
         &["event", "stack", "lost", "format", "notice", "user_symbol"];
@@ -108,6 +117,15 @@ impl super::Tool for Uprobe {
              enabled in this run's own instance; both are removed on exit, error, Ctrl-C, \
              SIGTERM, SIGHUP or a closed pipe. lktrace ctl reset, or the next lktrace run, \
              removes what a run killed with SIGKILL left.",
+        ),
+        (
+            "FIELDS",
+            "Each event is one line as the kernel's trace file prints it: TASK-PID, [CPU], the \
+             irq and preemption flags, TIMESTAMP (seconds since boot), the probe's name, the \
+             probe site as an address in the file (for a return probe, the caller <- function), \
+             then each fetched value as NAME=VALUE. With -s the user stack follows each event, \
+             one frame a line. With --json each event is a record with these as fields \
+             (docs/json.md).",
         ),
         (
             "OVERHEAD",

@@ -8,7 +8,8 @@
 #   target/vm/profiler/   the 6.1 kernel with the function profiler: ../shared/kernels' image
 #                         when it exists, else built by tests/vm/build-profiler-kernel.sh
 #
-# Installs qemu-system-x86, busybox-static, cpio and xz-utils from apt when missing. Idempotent:
+# Installs qemu-system-x86, busybox-static, cpio and xz-utils from apt when missing (and zsh,
+# fish, bash-completion and groff-base for the completion and man page tests). Idempotent:
 # a second run downloads and builds nothing. Needs root only when something is missing.
 set -euo pipefail
 
@@ -28,6 +29,12 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 installed busybox-static || missing+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+# Not for the kernels: tests/completions.rs loads the completions into real shells, and
+# tests/generated.rs renders the man pages with groff.
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
+[ -e /etc/bash_completion ] || missing+=(bash-completion)
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 
 updated=
 apt_update() {

@@ -30,7 +30,7 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Reader {
-    /// The text for now (see [`prepare`]); meant to become raw where the kernel allows.
+    /// The kernel's text for now: raw was not measured faster, and it reads /proc/kallsyms first.
     #[default]
     Auto,
     /// The binary ring buffer (per_cpu/cpuN/trace_pipe_raw), or an error where it cannot be used.
