@@ -23,7 +23,7 @@ _funccount() {
 
     case "${cmd}" in
         funccount)
-            opts="-T -i -d -t -p -P -r -h -V --backend --max-probes --remote --key-file --tracefs --debug --json --help --version"
+            opts="-T -i -d -t -p -P -r -h -V --backend --max-probes --remote --key-file --tracefs --debug --json --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -63,6 +63,10 @@ _funccount() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -9,11 +9,14 @@ complete -c kprobe -l count -d 'Print how often each value of this field occurre
 complete -c kprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c kprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c kprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c kprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+json\t''
+openmetrics\t''"
 complete -c kprobe -s F -d 'Skip the available_filter_functions check'
 complete -c kprobe -s H -d 'Print column headers'
 complete -c kprobe -s s -d 'Print a kernel stack trace after each event'
 complete -c kprobe -s v -d 'Print the event\'s format and exit'
 complete -c kprobe -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
-complete -c kprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c kprobe -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c kprobe -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kprobe -s V -l version -d 'Print version'

@@ -146,12 +146,16 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-h -V --json --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="-h -V --json --format --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -160,7 +164,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__agent)
-            opts="-h --listen --key-file --max-runs --lease-secs --tracefs --debug --json --help"
+            opts="-h --listen --key-file --max-runs --lease-secs --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +190,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -194,12 +202,16 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__completions)
-            opts="-h --json --help bash elvish fish powershell zsh"
+            opts="-h --json --format --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -208,12 +220,16 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl)
-            opts="-h --json --help status check reset ping keygen help"
+            opts="-h --json --format --help status check reset ping keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -222,7 +238,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__check)
-            opts="-h --remote --key-file --tracefs --debug --json --help"
+            opts="-h --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +254,10 @@ _lktrace() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -346,12 +366,16 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__keygen)
-            opts="-h --json --help"
+            opts="-h --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -360,7 +384,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__ping)
-            opts="-h --remote --key-file --json --help"
+            opts="-h --remote --key-file --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +396,10 @@ _lktrace() {
                     ;;
                 --key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -382,7 +410,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__reset)
-            opts="-h --all --remote --key-file --tracefs --debug --json --help"
+            opts="-h --all --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +426,10 @@ _lktrace() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -408,7 +440,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__status)
-            opts="-h --remote --key-file --tracefs --debug --json --help"
+            opts="-h --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +458,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -434,7 +470,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --tracefs --debug --json --help"
+            opts="-T -i -d -t -p -P -r -h --backend --max-probes --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,6 +512,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -484,7 +524,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__functrace)
-            opts="-H -d -p -L -h --remote --key-file --tracefs --debug --json --help"
+            opts="-H -d -p -L -h --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +552,10 @@ _lktrace() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -774,7 +818,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --tracefs --debug --json --help"
+            opts="-F -H -s -v -d -p -L -h --reader --hist --count --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +860,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -824,7 +872,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__list)
-            opts="-f -t -k -u -h --functions --tracepoints --kprobes --user --remote --key-file --tracefs --debug --json --help"
+            opts="-f -t -k -u -h --functions --tracepoints --kprobes --user --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -850,6 +898,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -858,12 +910,16 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__parse)
-            opts="-h --json --help"
+            opts="-h --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -872,7 +928,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__stackcount)
-            opts="-p -L -d -h --folded --svg --max-probes --remote --key-file --tracefs --debug --json --help"
+            opts="-p -L -d -h --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -910,6 +966,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -918,7 +978,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__tpoint)
-            opts="-l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --help"
+            opts="-l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,6 +1008,10 @@ _lktrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -956,7 +1020,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__uprobe)
-            opts="-F -l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --help"
+            opts="-F -l -H -s -v -d -p -L -h --remote --key-file --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -988,6 +1052,10 @@ _lktrace() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -15,7 +15,8 @@ _lktrace() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -43,11 +44,12 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-T[Print a timestamp with each table (-T)]' \
 '-P[A count per process as well (COMM-PID FUNC)]' \
 '-r[The pattern is a regular expression over function names]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
@@ -66,12 +68,13 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-F[Skip the available_filter_functions check]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
@@ -85,12 +88,13 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-l[List tracepoints (all, or those matching the glob given in place of TRACEPOINT)]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
 '-v[Print the tracepoint'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
@@ -104,6 +108,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-f[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '--functions[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '-t[Tracepoints (tpoint)]' \
@@ -111,7 +116,7 @@ _arguments "${_arguments_options[@]}" : \
 '-k[Kernel symbols a kprobe can be put on (kprobe)]' \
 '--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
@@ -126,12 +131,13 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-F[Force\: take a file of another architecture, an address outside code]' \
 '-H[Print column headers]' \
 '-s[Print a user stack trace after each event]' \
 '(-d)-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
@@ -148,9 +154,10 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
@@ -164,9 +171,10 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
@@ -174,7 +182,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ":: :_lktrace__subcmd__ctl_commands" \
@@ -192,8 +201,9 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -203,8 +213,9 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -214,9 +225,10 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -225,14 +237,16 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
 ;;
 (keygen)
 _arguments "${_arguments_options[@]}" : \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':path -- Where to write it:_files' \
@@ -284,7 +298,8 @@ esac
 ;;
 (parse)
 _arguments "${_arguments_options[@]}" : \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
@@ -297,15 +312,17 @@ _arguments "${_arguments_options[@]}" : \
 '--max-runs=[Most runs at once, over all clients]:N:_default' \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
-'--json[Print JSON Lines (one object per line, each with a "type")]' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':shell -- The shell:(bash elvish fish powershell zsh)' \

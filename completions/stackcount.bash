@@ -23,7 +23,7 @@ _stackcount() {
 
     case "${cmd}" in
         stackcount)
-            opts="-p -L -d -h -V --folded --svg --max-probes --remote --key-file --tracefs --debug --json --help --version"
+            opts="-p -L -d -h -V --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -59,6 +59,10 @@ _stackcount() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

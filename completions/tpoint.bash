@@ -23,7 +23,7 @@ _tpoint() {
 
     case "${cmd}" in
         tpoint)
-            opts="-l -H -s -v -d -p -L -h -V --remote --key-file --tracefs --debug --json --help --version"
+            opts="-l -H -s -v -d -p -L -h -V --remote --key-file --tracefs --debug --json --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -51,6 +51,10 @@ _tpoint() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

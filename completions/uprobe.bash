@@ -23,7 +23,7 @@ _uprobe() {
 
     case "${cmd}" in
         uprobe)
-            opts="-F -l -H -s -v -d -p -L -h -V --remote --key-file --tracefs --debug --json --help --version"
+            opts="-F -l -H -s -v -d -p -L -h -V --remote --key-file --tracefs --debug --json --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,6 +55,10 @@ _uprobe() {
                     ;;
                 --tracefs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

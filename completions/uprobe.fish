@@ -5,11 +5,14 @@ complete -c uprobe -s L -d 'Trace this thread only' -r
 complete -c uprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c uprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c uprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c uprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+json\t''
+openmetrics\t''"
 complete -c uprobe -s F -d 'Force: take a file of another architecture, an address outside code'
 complete -c uprobe -s H -d 'Print column headers'
 complete -c uprobe -s s -d 'Print a user stack trace after each event'
 complete -c uprobe -s v -d 'Print the event\'s format and exit'
 complete -c uprobe -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
-complete -c uprobe -l json -d 'Print JSON Lines (one object per line, each with a "type")'
+complete -c uprobe -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c uprobe -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c uprobe -s V -l version -d 'Print version'

@@ -16,9 +16,45 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// Print JSON Lines (one object per line, each with a "type")
+    /// Print JSON Lines (one object per line, each with a "type"); the same as --format json
     #[arg(long, global = true)]
     pub json: bool,
+    /// How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics
+    /// (counts, stacks and histograms for Prometheus, one exposition per interval)
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
+    pub format: Format,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    #[value(name = "openmetrics")]
+    OpenMetrics,
+}
+
+impl Global {
+    fn mode(&self) -> Mode {
+        match (self.json, self.format) {
+            (true, _) | (false, Format::Json) => Mode::Json,
+            (false, Format::Text) => Mode::Human,
+            (false, Format::OpenMetrics) => Mode::OpenMetrics,
+        }
+    }
+}
+
+/// Refuses `--format openmetrics` for a run that prints no metrics: `spec` is the tool's run,
+/// `None` for the commands that are no tool run (ping, keygen, the agent).
+fn check_format(mode: Mode, spec: Option<&Spec>) -> Result<()> {
+    if mode != Mode::OpenMetrics || spec.is_some_and(|s| s.render_hints().metrics) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--format openmetrics is for counting runs (funccount, stackcount, kprobe --hist or \
+         --count), not {}",
+        spec.map_or("this command", |s| s.tool())
+    )))
 }
 
 /// Flags of the commands that work on a kernel's tracefs: every tool but `parse`, and the
@@ -325,7 +361,15 @@ pub fn main_for(tool: Option<&str>) -> i32 {
 }
 
 fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> Result<()> {
-    let mode = if global.json { Mode::Json } else { Mode::Human };
+    let mode = global.mode();
+    let spec = match &inv {
+        Invocation::Tool { spec: Ok(spec), .. } => Some(spec),
+        _ => None,
+    };
+    if !matches!(inv, Invocation::Tool { spec: Err(_), .. }) {
+        check_format(mode, spec)?;
+    }
+    let tool = spec.map(|s| s.tool());
     let sink_for = |hints: tools::RenderHints, multi_host: bool| {
         let opts = output::Options {
             mode,
@@ -333,6 +377,7 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
             headers: hints.headers,
             multi_host,
             folded: hints.folded,
+            tool: tool.map(str::to_string),
         };
         let sink = output::renderer(
             opts,

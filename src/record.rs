@@ -45,6 +45,30 @@ pub enum Record {
     Ping(Ping),
 }
 
+impl Record {
+    /// Its `"type"` in JSON (docs/json.md).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Record::Counts(_) => "counts",
+            Record::Event(_) => "event",
+            Record::Stack(_) => "stack",
+            Record::StackCounts(_) => "stack_counts",
+            Record::Histogram(_) => "histogram",
+            Record::Span(_) => "span",
+            Record::Lost(_) => "lost",
+            Record::Notice(_) => "notice",
+            Record::Format(_) => "format",
+            Record::Tracepoint(_) => "tracepoint",
+            Record::Symbol(_) => "symbol",
+            Record::UserSymbol(_) => "user_symbol",
+            Record::Status(_) => "status",
+            Record::Check(_) => "check",
+            Record::Reset(_) => "reset",
+            Record::Ping(_) => "ping",
+        }
+    }
+}
+
 /// Function counts over one interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
@@ -467,6 +491,9 @@ pub enum SinkError {
     Closed,
     #[error("writing output: {0}")]
     Io(#[from] std::io::Error),
+    /// The output format cannot show this record (events as metrics).
+    #[error("{0}")]
+    Format(String),
 }
 
 impl SinkError {

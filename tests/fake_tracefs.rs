@@ -5,6 +5,9 @@
 //! it proves the session logic: what the tool writes, that it reads the right files, and that
 //! every file is restored byte for byte afterwards.
 
+#[path = "support/promtool.rs"]
+mod promtool;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -512,4 +515,50 @@ fn stackcount_refuses_without_hist_triggers_and_touches_nothing() {
     );
     assert!(stderr.contains("CONFIG_HIST_TRIGGERS"), "{stderr}");
     assert_eq!(snapshot(tree.path()), before);
+}
+
+/// `--format openmetrics`: what funccount counted, as Prometheus reads it; a tool that prints
+/// events is refused before it touches the kernel.
+#[test]
+fn funccount_openmetrics_passes_promtool_and_event_tools_are_refused() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "--format", "openmetrics", "-d", "0.3", "vfs_*"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "lktrace_events{tool=\"funccount\",backend=\"profiler\",name=\"vfs_read\"} 100\n"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let (ok, said) = promtool::check(&text);
+    assert!(ok, "promtool: {said}\n{text}");
+    assert_eq!(snapshot(tree.path()), before, "the tree was not restored");
+
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["kprobe", "--format", "openmetrics", "-d", "1", "p:vfs_read"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--format openmetrics is for counting runs")
+            && stderr.contains("not kprobe"),
+        "{stderr}"
+    );
+    assert_eq!(
+        snapshot(tree.path()),
+        before,
+        "a refused run touched the tree"
+    );
 }

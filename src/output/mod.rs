@@ -4,6 +4,7 @@
 //! - [`json`]: one JSON object per Record, per line.
 //! - [`text`]: the kernel's trace lines (events, stacks, lost events), notices.
 //! - [`table`]: funccount's counts and the `ctl` reports.
+//! - [`openmetrics`]: counts, stacks and histograms for Prometheus.
 //!
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
@@ -12,6 +13,7 @@ pub mod debug;
 pub mod dist;
 pub mod escape;
 pub mod json;
+pub mod openmetrics;
 pub mod stacks;
 pub mod table;
 pub mod text;
@@ -31,6 +33,8 @@ pub enum Mode {
     Human,
     /// One JSON object per line.
     Json,
+    /// Counts, stacks and histograms as OpenMetrics text, one exposition per interval.
+    OpenMetrics,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,6 +48,8 @@ pub struct Options {
     pub multi_host: bool,
     /// `--folded`: stacks as flame graph input, not bcc's text.
     pub folded: bool,
+    /// The tool the records come from (OpenMetrics' `tool` label).
+    pub tool: Option<String>,
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
@@ -55,6 +61,7 @@ pub fn renderer<'a>(
     match opts.mode {
         // In JSON mode stderr is not used: notices are records like any other.
         Mode::Json => Box::new(json::JsonSink::new(out)),
+        Mode::OpenMetrics => Box::new(openmetrics::OpenMetricsSink::new(out, err, opts.tool)),
         Mode::Human => Box::new(HumanSink {
             opts,
             out: BufWriter::with_capacity(OUT_BUFFER, out),

@@ -160,6 +160,7 @@ impl super::Tool for Funccount {
     fn render_hints(spec: &FunccountSpec) -> super::RenderHints {
         super::RenderHints {
             timestamps: spec.timestamps,
+            metrics: true,
             ..Default::default()
         }
     }

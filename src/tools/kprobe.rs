@@ -168,7 +168,8 @@ impl super::Tool for Kprobe {
          run's own (lkt_PID) and is enabled in this run's own tracefs instance; both are removed \
          when it ends, also on Ctrl-C, SIGTERM, SIGHUP, an error or a closed pipe.";
     const STANDALONE: bool = true;
-    const RECORDS: &'static [&'static str] = &["event", "stack", "lost", "format", "notice"];
+    const RECORDS: &'static [&'static str] =
+        &["event", "stack", "lost", "format", "notice", "histogram", "counts"];
     const EG: &'static [(&'static str, &'static str)] = &[
         ("kprobe p:do_sys_openat2", "trace open() entry"),
         ("kprobe r:do_sys_openat2", "trace open() return"),
@@ -244,6 +245,7 @@ impl super::Tool for Kprobe {
     fn render_hints(spec: &KprobeSpec) -> super::RenderHints {
         super::RenderHints {
             headers: spec.headers,
+            metrics: spec.aggregate.is_some(),
             ..Default::default()
         }
     }

@@ -30,6 +30,9 @@ pub struct RenderHints {
     /// Write a flame graph of the stacks to this file, where the client runs
     /// (`stackcount --svg`).
     pub svg: Option<std::path::PathBuf>,
+    /// The run reports counts, stacks or histograms, not events: what `--format openmetrics`
+    /// can show.
+    pub metrics: bool,
 }
 
 /// What a row of `ctl check` needs from the kernel.

@@ -184,6 +184,7 @@ impl super::Tool for Stackcount {
         super::RenderHints {
             folded: spec.folded,
             svg: spec.svg.as_ref().map(|f| PathBuf::from(f.as_str())),
+            metrics: true,
             ..Default::default()
         }
     }

@@ -127,3 +127,9 @@ else
     "$repo/tests/vm/build-profiler-kernel.sh" "$vm/profiler"
 fi
 say "kernels ready: debian12 ($(cat "$vm/debian12/PACKAGE")), debian13 ($(cat "$vm/debian13/PACKAGE")), profiler"
+
+# promtool for tests/openmetrics.rs (extracted from Debian's package, not installed).
+if [ ! -x "$repo/target/tools/prometheus/usr/bin/promtool" ]; then
+    apt-cache show prometheus >/dev/null 2>&1 || apt_update
+    "$repo/tests/tools/fetch-promtool.sh"
+fi
