@@ -272,6 +272,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others')
             [CompletionResult]::new('--max-runs', '--max-runs', [CompletionResultType]::ParameterName, 'Most runs at once, over all clients')
             [CompletionResult]::new('--lease-secs', '--lease-secs', [CompletionResultType]::ParameterName, 'Seconds without a heartbeat after which a client''s run is stopped and cleaned up')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (default: /etc/lktrace/agent.toml when it exists); flags given here win')
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')

@@ -164,7 +164,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__agent)
-            opts="-h --listen --key-file --max-runs --lease-secs --tracefs --debug --json --format --help"
+            opts="-h --listen --key-file --max-runs --lease-secs --config --tracefs --debug --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +183,10 @@ _lktrace() {
                     return 0
                     ;;
                 --lease-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

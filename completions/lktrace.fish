@@ -224,6 +224,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l listen -d 'Add
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l key-file -d 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'Most runs at once, over all clients' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l lease-secs -d 'Seconds without a heartbeat after which a client\'s run is stopped and cleaned up' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l config -d 'Settings file (default: /etc/lktrace/agent.toml when it exists); flags given here win' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
 json\t''

@@ -311,6 +311,7 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The pre-shared key (from \`lktrace ctl keygen\`); must not be readable by group or others]:PATH:_files' \
 '--max-runs=[Most runs at once, over all clients]:N:_default' \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
+'--config=[Settings file (default\: /etc/lktrace/agent.toml when it exists); flags given here win]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \

@@ -238,7 +238,16 @@ fn invocation(m: &clap::ArgMatches) -> std::result::Result<Invocation, clap::Err
         return Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand));
     };
     if name == "agent" {
-        return Ok(Invocation::Agent(AgentArgs::from_arg_matches(sub)?));
+        let mut a = AgentArgs::from_arg_matches(sub)?;
+        // What the command line said wins over the config file; clap's defaults do not.
+        a.from_command_line = sub
+            .ids()
+            .filter(|id| {
+                sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect();
+        return Ok(Invocation::Agent(a));
     }
     if name == "completions" {
         return Ok(Invocation::Completions(CompletionsArgs::from_arg_matches(
@@ -390,7 +399,8 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
         }
     };
     match inv {
-        Invocation::Agent(mut a) => {
+        Invocation::Agent(a) => {
+            let mut a = a.with_config().map_err(|e| e.into_crate("agent"))?;
             a.tracefs = kernel.tracefs.clone();
             a.tap = env.tap.clone();
             remote::agent::serve(&a, env.stop.clone())

@@ -231,3 +231,56 @@ fn keygen_agent_and_remote_tools_print_what_local_runs_print() {
 fn remote_addr(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
+
+/// `lktrace agent --config FILE`: the file says where to listen and which key to use (relative
+/// to the file); a typo in it stops the agent with one line naming the key and the file.
+#[test]
+fn agent_reads_its_config_file_and_refuses_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("board.key");
+    assert!(lktrace()
+        .args(["ctl", "keygen"])
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    let port = free_udp_port();
+    let cfg = dir.path().join("agent.toml");
+    std::fs::write(
+        &cfg,
+        format!("listen = \"127.0.0.1:{port}\"\nkey_file = \"board.key\"\nmax_runs = 2\n"),
+    )
+    .unwrap();
+    let mut child = lktrace()
+        .arg("agent")
+        .arg("--config")
+        .arg(&cfg)
+        .env("LKTRACE_LOCK_DIR", dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first.contains(&format!("listening on 127.0.0.1:{port}"))
+            && first.contains("board.key")
+            && first.contains("at most 2 runs"),
+        "{first}"
+    );
+
+    std::fs::write(&cfg, "lisen = \"0.0.0.0\"\n").unwrap();
+    let out = lktrace()
+        .arg("agent")
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("agent.toml") && err.contains("lisen"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -367,6 +367,8 @@ fn client_and_agent_refuse_a_key_file_others_can_read() {
         key_file: kp.clone(),
         max_runs: 1,
         lease_secs: 10,
+        config: None,
+        from_command_line: Vec::new(),
         tracefs: None,
         tap: None,
     };
@@ -542,6 +544,8 @@ fn hostile_key_files_are_refused_without_blocking() {
                 key_file: p,
                 max_runs: 1,
                 lease_secs: 10,
+                config: None,
+                from_command_line: Vec::new(),
                 tracefs: None,
                 tap: None,
             };

@@ -137,6 +137,12 @@ fn files(reach: &Reach) -> Vec<Item> {
     }
     if reach.agent {
         add(
+            "/etc/lktrace/agent.toml",
+            "The agent's settings (listen, key_file, max_runs, lease_secs), read when it exists \
+             or named by --config; a flag on the command line wins. An unknown key is an \
+             error. It must be owned by root and writable by nobody else.",
+        );
+        add(
             "/etc/lktrace/agent.key",
             "The agent's key (--key-file), made by lktrace ctl keygen; it must not be readable \
              by group or others.",

@@ -24,6 +24,13 @@ pub struct AgentArgs {
     /// Seconds without a heartbeat after which a client's run is stopped and cleaned up
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=3600))]
     pub lease_secs: u64,
+    /// Settings file (default: /etc/lktrace/agent.toml when it exists); flags given here win
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The flags given on the command line (their ids), which the config file does not
+    /// override: filled by the CLI from clap's value sources.
+    #[arg(skip)]
+    pub from_command_line: Vec<String>,
     /// The tracefs directory runs use. Not a flag of its own: the CLI's global `--tracefs`
     /// (and `LKTRACE_TRACEFS`) already means this, so the CLI copies it in.
     #[arg(skip)]

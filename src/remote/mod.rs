@@ -16,6 +16,7 @@
 //! - [`args`]: the clap arguments the CLI flattens in.
 
 pub mod agent;
+pub mod agent_config;
 pub mod args;
 pub mod batch;
 pub mod client;
