@@ -33,6 +33,8 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '-r[The pattern is a regular expression over function names]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \

@@ -10,5 +10,6 @@ openmetrics\t''"
 complete -c functrace -s H -d 'Print column headers'
 complete -c functrace -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c functrace -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c functrace -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c functrace -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c functrace -s V -l version -d 'Print version'

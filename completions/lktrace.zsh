@@ -17,6 +17,8 @@ _lktrace() {
     _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -50,6 +52,8 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '-r[The pattern is a regular expression over function names]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
@@ -75,6 +79,8 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
@@ -95,6 +101,8 @@ _arguments "${_arguments_options[@]}" : \
 '-v[Print the tracepoint'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
@@ -117,6 +125,8 @@ _arguments "${_arguments_options[@]}" : \
 '--kprobes[Kernel symbols a kprobe can be put on (kprobe)]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
@@ -138,6 +148,8 @@ _arguments "${_arguments_options[@]}" : \
 '(-d)-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
@@ -158,6 +170,8 @@ _arguments "${_arguments_options[@]}" : \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
@@ -175,6 +189,8 @@ _arguments "${_arguments_options[@]}" : \
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
@@ -184,6 +200,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ":: :_lktrace__subcmd__ctl_commands" \
@@ -204,6 +222,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -216,6 +236,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -229,6 +251,8 @@ _arguments "${_arguments_options[@]}" : \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -239,6 +263,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -247,6 +273,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':path -- Where to write it:_files' \
@@ -300,6 +328,8 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
@@ -316,6 +346,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -324,6 +356,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':shell -- The shell:(bash elvish fish powershell zsh)' \

@@ -12,5 +12,6 @@ openmetrics\t''"
 complete -c stackcount -l folded -d 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input'
 complete -c stackcount -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c stackcount -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c stackcount -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c stackcount -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stackcount -s V -l version -d 'Print version'

@@ -29,6 +29,8 @@ _uprobe() {
 '(-d)-v[Print the event'\''s format and exit]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \

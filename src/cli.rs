@@ -1,15 +1,19 @@
 //! The command tree, global flags, error rendering and exit codes. The only place that prints
 //! an error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Command, FromArgMatches, Subcommand};
 
 use crate::exit_codes;
+use crate::output::progress::{Progress, ProgressSink};
 use crate::output::{self, Mode};
+use crate::record::Sink;
 use crate::remote::{self, AgentArgs, RemoteArgs};
 use crate::tools::{self, RunEnv, Spec, Tool, TOOLS};
+use crate::tracefs::tap::TapHandle;
 use crate::{Error, Result};
 
 /// Flags of every command.
@@ -23,6 +27,9 @@ pub struct Global {
     /// (counts, stacks and histograms for Prometheus, one exposition per interval)
     #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
+    /// Show no progress line (setup, teardown, time left of -d); it shows only on a terminal
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
 }
 
 /// `--format`.
@@ -379,25 +386,36 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
         check_format(mode, spec)?;
     }
     let tool = spec.map(|s| s.tool());
-    let sink_for = |hints: tools::RenderHints, multi_host: bool| {
-        let opts = output::Options {
-            mode,
-            timestamps: hints.timestamps,
-            headers: hints.headers,
-            multi_host,
-            folded: hints.folded,
-            tool: tool.map(str::to_string),
+    let sink_for =
+        |hints: tools::RenderHints, multi_host: bool, progress: Option<&Arc<Progress>>| {
+            let opts = output::Options {
+                mode,
+                timestamps: hints.timestamps,
+                headers: hints.headers,
+                multi_host,
+                folded: hints.folded,
+                tool: tool.map(str::to_string),
+            };
+            let sink = match progress {
+                Some(p) => {
+                    let sink = output::renderer(
+                        opts,
+                        Box::new(p.writer(std::io::stdout().lock())),
+                        Box::new(p.writer(std::io::stderr())),
+                    );
+                    Box::new(ProgressSink::new(Arc::clone(p), sink)) as Box<dyn Sink>
+                }
+                None => output::renderer(
+                    opts,
+                    Box::new(std::io::stdout().lock()),
+                    Box::new(std::io::stderr()),
+                ),
+            };
+            match hints.svg {
+                Some(path) => Box::new(output::stacks::FlameGraphSink::new(sink, path)),
+                None => sink,
+            }
         };
-        let sink = output::renderer(
-            opts,
-            Box::new(std::io::stdout().lock()),
-            Box::new(std::io::stderr()),
-        );
-        match hints.svg {
-            Some(path) => Box::new(output::stacks::FlameGraphSink::new(sink, path)),
-            None => sink,
-        }
-    };
     match inv {
         Invocation::Agent(a) => {
             let mut a = a.with_config().map_err(|e| e.into_crate("agent"))?;
@@ -407,7 +425,7 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
         }
         Invocation::Keygen(path) => {
             remote::crypto::keygen(&path)?;
-            let mut sink = sink_for(Default::default(), false);
+            let mut sink = sink_for(Default::default(), false, None);
             sink.emit(crate::record::Record::notice(
                 crate::record::NoticeLevel::Info,
                 format!(
@@ -442,7 +460,7 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
                     "ctl ping needs --remote HOST[:PORT] (or a name from the config file)".into(),
                 ));
             };
-            let mut sink = sink_for(Default::default(), targets.len() > 1);
+            let mut sink = sink_for(Default::default(), targets.len() > 1, None);
             let r = remote::client::ping(&targets, ra.key_file.as_deref(), &env.stop).and_then(
                 |records| {
                     for h in records {
@@ -463,7 +481,16 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
             };
             let spec = spec?;
             let multi = targets.as_ref().is_some_and(|t| t.len() > 1);
-            let mut sink = sink_for(spec.render_hints(), multi);
+            let hints = spec.render_hints();
+            // Only for people: a terminal, the text format, and no -q.
+            let progress =
+                (mode == Mode::Human && !global.quiet && std::io::stderr().is_terminal())
+                    .then(|| Progress::new(hints.duration));
+            let mut sink = sink_for(hints, multi, progress.as_ref());
+            let local = RunEnv {
+                tap: tools_tap(env, progress.as_ref()),
+                ..env.clone()
+            };
             let r = match (&targets, &remote) {
                 (Some(t), Some(ra)) => {
                     if kernel.debug {
@@ -477,11 +504,17 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
                         &env.stop,
                     )
                 }
-                _ => tools::run(&spec, env, sink.as_mut()),
+                _ => tools::run(&spec, &local, sink.as_mut()),
             };
             r.and(sink.flush().map_err(Error::from))
         }
     }
+}
+
+/// The run's tap: `--debug`'s, the progress line's, both or none.
+fn tools_tap(env: &RunEnv, progress: Option<&Arc<Progress>>) -> Option<TapHandle> {
+    let p = progress.map(|p| TapHandle(Arc::clone(p) as Arc<dyn crate::tracefs::tap::Tap>));
+    TapHandle::both(env.tap.clone(), p)
 }
 
 /// `lktrace: error: …`, then the kernel's words, then a hint; each host's in turn when several

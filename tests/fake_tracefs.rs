@@ -562,3 +562,52 @@ fn funccount_openmetrics_passes_promtool_and_event_tools_are_refused() {
         "a refused run touched the tree"
     );
 }
+
+/// The progress line: on a terminal (a pty from script(1)) a -d run counts its window down on
+/// stderr and the line is gone at the end; with -q, or --json, or stderr not a terminal, none.
+#[test]
+fn progress_counts_down_on_a_terminal_only() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let on_pty = |args: &str| {
+        let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_lktrace"));
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("LKTRACE_TRACEFS", tree.path())
+            .env("LKTRACE_LOCK_DIR", locks.path())
+            .output()
+            .expect("script(1), from util-linux");
+        assert!(out.status.success(), "{args}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let screen = on_pty("funccount -d 2 'vfs_*'");
+    assert!(
+        screen.contains("lktrace: tracing [") && screen.contains("s left"),
+        "{screen}"
+    );
+    assert!(screen.contains("vfs_read     100"), "{screen}");
+    // Cleared at the end: the last thing on the screen is not the line.
+    let tail = screen.trim_end_matches(['\r', '\n']);
+    assert!(
+        tail.ends_with("\x1b[2K") || !tail.contains("tearing down"),
+        "{tail:?}"
+    );
+    for quiet in ["funccount -q -d 2 'vfs_*'", "funccount --json -d 2 'vfs_*'"] {
+        let screen = on_pty(quiet);
+        assert!(
+            !screen.contains("tracing [") && !screen.contains("tearing down"),
+            "{quiet}: {screen}"
+        );
+    }
+    // Not a terminal: nothing either.
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["funccount", "-d", "2", "vfs_*"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("tracing ["), "{err}");
+    assert_eq!(snapshot(tree.path()), before);
+}

@@ -14,6 +14,7 @@ pub mod dist;
 pub mod escape;
 pub mod json;
 pub mod openmetrics;
+pub mod progress;
 pub mod stacks;
 pub mod table;
 pub mod text;
@@ -104,10 +105,12 @@ impl HumanSink<'_> {
     /// first, so that on a terminal the message shows after the records before it.
     fn err_line(&mut self, s: &str) -> Result<(), SinkError> {
         self.out.flush().map_err(SinkError::from_io)?;
+        // One write for the line and its newline: a progress line (output/progress.rs) is
+        // taken off the screen per write, and must not come back between the two.
+        let line = format!("{}\n", escape::message_line(s));
         self.err
-            .write_all(escape::message_line(s).as_bytes())
+            .write_all(line.as_bytes())
             .map_err(SinkError::from_io)?;
-        self.err.write_all(b"\n").map_err(SinkError::from_io)?;
         self.err.flush().map_err(SinkError::from_io)
     }
 

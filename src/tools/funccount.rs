@@ -161,6 +161,7 @@ impl super::Tool for Funccount {
         super::RenderHints {
             timestamps: spec.timestamps,
             metrics: true,
+            duration: spec.duration_s.map(RunSeconds::duration),
             ..Default::default()
         }
     }

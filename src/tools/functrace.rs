@@ -117,6 +117,7 @@ impl super::Tool for Functrace {
     fn render_hints(spec: &FunctraceSpec) -> super::RenderHints {
         super::RenderHints {
             headers: spec.headers,
+            duration: spec.duration_s.map(RunSeconds::duration),
             ..Default::default()
         }
     }

@@ -246,6 +246,7 @@ impl super::Tool for Kprobe {
         super::RenderHints {
             headers: spec.headers,
             metrics: spec.aggregate.is_some(),
+            duration: spec.duration_s.map(RunSeconds::duration),
             ..Default::default()
         }
     }

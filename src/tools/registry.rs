@@ -33,6 +33,8 @@ pub struct RenderHints {
     /// The run reports counts, stacks or histograms, not events: what `--format openmetrics`
     /// can show.
     pub metrics: bool,
+    /// How long the run traces (`-d SECS`): the progress line counts it down.
+    pub duration: Option<std::time::Duration>,
 }
 
 /// What a row of `ctl check` needs from the kernel.

@@ -185,6 +185,7 @@ impl super::Tool for Stackcount {
             folded: spec.folded,
             svg: spec.svg.as_ref().map(|f| PathBuf::from(f.as_str())),
             metrics: true,
+            duration: spec.duration_s.map(RunSeconds::duration),
             ..Default::default()
         }
     }

@@ -242,6 +242,10 @@ impl super::Tool for Tpoint {
     fn render_hints(spec: &TpointSpec) -> super::RenderHints {
         super::RenderHints {
             headers: matches!(spec, TpointSpec::Trace(t) if t.headers),
+            duration: match spec {
+                TpointSpec::Trace(t) => t.duration_s.map(RunSeconds::duration),
+                _ => None,
+            },
             ..Default::default()
         }
     }

@@ -73,6 +73,31 @@ impl std::fmt::Debug for TapHandle {
     }
 }
 
+impl TapHandle {
+    /// `a` and `b` both told everything (a debug log and a progress line), or either alone.
+    pub fn both(a: Option<TapHandle>, b: Option<TapHandle>) -> Option<TapHandle> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(TapHandle(Arc::new(Pair(a, b)))),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Two taps as one.
+struct Pair(TapHandle, TapHandle);
+
+impl Tap for Pair {
+    fn io(&self, io: &Io<'_>) {
+        self.0 .0.io(io);
+        self.1 .0.io(io);
+    }
+
+    fn phase(&self, name: &str, took: Duration) {
+        self.0 .0.phase(name, took);
+        self.1 .0.phase(name, took);
+    }
+}
+
 /// Times a phase from its creation to its drop (or [`PhaseTimer::end`]) and reports it to the
 /// tap, if there is one.
 #[must_use = "a phase is timed until this is dropped"]
