@@ -106,7 +106,7 @@ fn hostile_specs_are_refused_and_tracefs_is_untouched() {
         (
             "funccount",
             r#"{"pattern":{"tracepoints":"sched:a;b"},"duration_s":1,"interval_s":null,"top":null,"backend":null,"max_probes":200}"#.into(),
-            "tracepoint glob",
+            "name glob",
         ),
         (
             "funccount",

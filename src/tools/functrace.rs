@@ -241,17 +241,7 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         (None, Some(t)) => format!(" for TID {t}"),
         _ => String::new(),
     };
-    sink.emit(Record::notice(
-        NoticeLevel::Info,
-        match spec.duration_s {
-            Some(d) => format!(
-                "Tracing {what}{whom} for {} (buffered)...",
-                super::counted(d, "second")
-            ),
-            None => format!("Tracing {what}{whom}... Ctrl-C to end."),
-        },
-    ))?;
-    sink.flush()?;
+    stream::announce(sink, &format!("{what}{whom}"), spec.duration_s, None)?;
     let mut silence = Silence::new(format!("functrace {what}"));
     silence.narrowed(opts.pid, opts.tid, None);
     silence.moved_in(functions.iter().map(String::as_str), session.tracefs());

@@ -497,17 +497,7 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     };
     let silence = silence(spec, &defs, &names, session.tracefs());
     let note = prepared.note;
-    sink.emit(Record::notice(
-        NoticeLevel::Info,
-        match spec.duration_s {
-            Some(d) => format!(
-                "Tracing {what} for {} (buffered, {note})...",
-                super::counted(d, "second")
-            ),
-            None => format!("Tracing {what} ({note}). Ctrl-C to end."),
-        },
-    ))?;
-    sink.flush()?;
+    stream::announce(sink, &what, spec.duration_s, Some(&note))?;
 
     stream::finish(&opts, session, input, sink, &silence)
 }

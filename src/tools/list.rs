@@ -13,66 +13,17 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::engine::uprobe_target::UprobeTarget;
-use super::values::ValueError;
+use super::values::{NameGlob, ValueError};
 use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink, Symbol, SymbolKind};
-use crate::tracefs::ftrace_filter::glob_match;
 use crate::{Error, Result};
 
-/// Longest glob taken.
-const MAX_GLOB: usize = 256;
 /// Longest /proc/kallsyms line read whole (`addr t name [module]`; kernel symbols are at most
 /// 512 bytes, KSYM_NAME_LEN); longer lines are skipped.
 const MAX_KALLSYMS_LINE: usize = 1024;
 /// The kprobe blacklist, in debugfs (there is no tracefs copy).
 const BLACKLIST: &str = "/sys/kernel/debug/kprobes/blacklist";
 
-/// A glob over names (`vfs_*`, `sched:*`, `*_open*`): the kernel's glob characters and the
-/// characters of kernel symbols, tracepoint and module names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct NameGlob(String);
-
-impl TryFrom<String> for NameGlob {
-    type Error = ValueError;
-    fn try_from(s: String) -> std::result::Result<NameGlob, ValueError> {
-        if s.is_empty() || s.len() > MAX_GLOB {
-            return Err(ValueError::from(format!(
-                "a name glob is 1 to {MAX_GLOB} bytes"
-            )));
-        }
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || "_-.:/*?[]!^$".contains(*c)))
-        {
-            return Err(ValueError::from(format!(
-                "a name glob has letters, digits, `_ - . : $` and `* ? [ ]`; not {c:?}"
-            )));
-        }
-        Ok(NameGlob(s))
-    }
-}
-
-impl From<NameGlob> for String {
-    fn from(g: NameGlob) -> String {
-        g.0
-    }
-}
-
-impl NameGlob {
-    fn matches(&self, name: &str) -> bool {
-        glob_match(&self.0, name)
-    }
-
-    /// A tracepoint matches as `SYSTEM:EVENT` or by its event name alone.
-    fn matches_tracepoint(&self, system: &str, event: &str) -> bool {
-        if self.0.contains(':') {
-            glob_match(&self.0, &format!("{system}:{event}"))
-        } else {
-            glob_match(&self.0, event) || glob_match(&self.0, system)
-        }
-    }
-}
 
 /// Which kinds to list; at least one is set (the Spec's constructor and its serde check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,7 +182,7 @@ impl super::Tool for List {
     }
 
     fn describe(spec: &ListSpec) -> String {
-        format!("list {:?}", spec.pattern.as_ref().map(|g| &g.0))
+        format!("list {:?}", spec.pattern.as_ref().map(NameGlob::as_str))
     }
 
     fn run(spec: &ListSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
@@ -249,7 +200,7 @@ impl super::Tool for List {
                         return Err(Error::Other(format!(
                             "no function of {} matches `{}`",
                             file.as_str(),
-                            g.0
+                            g.as_str()
                         )));
                     }
                 }
@@ -289,7 +240,7 @@ impl super::Tool for List {
         }
         if found == 0 {
             if let Some(g) = pattern {
-                return Err(Error::Other(format!("nothing traceable matches `{}`", g.0)));
+                return Err(Error::Other(format!("nothing traceable matches `{}`", g.as_str())));
             }
         }
         Ok(sink.flush()?)

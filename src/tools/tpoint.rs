@@ -10,19 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::stream;
 use super::silence::Silence;
-use super::values::{EventFilter, Pid, RunSeconds, ValueError};
+use super::values::{EventFilter, NameGlob, Pid, RunSeconds, ValueError};
 use super::RunEnv;
-use crate::record::{Format, NoticeLevel, Record, Sink, Tracepoint};
+use crate::record::{Format, Record, Sink, Tracepoint};
 use crate::tracefs::events::{self, EventRef};
-use crate::tracefs::ftrace_filter::glob_match;
 use crate::tracefs::Error as TfError;
 use crate::{Error, Result};
 
 /// Longest system or event name taken (the kernel's event names are at most 64 chars).
 const MAX_NAME: usize = 64;
-/// Longest glob for `-l`.
-const MAX_GLOB: usize = 256;
-
 fn good_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_NAME
@@ -82,48 +78,6 @@ impl fmt::Display for TracepointName {
     }
 }
 
-/// A glob over tracepoints for `-l`: `*`, `?`, `[...]` and name characters only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TracepointGlob(String);
-
-impl TryFrom<String> for TracepointGlob {
-    type Error = ValueError;
-    fn try_from(s: String) -> std::result::Result<TracepointGlob, ValueError> {
-        if s.is_empty() || s.len() > MAX_GLOB {
-            return Err(ValueError::from(format!(
-                "a tracepoint glob is 1 to {MAX_GLOB} bytes"
-            )));
-        }
-        if let Some(c) = s.chars().find(|c| {
-            !(c.is_ascii_alphanumeric() || "_-:/*?[]!^".contains(*c))
-        }) {
-            return Err(ValueError::from(format!(
-                "a tracepoint glob has names, `:` and `* ? [ ]`; not {c:?}"
-            )));
-        }
-        Ok(TracepointGlob(s))
-    }
-}
-
-impl From<TracepointGlob> for String {
-    fn from(g: TracepointGlob) -> String {
-        g.0
-    }
-}
-
-impl TracepointGlob {
-    /// With a `:` (or `/`) the glob is matched against `SYSTEM:EVENT`; without, against the
-    /// system and the event name each (`sched_*`, `block`).
-    pub fn matches(&self, system: &str, event: &str) -> bool {
-        let g = self.0.replace('/', ":");
-        if g.contains(':') {
-            glob_match(&g, &format!("{system}:{event}"))
-        } else {
-            glob_match(&g, system) || glob_match(&g, event)
-        }
-    }
-}
 
 /// What to trace and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,7 +104,7 @@ pub struct TraceRequest {
 #[serde(rename_all = "snake_case")]
 pub enum TpointSpec {
     /// `-l [GLOB]`.
-    List { glob: Option<TracepointGlob> },
+    List { glob: Option<NameGlob> },
     Trace(TraceRequest),
 }
 
@@ -234,7 +188,7 @@ impl super::Tool for Tpoint {
 
     fn describe(spec: &TpointSpec) -> String {
         match spec {
-            TpointSpec::List { glob } => format!("tpoint -l {:?}", glob.as_ref().map(|g| &g.0)),
+            TpointSpec::List { glob } => format!("tpoint -l {:?}", glob.as_ref().map(NameGlob::as_str)),
             TpointSpec::Trace(t) => format!("tpoint {:?}", t.tracepoint.to_string()),
         }
     }
@@ -301,7 +255,7 @@ impl TpointArgs {
             let glob = self
                 .tracepoint
                 .clone()
-                .map(TracepointGlob::try_from)
+                .map(NameGlob::try_from)
                 .transpose()
                 .map_err(usage)?;
             return Ok(TpointSpec::List { glob });
@@ -339,19 +293,19 @@ pub fn parse_available(text: &str) -> Vec<Tracepoint> {
         .collect()
 }
 
-fn list(glob: Option<&TracepointGlob>, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
+fn list(glob: Option<&NameGlob>, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     let tracefs = super::open_tracefs(env)?;
     let text = tracefs.read("available_events")?;
     let mut found = 0usize;
     for t in parse_available(&text) {
-        if glob.is_none_or(|g| g.matches(&t.system, &t.event)) {
+        if glob.is_none_or(|g| g.matches_tracepoint(&t.system, &t.event)) {
             found += 1;
             sink.emit(Record::Tracepoint(t))?;
         }
     }
     if found == 0 {
         if let Some(g) = glob {
-            return Err(Error::Other(format!("no tracepoint matches `{}`", g.0)));
+            return Err(Error::Other(format!("no tracepoint matches `{}`", g.as_str())));
         }
     }
     Ok(sink.flush()?)
@@ -404,17 +358,7 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     )?;
     let pipe = prepared.input;
     session.enable(&ev)?;
-    sink.emit(Record::notice(
-        NoticeLevel::Info,
-        match req.duration_s {
-            Some(d) => format!(
-                "Tracing {tp} for {} (buffered)...",
-                super::counted(d, "second")
-            ),
-            None => format!("Tracing {tp}. Ctrl-C to end."),
-        },
-    ))?;
-    sink.flush()?;
+    stream::announce(sink, &tp.to_string(), req.duration_s, None)?;
 
     let mut silence = Silence::new(format!("tpoint {tp}"));
     silence.narrowed(opts.pid, opts.tid, req.filter.as_ref().map(|f| f.as_str()));
@@ -447,14 +391,14 @@ mod tests {
 
     #[test]
     fn globs_match_system_event_or_either() {
-        let g = |s: &str| TracepointGlob::try_from(s.to_string()).unwrap();
-        assert!(g("sched:*").matches("sched", "sched_switch"));
-        assert!(!g("sched:*").matches("block", "block_rq_issue"));
-        assert!(g("sched_*").matches("sched", "sched_switch"));
-        assert!(g("block").matches("block", "block_rq_issue"));
-        assert!(g("*:sys_enter_open*").matches("syscalls", "sys_enter_openat"));
-        assert!(TracepointGlob::try_from("a;b".to_string()).is_err());
-        assert!(TracepointGlob::try_from(String::new()).is_err());
+        let g = |s: &str| NameGlob::try_from(s.to_string()).unwrap();
+        assert!(g("sched:*").matches_tracepoint("sched", "sched_switch"));
+        assert!(!g("sched:*").matches_tracepoint("block", "block_rq_issue"));
+        assert!(g("sched_*").matches_tracepoint("sched", "sched_switch"));
+        assert!(g("block").matches_tracepoint("block", "block_rq_issue"));
+        assert!(g("*:sys_enter_open*").matches_tracepoint("syscalls", "sys_enter_openat"));
+        assert!(NameGlob::try_from("a;b".to_string()).is_err());
+        assert!(NameGlob::try_from(String::new()).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::values::{EventFilter, Pid, RunSeconds, ValueError};
 use super::RunEnv;
 use crate::elf::ElfFile;
 use super::silence::Silence;
-use crate::record::{Format, NoticeLevel, Record, Sink, UserSymbol};
+use crate::record::{Format, Record, Sink, UserSymbol};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::arch::Arch;
@@ -343,17 +343,7 @@ fn trace(req: &TraceRequest, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
     // The definition as the kernel has it, without our group: what perf-tools printed.
     let mut shown = def.clone();
     shown.group = None;
-    sink.emit(Record::notice(
-        NoticeLevel::Info,
-        match req.duration_s {
-            Some(d) => format!(
-                "Tracing uprobe {name} ({shown}) for {} (buffered)...",
-                super::counted(d, "second")
-            ),
-            None => format!("Tracing uprobe {name} ({shown}). Ctrl-C to end."),
-        },
-    ))?;
-    sink.flush()?;
+    stream::announce(sink, &format!("uprobe {name} ({shown})"), req.duration_s, None)?;
 
     let mut silence = Silence::new(format!("uprobe {name} ({shown})"));
     silence.narrowed(opts.pid, opts.tid, req.filter.as_ref().map(|f| f.as_str()));

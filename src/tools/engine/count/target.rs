@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::engine::uprobe_target::UprobeTarget;
-use crate::tools::tpoint::TracepointGlob;
+use crate::tools::values::NameGlob;
 use crate::tools::values::{FuncPattern, FuncRegex, ValueError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub enum Target {
     /// against available_filter_functions.
     Regex(FuncRegex),
     /// Tracepoints matching a `SYSTEM:EVENT` glob, each counted by a hist trigger.
-    Tracepoints(TracepointGlob),
+    Tracepoints(NameGlob),
     /// Functions of a user-space file (`u:FILE:GLOB`), one uprobe each.
     User(UserFunctions),
 }
@@ -48,7 +48,7 @@ impl Target {
                     "a tracepoint pattern is t:SYSTEM:EVENT (t:sched:sched_switch, t:block:*); {s:?} has no event"
                 )));
             }
-            return TracepointGlob::try_from(rest.to_string()).map(Target::Tracepoints);
+            return NameGlob::try_from(rest.to_string()).map(Target::Tracepoints);
         }
         if let Some(rest) = s.strip_prefix("u:") {
             let Some((file, functions)) = rest

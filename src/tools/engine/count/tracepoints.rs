@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::{Counter, EventCounts, Matched, Plan};
 use crate::record::{Fields, Sink};
-use crate::tools::tpoint::{parse_available, TracepointGlob};
+use crate::tools::tpoint::parse_available;
+use crate::tools::values::NameGlob;
 use crate::tracefs::events::EventRef;
 use crate::tracefs::stale::GROUP_PREFIX;
 use crate::tracefs::Session;
@@ -23,14 +24,14 @@ const NOT_TRACEPOINTS: &[&str] = &[
 ];
 
 /// `SYSTEM:EVENT` of every tracepoint `glob` matches, in available_events order.
-pub(super) fn matching(s: &Session, glob: &TracepointGlob) -> Result<Vec<String>> {
+pub(super) fn matching(s: &Session, glob: &NameGlob) -> Result<Vec<String>> {
     let text = s.tracefs().read("available_events")?;
     Ok(parse_available(&text)
         .into_iter()
         .filter(|t| {
             !t.system.starts_with(GROUP_PREFIX) && !NOT_TRACEPOINTS.contains(&t.system.as_str())
         })
-        .filter(|t| glob.matches(&t.system, &t.event))
+        .filter(|t| glob.matches_tracepoint(&t.system, &t.event))
         .map(|t| format!("{}:{}", t.system, t.event))
         .collect())
 }

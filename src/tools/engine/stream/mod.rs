@@ -166,6 +166,32 @@ pub fn prepare(
     })
 }
 
+/// The Tracing notice of a stream run, in perf-tools' words: `Tracing WHAT for N seconds
+/// (buffered)...` with -d, `Tracing WHAT. Ctrl-C to end.` without; `note` (how it reads) goes
+/// inside the parentheses. Flushed at once: it says tracing has begun.
+pub fn announce(
+    sink: &mut dyn Sink,
+    what: &str,
+    duration: Option<impl std::fmt::Display>,
+    note: Option<&str>,
+) -> Result<()> {
+    let text = match (duration, note) {
+        (Some(d), Some(n)) => format!(
+            "Tracing {what} for {} (buffered, {n})...",
+            crate::tools::counted(d, "second")
+        ),
+        (Some(d), None) => format!(
+            "Tracing {what} for {} (buffered)...",
+            crate::tools::counted(d, "second")
+        ),
+        (None, Some(n)) => format!("Tracing {what} ({n}). Ctrl-C to end."),
+        (None, None) => format!("Tracing {what}. Ctrl-C to end."),
+    };
+    sink.emit(Record::notice(crate::record::NoticeLevel::Info, text))?;
+    sink.flush()?;
+    Ok(())
+}
+
 /// [`run`], then the reader closed and the session with it (the pipe must be closed before
 /// the instance can be removed): a stream tool's last step. A teardown failure is reported even
 /// when the run succeeded. A run that saw no events ends with `silence`'s notice.
