@@ -23,7 +23,7 @@ _funccount() {
 
     case "${cmd}" in
         funccount)
-            opts="-T -i -d -t -p -P -r -q -h -V --backend --max-probes --remote --key-file --tracefs --debug --json --format --quiet --help --version"
+            opts="-T -i -d -t -p -P -r -q -h -V --backend --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

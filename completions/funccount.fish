@@ -19,5 +19,6 @@ complete -c funccount -s r -d 'The pattern is a regular expression over function
 complete -c funccount -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c funccount -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c funccount -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c funccount -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c funccount -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c funccount -s V -l version -d 'Print version'

@@ -23,7 +23,7 @@ _functrace() {
 
     case "${cmd}" in
         functrace)
-            opts="-H -d -p -L -q -h -V --remote --key-file --tracefs --debug --json --format --quiet --help --version"
+            opts="-H -d -p -L -q -h -V --remote --key-file --tracefs --debug --json --format --quiet --live --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

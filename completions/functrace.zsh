@@ -27,6 +27,7 @@ _functrace() {
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \

@@ -23,7 +23,7 @@ _kprobe() {
 
     case "${cmd}" in
         kprobe)
-            opts="-F -H -s -v -d -p -L -q -h -V --reader --hist --count --remote --key-file --tracefs --debug --json --format --quiet --help --version"
+            opts="-F -H -s -v -d -p -L -q -h -V --reader --hist --count --remote --key-file --tracefs --debug --json --format --quiet --live --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

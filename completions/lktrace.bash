@@ -146,7 +146,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,7 +164,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__agent)
-            opts="-q -h --listen --key-file --max-runs --lease-secs --config --tracefs --debug --json --format --quiet --help"
+            opts="-q -h --listen --key-file --max-runs --lease-secs --config --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,7 +206,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__completions)
-            opts="-q -h --json --format --quiet --help bash elvish fish powershell zsh"
+            opts="-q -h --json --format --quiet --live --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,7 +224,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl)
-            opts="-q -h --json --format --quiet --help status check reset ping keygen help"
+            opts="-q -h --json --format --quiet --live --help status check reset ping keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,7 +242,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__check)
-            opts="-q -h --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,7 +370,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__keygen)
-            opts="-q -h --json --format --quiet --help"
+            opts="-q -h --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,7 +388,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__ping)
-            opts="-q -h --remote --key-file --json --format --quiet --help"
+            opts="-q -h --remote --key-file --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,7 +414,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__reset)
-            opts="-q -h --all --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-q -h --all --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,7 +444,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__ctl__subcmd__status)
-            opts="-q -h --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,7 +474,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__funccount)
-            opts="-T -i -d -t -p -P -r -q -h --backend --max-probes --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-T -i -d -t -p -P -r -q -h --backend --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,7 +528,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__functrace)
-            opts="-H -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-H -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,7 +822,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__kprobe)
-            opts="-F -H -s -v -d -p -L -q -h --reader --hist --count --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-F -H -s -v -d -p -L -q -h --reader --hist --count --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -876,7 +876,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__list)
-            opts="-f -t -k -u -q -h --functions --tracepoints --kprobes --user --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-f -t -k -u -q -h --functions --tracepoints --kprobes --user --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,7 +914,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__parse)
-            opts="-q -h --json --format --quiet --help"
+            opts="-q -h --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,7 +932,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__stackcount)
-            opts="-p -L -d -q -h --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-p -L -d -q -h --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,7 +982,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__tpoint)
-            opts="-l -H -s -v -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-l -H -s -v -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,7 +1024,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__uprobe)
-            opts="-F -l -H -s -v -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --help"
+            opts="-F -l -H -s -v -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lktrace_global_optspecs
-    string join \n json format= q/quiet h/help V/version
+    string join \n json format= q/quiet live h/help V/version
 end
 
 function __fish_lktrace_needs_command
@@ -29,6 +29,7 @@ json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_needs_command" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s V -l version -d 'Print version'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
@@ -64,6 +65,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s r -d 'The 
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s p -d 'Trace every thread of this process' -r
@@ -86,6 +88,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s v -d 'Print t
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s p -d 'Trace every thread of this process' -r
@@ -103,6 +106,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s v -d 'Print t
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s u -l user -d 'A user-space file\'s functions (uprobe): a path, a program in PATH, a library (libc)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
@@ -117,6 +121,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s k -l kprobes -d
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s l -d 'List the functions of TARGET (a program, a library or a path) where uprobes can go' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s d -d 'Trace for SECS seconds (buffered), then print' -r
@@ -135,6 +140,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s v -d 'Print t
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s p -d 'Only the threads of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s L -d 'Only this thread' -r
@@ -151,6 +157,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l folded -d
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s p -d 'Trace the threads of this process' -r
@@ -165,12 +172,14 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Prin
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
 json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
@@ -187,6 +196,7 @@ openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
@@ -197,6 +207,7 @@ openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
@@ -208,6 +219,7 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
@@ -216,12 +228,14 @@ json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
 json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
@@ -234,6 +248,7 @@ json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l listen -d 'Address to listen on; 127.0.0.1 unless you say otherwise (e.g. 0.0.0.0:34023, [::]:34023)' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l key-file -d 'The pre-shared key (from `lktrace ctl keygen`); must not be readable by group or others' -r -F
@@ -247,12 +262,14 @@ openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
 json\t''
 openmetrics\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'

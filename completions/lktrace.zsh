@@ -19,6 +19,7 @@ _lktrace() {
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -54,6 +55,7 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':pattern -- vfs_*, p\:tcp_*send*, t\:sched\:sched_*, or with -r '\''^vfs_(read|write)$'\'':_default' \
@@ -81,6 +83,7 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::definitions -- One or more probe definitions, p\:\[NAME\] FUNC \[ARGS\] or r\:\[NAME\] FUNC \[ARGS\] (e.g. '\''p\:myopen do_sys_openat2 filename=+0(arg2)\:string'\''; arg1..argN are the function'\''s arguments on any architecture), then optionally an event filter set on every event (e.g. '\''filename ~ "*.conf"'\''):_default' \
@@ -103,6 +106,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::tracepoint -- SYSTEM\:EVENT, e.g. sched\:sched_process_exec (with -l\: a glob, e.g. '\''sched\:*'\''):_default' \
@@ -127,6 +131,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::pattern -- Glob over names\: '\''vfs_*'\'', '\''sched\:*'\'', '\''*_open*'\'':_default' \
@@ -150,6 +155,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::definition -- {p|r}\[\:NAME\] FILE\:FUNCTION\[+OFFS\] \[ARGS\], FILE\:0xADDR in place of the function, or {p|r}\:FILE\:FUNCTION \[ARGS\] (e.g. p\:bash\:readline, '\''r\:bash\:readline +0($retval)\:string'\'', '\''p\:libc\:malloc size=arg1'\''; arg1..argN are the function'\''s arguments on any architecture):_default' \
@@ -172,6 +178,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':target -- Function glob (vfs_read, vfs_*, tcp_*send*), or t\:SYSTEM\:EVENT for a tracepoint (t\:sched\:sched_process_exec):_default' \
@@ -191,6 +198,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
@@ -202,6 +210,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ":: :_lktrace__subcmd__ctl_commands" \
@@ -224,6 +233,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -238,6 +248,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -253,6 +264,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -265,6 +277,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -275,6 +288,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':path -- Where to write it:_files' \
@@ -330,6 +344,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::file -- A saved `trace` or `trace_pipe` text file; standard input when omitted or `-`:_files' \
@@ -348,6 +363,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0
@@ -358,6 +374,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':shell -- The shell:(bash elvish fish powershell zsh)' \

@@ -23,7 +23,7 @@ _stackcount() {
 
     case "${cmd}" in
         stackcount)
-            opts="-p -L -d -q -h -V --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --quiet --help --version"
+            opts="-p -L -d -q -h -V --folded --svg --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

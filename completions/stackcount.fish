@@ -13,5 +13,6 @@ complete -c stackcount -l folded -d 'Print folded stacks (outermost first, `;`-j
 complete -c stackcount -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c stackcount -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c stackcount -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c stackcount -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c stackcount -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stackcount -s V -l version -d 'Print version'

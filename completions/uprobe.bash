@@ -23,7 +23,7 @@ _uprobe() {
 
     case "${cmd}" in
         uprobe)
-            opts="-F -l -H -s -v -d -p -L -q -h -V --remote --key-file --tracefs --debug --json --format --quiet --help --version"
+            opts="-F -l -H -s -v -d -p -L -q -h -V --remote --key-file --tracefs --debug --json --format --quiet --live --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

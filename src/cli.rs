@@ -30,6 +30,10 @@ pub struct Global {
     /// Show no progress line (setup, teardown, time left of -d); it shows only on a terminal
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
+    /// A full-screen table redrawn every -i interval, busiest first, with rates (counting
+    /// tools, stdout a terminal); q or Ctrl-C ends it
+    #[arg(long, global = true)]
+    pub live: bool,
 }
 
 /// `--format`.
@@ -483,10 +487,16 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
             let multi = targets.as_ref().is_some_and(|t| t.len() > 1);
             let hints = spec.render_hints();
             // Only for people: a terminal, the text format, and no -q.
-            let progress =
-                (mode == Mode::Human && !global.quiet && std::io::stderr().is_terminal())
-                    .then(|| Progress::new(hints.duration));
-            let mut sink = sink_for(hints, multi, progress.as_ref());
+            let progress = (mode == Mode::Human
+                && !global.quiet
+                && !global.live
+                && std::io::stderr().is_terminal())
+            .then(|| Progress::new(hints.duration));
+            let mut sink = if global.live {
+                live_sink(mode, &spec, &hints, env)?
+            } else {
+                sink_for(hints, multi, progress.as_ref())
+            };
             let local = RunEnv {
                 tap: tools_tap(env, progress.as_ref()),
                 ..env.clone()
@@ -509,6 +519,34 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
             r.and(sink.flush().map_err(Error::from))
         }
     }
+}
+
+/// `--live`'s sink, or why it cannot be had: a counting run with -i, in text mode, its table
+/// on a terminal.
+fn live_sink(
+    mode: Mode,
+    spec: &Spec,
+    hints: &tools::RenderHints,
+    env: &RunEnv,
+) -> Result<Box<dyn Sink>> {
+    if mode != Mode::Human {
+        return Err(Error::Usage(
+            "--live draws tables: not with --json or --format".into(),
+        ));
+    }
+    if !(hints.metrics && hints.interval.is_some()) {
+        return Err(Error::Usage(format!(
+            "--live redraws a counting run's table every interval: {} needs -i SECS (funccount -i 1 --live 'vfs_*')",
+            spec.tool()
+        )));
+    }
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::Usage("--live needs a terminal on stdout".into()));
+    }
+    let sink =
+        output::live::LiveSink::start(spec.tool(), env.stop.clone(), Box::new(std::io::stdout()))
+            .map_err(|e| Error::Other(format!("cannot take over the terminal for --live: {e}")))?;
+    Ok(Box::new(sink))
 }
 
 /// The run's tap: `--debug`'s, the progress line's, both or none.

@@ -611,3 +611,71 @@ fn progress_counts_down_on_a_terminal_only() {
     assert!(!err.contains("tracing ["), "{err}");
     assert_eq!(snapshot(tree.path()), before);
 }
+
+/// `--live` on a terminal (a pty from script(1), 30x100): the table drawn full-screen with its
+/// rates; `q` ends the run (exit 0, the tree restored, the last table printed after the
+/// screen is given back). Refused in words without -i or without a terminal.
+#[test]
+fn live_draws_the_table_and_q_ends_the_run() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let cmd = format!(
+        "stty rows 30 cols 100; {} funccount --live -i 1 'vfs_*'",
+        env!("CARGO_BIN_EXE_lktrace")
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("LKTRACE_TRACEFS", tree.path())
+        .env("LKTRACE_LOCK_DIR", locks.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1), from util-linux");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"q").unwrap();
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "q did not end it"
+    );
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("PER SECOND") && screen.contains("vfs_read"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("\x1b[?1049l"),
+        "the screen was given back: {screen}"
+    );
+    assert_eq!(snapshot(tree.path()), before, "the tree was not restored");
+
+    for (args, want) in [
+        (
+            &["funccount", "--live", "-d", "1", "vfs_*"][..],
+            "needs -i SECS",
+        ),
+        (
+            &["funccount", "--live", "-i", "1", "-d", "1", "vfs_*"][..],
+            "needs a terminal",
+        ),
+        (
+            &["kprobe", "--live", "-d", "1", "p:vfs_read"][..],
+            "needs -i SECS",
+        ),
+    ] {
+        let out = lktrace(tree.path(), locks.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert_eq!(
+        snapshot(tree.path()),
+        before,
+        "a refused run touched the tree"
+    );
+}

@@ -13,6 +13,7 @@ pub mod debug;
 pub mod dist;
 pub mod escape;
 pub mod json;
+pub mod live;
 pub mod openmetrics;
 pub mod progress;
 pub mod stacks;

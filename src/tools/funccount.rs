@@ -162,6 +162,7 @@ impl super::Tool for Funccount {
             timestamps: spec.timestamps,
             metrics: true,
             duration: spec.duration_s.map(RunSeconds::duration),
+            interval: spec.interval_s.map(IntervalSeconds::duration),
             ..Default::default()
         }
     }

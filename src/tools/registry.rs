@@ -35,6 +35,8 @@ pub struct RenderHints {
     pub metrics: bool,
     /// How long the run traces (`-d SECS`): the progress line counts it down.
     pub duration: Option<std::time::Duration>,
+    /// It reports every `-i SECS`: what `--live` redraws.
+    pub interval: Option<std::time::Duration>,
 }
 
 /// What a row of `ctl check` needs from the kernel.
