@@ -352,6 +352,11 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         eprintln!("lktrace: warning: cannot catch signals: {e}");
     }
     let agent = matches!(inv, Invocation::Agent(_));
+    if !agent {
+        // `| head` ends the run at once, as it would at the next write: exit 0, torn down.
+        let stop = env.stop.clone();
+        output::closed::watch_stdout(move || stop.request());
+    }
     let result = run(&global, &kernel, inv, &env);
     if let Some(t) = &debug {
         t.summary();

@@ -303,6 +303,11 @@ pub struct Status {
     pub instances: Vec<InstanceStatus>,
     /// The top-level ring buffer; `None` when its size files are unreadable.
     pub buffer: Option<BufferStatus>,
+    /// Files the kernel would not let status read, each with why (`set_ftrace_filter: the
+    /// kernel refused …`): their fields above show nothing, which is not "empty". Absent from
+    /// an older agent's record.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
 }
 
 /// The top-level ring buffer's memory (`buffer_size_kb`, `buffer_total_size_kb`).
@@ -369,10 +374,15 @@ pub struct CheckItem {
     pub reason: Option<String>,
 }
 
-/// What `ctl reset` removed.
+/// What `ctl reset` removed, and what `ctl reset --all` set back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reset {
+    /// What was removed (`instance lktrace_42`, `every kprobe`).
     pub removed: Vec<String>,
+    /// Settings put back to the kernel's defaults, one sentence each (`tracing_on set back to
+    /// 1 (was 0)`); empty without `--all`. Absent from an older agent's record.
+    #[serde(default)]
+    pub reset: Vec<String>,
 }
 
 /// An agent's answer to `ctl ping`.

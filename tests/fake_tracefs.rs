@@ -211,6 +211,100 @@ fn ctl_status_attributes_owners() {
     assert_eq!(v["instances"][0]["owner"]["kind"], "dead");
 }
 
+/// A run piped into a reader that goes away (`| head` after its lines) ends at once, torn
+/// down, exit 0, though it had nothing to write: funccount without -d writes only at the end.
+#[test]
+fn a_closed_stdout_pipe_ends_a_quiet_run_cleanly() {
+    use std::io::BufRead;
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    let before = snapshot(tree.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["funccount", "vfs_*"])
+        .env("LKTRACE_TRACEFS", tree.path())
+        .env("LKTRACE_LOCK_DIR", locks.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("Tracing") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "ended before tracing"
+        );
+    }
+    // The reader closes its end; the run never writes again on its own.
+    drop(child.stdout.take());
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > end {
+            let _ = child.kill();
+            panic!("the run did not notice its reader was gone");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert_eq!(snapshot(tree.path()), before, "tracefs left changed");
+}
+
+/// `ctl reset --all` says what it did: each setting it changed with the old value, what it
+/// removed, and nothing of a setting that was already at its default.
+#[test]
+fn ctl_reset_all_says_what_it_did() {
+    let tree = tempfile::tempdir().unwrap();
+    let locks = tempfile::tempdir().unwrap();
+    fake_tree(tree.path());
+    std::fs::write(tree.path().join("tracing_on"), "0\n").unwrap();
+    std::fs::write(tree.path().join("set_ftrace_filter"), "vfs_read\n").unwrap();
+    std::fs::create_dir_all(tree.path().join("events")).unwrap();
+    std::fs::write(tree.path().join("events/enable"), "1\n").unwrap();
+    let out = lktrace(tree.path(), locks.path(), &["ctl", "reset", "--all"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines.contains(&"tracing_on set back to 1 (was 0)"),
+        "{stdout}"
+    );
+    assert!(lines.contains(&"set_ftrace_filter emptied"), "{stdout}");
+    assert!(lines.contains(&"every event disabled"), "{stdout}");
+    assert!(lines.contains(&"removed every kprobe"), "{stdout}");
+    assert!(lines.contains(&"trace buffer cleared"), "{stdout}");
+    // Already nop and 0: not mentioned.
+    assert!(!stdout.contains("current_tracer"), "{stdout}");
+    assert!(!stdout.contains("function_profile_enabled"), "{stdout}");
+    assert!(!stdout.contains("removed tracing_on"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(tree.path().join("tracing_on")).unwrap(),
+        "1"
+    );
+    let out = lktrace(
+        tree.path(),
+        locks.path(),
+        &["ctl", "reset", "--all", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["type"], "reset");
+    assert!(v["reset"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "every event disabled"));
+}
+
 /// A huge pattern (100 KB, with an escape sequence in it) gets a short, escaped line that says
 /// why, not the pattern back.
 #[test]

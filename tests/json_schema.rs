@@ -256,6 +256,7 @@ fn samples() -> Vec<Hosted> {
                 })
                 .collect(),
             buffer: None,
+            unreadable: vec![],
         }),
         Record::Status(Status {
             tracefs: "/sys/kernel/tracing".into(),
@@ -272,6 +273,7 @@ fn samples() -> Vec<Hosted> {
                 expanded: false,
                 expands_to_kb: Some(1408),
             }),
+            unreadable: vec![],
         }),
         Record::Check(Check {
             kernel_release: "6.1.0-47-cloud-amd64".into(),
@@ -295,6 +297,7 @@ fn samples() -> Vec<Hosted> {
         }),
         Record::Reset(Reset {
             removed: vec!["instance lktrace_42".into()],
+            reset: vec![],
         }),
         Record::Ping(Ping {
             rtt_us: 123.4,

@@ -100,6 +100,7 @@ fn every_kind(i: u64) -> Vec<Record> {
                 owner: Owner::Dead { pid: 3 },
             }],
             buffer: None,
+            unreadable: vec![],
         }),
         Record::Check(Check {
             kernel_release: "6.1".into(),
@@ -116,6 +117,7 @@ fn every_kind(i: u64) -> Vec<Record> {
         }),
         Record::Reset(Reset {
             removed: vec!["kprobes/lkt_1".into()],
+            reset: vec![],
         }),
         Record::Ping(Ping {
             rtt_us: 17.5,

@@ -113,6 +113,8 @@ fn batch(k: Kernel) -> Vm {
         );
     });
 
+    rough::scenarios(&mut s);
+
     s.scenario("ctl_status", |s| {
         s.run("ctl_status", 60, "lktrace ctl status --json");
         s.run("ctl_status_text", 60, "lktrace ctl status");
@@ -815,6 +817,10 @@ macro_rules! on_kernels {
         }
     };
 }
+
+// Scenarios in modules of their own (after the macro, which they use).
+#[path = "vm_tools/rough.rs"]
+mod rough;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1938,8 +1944,13 @@ on_kernels!(ctl_reset_all: debian12 => Debian12, debian13 => Debian13, profiler 
     let [rec] = r.as_slice() else {
         run.fail(format!("ctl reset --all printed {} reset objects", r.len()))
     };
-    let removed = rec["removed"].to_string();
-    for what in ["current_tracer = nop", "kprobe_events emptied", "lktrace_99998"] {
+    let removed = format!("{} {}", rec["removed"], rec["reset"]);
+    for what in [
+        "current_tracer set back to nop (was function)",
+        "\"every kprobe\"",
+        "\"instance lktrace_99998\"",
+        "set_ftrace_filter emptied",
+    ] {
         if !removed.contains(what) {
             run.fail(format!("ctl reset --all did not report `{what}`: {removed}"));
         }
@@ -1957,6 +1968,9 @@ on_kernels!(ctl_status: debian12 => Debian12, debian13 => Debian13, profiler => 
     let want_profiler = if run.kernel.has_profiler() { Value::Bool(false) } else { Value::Null };
     if st["current_tracer"] != "nop" || st["tracing_on"] != true || *profiler != want_profiler {
         run.fail(format!("unexpected status of a fresh kernel: {st}"));
+    }
+    if st["unreadable"] != serde_json::json!([]) {
+        run.fail(format!("status could not read files root may read: {st}"));
     }
     // The top-level buffer's memory, and whether it is expanded, as the kernel's files say.
     let snap = &run.block("ctl_status.before").stdout;
@@ -1995,6 +2009,11 @@ on_kernels!(ctl_check: debian12 => Debian12, debian13 => Debian13, profiler => P
             run.fail(format!("function profiler should be not ok, naming CONFIG_FUNCTION_PROFILER: {prof}"))
         }
         _ => {}
+    }
+    // Tried, not inferred: the files open on these kernels, so the tracer is OK.
+    let tracer = check["features"].as_array().and_then(|f| f.iter().find(|x| x["name"] == "function tracer"));
+    if tracer.is_none_or(|t| t["ok"] != true) {
+        run.fail(format!("function tracer not ok where root may use it: {tracer:?}"));
     }
     run.assert_tracefs_unchanged("ctl_check");
 });

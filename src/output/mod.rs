@@ -9,6 +9,7 @@
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
 
+pub mod closed;
 pub mod debug;
 pub mod dist;
 pub mod escape;

@@ -172,7 +172,13 @@ fn host_title(out: &mut String, host: Option<&str>, multi_host: bool) {
 pub fn status(s: &Status, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
     host_title(&mut out, host, multi_host);
-    let filter = if s.ftrace_filter.is_empty() {
+    let refused = s
+        .unreadable
+        .iter()
+        .any(|u| u.starts_with("set_ftrace_filter:"));
+    let filter = if refused {
+        "unreadable (see below)".to_string()
+    } else if s.ftrace_filter.is_empty() {
         "all functions".to_string()
     } else {
         s.ftrace_filter.join(" ")
@@ -222,6 +228,12 @@ pub fn status(s: &Status, multi_host: bool, host: Option<&str>) -> String {
             ]);
         }
         out.push_str(&text(&t));
+    }
+    if !s.unreadable.is_empty() {
+        out.push('\n');
+        for u in &s.unreadable {
+            let _ = writeln!(out, "unreadable: {u}");
+        }
     }
     out
 }
@@ -289,15 +301,18 @@ pub fn check(c: &Check, multi_host: bool, host: Option<&str>) -> String {
     out
 }
 
-/// `ctl reset`: what was removed, one per line.
+/// `ctl reset`: what was removed, then what was set back, one per line.
 pub fn reset(r: &Reset, multi_host: bool, host: Option<&str>) -> String {
     let mut out = String::new();
     host_title(&mut out, host, multi_host);
-    if r.removed.is_empty() {
+    if r.removed.is_empty() && r.reset.is_empty() {
         out.push_str("nothing to remove\n");
     }
     for item in &r.removed {
         let _ = writeln!(out, "removed {item}");
+    }
+    for done in &r.reset {
+        let _ = writeln!(out, "{done}");
     }
     out
 }
@@ -437,6 +452,7 @@ a_rather_long_function_name_that_must_not_wrap_ever  12345
                 expanded: false,
                 expands_to_kb: Some(1408),
             }),
+            unreadable: vec![],
         };
         assert_eq!(
             status(&s, false, Some("pi")),
@@ -466,6 +482,7 @@ lktrace_7  function  live lktrace pid 7
                 expanded: true,
                 expands_to_kb: None,
             }),
+            unreadable: vec![],
             ..s
         };
         let out = status(&empty, true, Some("pi"));
@@ -523,13 +540,19 @@ funccount  OK
 
     #[test]
     fn reset_and_ping() {
-        let mut r = Reset { removed: vec![] };
+        let mut r = Reset {
+            removed: vec![],
+            reset: vec![],
+        };
         assert_eq!(reset(&r, false, Some("pi")), "nothing to remove\n");
         r.removed = vec!["instance lktrace_42".into(), "kprobe lkt_42/open".into()];
         assert_eq!(
             reset(&r, false, Some("pi")),
             "removed instance lktrace_42\nremoved kprobe lkt_42/open\n"
         );
+        r.removed.clear();
+        r.reset = vec!["tracing_on set back to 1 (was 0)".into()];
+        assert_eq!(reset(&r, false, None), "tracing_on set back to 1 (was 0)\n");
         let p = Ping {
             rtt_us: 123.4,
             agent_version: "0.1.0".into(),

@@ -223,7 +223,7 @@ pub fn lost_warning(l: &Lost, multi_host: bool, host: Option<&str>) -> String {
     let mut msg = String::new();
     match l.count {
         Some(n) => {
-            let _ = write!(msg, "lost {n} events");
+            let _ = write!(msg, "lost {}", crate::tools::counted(n, "event"));
         }
         None => msg.push_str("lost events"),
     }

@@ -105,17 +105,27 @@ pub fn run(spec: &CtlSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
             let t = super::open_tracefs(env)?;
             sink.emit(Record::Status(status(&t)?))?;
         }
-        CtlSpec::Check => sink.emit(Record::Check(check(env)))?,
+        CtlSpec::Check => {
+            let check = check(env);
+            if crate::tracefs::security::security().mounted_privately {
+                sink.emit(Record::notice(
+                    crate::record::NoticeLevel::Info,
+                    "securityfs was not mounted: the lockdown mode was read through a private read-only mount, removed again",
+                ))?;
+            }
+            sink.emit(Record::Check(check))?
+        }
         CtlSpec::Reset { all } => {
             let t = super::open_tracefs(env)?;
-            let removed = if *all {
+            let reset = if *all {
                 reset_all(&t)?
             } else {
-                session::reap_dead(&t)
+                Reset {
+                    removed: session::reap_dead(&t),
+                    reset: Vec::new(),
+                }
             };
-            sink.emit(Record::Reset(Reset {
-                removed,
-            }))?;
+            sink.emit(Record::Reset(reset))?;
         }
     }
     Ok(sink.flush()?)
@@ -138,11 +148,18 @@ pub fn status(t: &Tracefs) -> Result<Status> {
         .read_value("tracing_on")
         .map(|v| v == "1")
         .unwrap_or(false);
-    // Under lockdown these are unreadable; status still shows the rest.
-    let ftrace_filter = t
-        .read("set_ftrace_filter")
-        .map(|s| ftrace_filter::parse_filter(&s))
-        .unwrap_or_default();
+    // Lockdown or a security module may refuse these; status still shows the rest, and says
+    // which it could not read (an empty filter would read as "all functions").
+    let mut unreadable = Vec::new();
+    let ftrace_filter = match t.read("set_ftrace_filter") {
+        Ok(s) => ftrace_filter::parse_filter(&s),
+        Err(e) => {
+            if !matches!(&e, TfError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound) {
+                unreadable.push(format!("set_ftrace_filter: {e}"));
+            }
+            Vec::new()
+        }
+    };
     let function_profile_enabled = t
         .exists("function_profile_enabled")
         .then(|| t.read_value("function_profile_enabled").ok())
@@ -185,6 +202,7 @@ pub fn status(t: &Tracefs) -> Result<Status> {
             expanded: b.per_cpu.is_expanded(),
             expands_to_kb: b.per_cpu.expands_to,
         }),
+        unreadable,
     })
 }
 
@@ -197,7 +215,6 @@ pub fn check(env: &RunEnv) -> Check {
     }
     .find();
     let lockdown = crate::tracefs::features::lockdown_mode();
-    let locked = lockdown.as_deref() == Some("confidentiality");
     let (tracefs, features) = match &found {
         Ok(t) => (
             Some(t.root().display().to_string()),
@@ -213,24 +230,32 @@ pub fn check(env: &RunEnv) -> Check {
             });
         };
         if !features.has(f) {
-            return Some(format!("the kernel lacks {}", f.config()));
-        }
-        // Lockdown leaves the files in place but refuses to open them.
-        let blocked_by_lockdown = matches!(
-            f,
-            Feature::Kprobes
-                | Feature::Uprobes
-                | Feature::FunctionTracer
-                | Feature::FunctionGraph
-                | Feature::FunctionProfiler
-        );
-        if locked && blocked_by_lockdown {
-            return Some("kernel lockdown (confidentiality) forbids it".into());
+            return Some(match f.config() {
+                // A version, not an option: "lacks Linux 5.2+" says nothing.
+                v if v.starts_with("Linux ") => format!("needs {v}"),
+                config => format!("the kernel lacks {config}"),
+            });
         }
         if !root {
             return Some("needs root".into());
         }
-        None
+        // Tried, not inferred from CONFIG: lockdown, a security module or a sandbox may refuse
+        // the files while the kernel has them (the build machines: EPERM as root on
+        // set_ftrace_filter under lockdown integrity).
+        match (&found, probe_files(f)) {
+            // Only a refusal counts: a file this kernel names otherwise is not one.
+            (Ok(t), files) => files.iter().find_map(|(file, write)| {
+                match t.try_access(file, *write) {
+                    Err(
+                        e @ (TfError::Lockdown { .. }
+                        | TfError::Refused { .. }
+                        | TfError::NotRoot { .. }),
+                    ) => Some(e.to_string()),
+                    _ => None,
+                }
+            }),
+            (Err(_), _) => None,
+        }
     };
     let item = |name: &str, reason: Option<String>| CheckItem {
         name: name.to_string(),
@@ -282,10 +307,35 @@ pub fn check(env: &RunEnv) -> Check {
     }
 }
 
+/// The files a tool needs for `f`, each with whether it writes them: what `ctl check` opens to
+/// say a feature works (opened and closed, nothing read or written).
+fn probe_files(f: Feature) -> &'static [(&'static str, bool)] {
+    match f {
+        Feature::Kprobes => &[("kprobe_events", true)],
+        Feature::Uprobes => &[("uprobe_events", true)],
+        Feature::DynamicEvents => &[("dynamic_events", true)],
+        Feature::FunctionTracer => &[
+            ("available_filter_functions", false),
+            ("set_ftrace_filter", true),
+            ("current_tracer", true),
+        ],
+        Feature::FunctionGraph => &[("set_graph_function", true), ("current_tracer", true)],
+        Feature::FunctionProfiler => &[
+            ("function_profile_enabled", true),
+            ("set_ftrace_filter", true),
+        ],
+        Feature::ErrorLog => &[("error_log", false)],
+        Feature::NotracePid => &[("set_ftrace_notrace_pid", true)],
+        Feature::EventPid => &[("set_event_pid", true)],
+        _ => &[],
+    }
+}
+
 /// perf-tools' reset-ftrace, plus our own leftovers: tracer off, filters empty, every event
 /// disabled, every kprobe and uprobe removed, profiler off, our instances removed. Refuses
-/// while a live lktrace run is using tracefs.
-fn reset_all(t: &Tracefs) -> Result<Vec<String>> {
+/// while a live lktrace run is using tracefs. Says what it did: what it removed, and each
+/// setting it changed with its old value (a setting already at its default is left alone).
+fn reset_all(t: &Tracefs) -> Result<Reset> {
     let live: Vec<String> = session::owned(t)
         .into_iter()
         .filter(|(_, l)| *l == Liveness::Alive)
@@ -298,30 +348,37 @@ fn reset_all(t: &Tracefs) -> Result<Vec<String>> {
         }
         .into());
     }
-    let mut done = session::reap_dead(t);
-    let mut step = |what: &str, r: crate::tracefs::Result<()>| -> Result<()> {
+    let mut removed = session::reap_dead(t);
+    let mut reset = Vec::new();
+    // Ok(true): done; Ok(false): this kernel lacks the file, nothing to reset.
+    let step = |r: crate::tracefs::Result<()>| -> Result<bool> {
         match r {
-            Ok(()) => {
-                done.push(what.to_string());
-                Ok(())
-            }
-            Err(e @ TfError::Lockdown { .. }) | Err(e @ TfError::NotRoot { .. }) => {
-                Err(Error::from(e))
-            }
+            Ok(()) => Ok(true),
             // A file this kernel lacks is nothing to reset.
             Err(TfError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                Ok(())
+                Ok(false)
             }
             Err(e) => Err(Error::from(e)),
         }
     };
-    step("tracing_on = 1", t.write("tracing_on", "1"))?;
-    step("current_tracer = nop", t.write("current_tracer", "nop"))?;
-    if t.exists("function_profile_enabled") {
-        step(
-            "function_profile_enabled = 0",
-            t.write("function_profile_enabled", "0"),
-        )?;
+    for (file, default) in [
+        ("tracing_on", "1"),
+        ("current_tracer", "nop"),
+        ("function_profile_enabled", "0"),
+    ] {
+        if !t.exists(file) {
+            continue;
+        }
+        let old = t.read_value(file).ok();
+        if old.as_deref() == Some(default) {
+            continue;
+        }
+        if step(t.write(file, default))? {
+            reset.push(match old {
+                Some(old) => format!("{file} set back to {default} (was {old})"),
+                None => format!("{file} set to {default}"),
+            });
+        }
     }
     for f in [
         "set_ftrace_filter",
@@ -331,27 +388,30 @@ fn reset_all(t: &Tracefs) -> Result<Vec<String>> {
         "set_ftrace_pid",
         "set_event_pid",
     ] {
-        if t.exists(f) {
-            step(&format!("{f} emptied"), t.truncate(f))?;
+        if t.exists(f) && step(t.truncate(f))? {
+            reset.push(format!("{f} emptied"));
         }
     }
-    step("every event disabled", t.write("events/enable", "0"))?;
+    if step(t.write("events/enable", "0"))? {
+        reset.push("every event disabled".into());
+    }
     for inst in t.list_dir("instances").unwrap_or_default() {
         if inst.starts_with(INSTANCE_PREFIX) {
-            step(
-                &format!("instance {inst} removed"),
-                crate::tracefs::instance::Instance::named(inst.clone()).remove(t),
-            )?;
+            if step(crate::tracefs::instance::Instance::named(inst.clone()).remove(t))? {
+                removed.push(format!("instance {inst}"));
+            }
         } else {
             let _ = t.write(format!("instances/{inst}/events/enable"), "0");
         }
     }
     // O_TRUNC on these removes every probe (EBUSY while one is enabled: all are disabled now).
-    for f in ["kprobe_events", "uprobe_events"] {
-        if t.exists(f) {
-            step(&format!("{f} emptied"), t.truncate(f))?;
+    for (f, what) in [("kprobe_events", "every kprobe"), ("uprobe_events", "every uprobe")] {
+        if t.exists(f) && step(t.truncate(f))? {
+            removed.push(what.into());
         }
     }
-    step("trace buffer cleared", t.truncate("trace"))?;
-    Ok(done)
+    if step(t.truncate("trace"))? {
+        reset.push("trace buffer cleared".into());
+    }
+    Ok(Reset { removed, reset })
 }

@@ -296,6 +296,5 @@ pub fn run(spec: &FunccountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
     if let Some(e) = report.failures.into_iter().next() {
         return Err(e.into());
     }
-    sink.emit(Record::notice(NoticeLevel::Info, "Ending tracing..."))?;
     Ok(())
 }

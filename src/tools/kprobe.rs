@@ -373,10 +373,17 @@ impl KprobeArgs {
     }
 }
 
-/// With `--hist`/`--count`: one definition, and the field one of its arguments (named, or
-/// the kernel's `argN`). Checked by the CLI and again where the run happens, before tracefs
-/// is touched.
+/// `-v` prints the format and traces nothing, so a duration means nothing with it: refused as
+/// perf-tools refuses it ("use either -d or -v"). With `--hist`/`--count`: one definition, and
+/// the field one of its arguments (named, or the kernel's `argN`). Checked by the CLI and again
+/// where the run happens, before tracefs is touched.
 fn aggregate_field(spec: &KprobeSpec) -> Result<()> {
+    if spec.format_only && spec.duration_s.is_some() {
+        return Err(Error::Usage(
+            "-v prints the event's format and traces nothing: use either -d or -v, not both"
+                .into(),
+        ));
+    }
     let Some(agg) = &spec.aggregate else {
         return Ok(());
     };
@@ -580,6 +587,18 @@ mod tests {
         let e = spec(&["p:a vfs_read", "p:a vfs_write"]).unwrap_err();
         assert!(e.to_string().contains("name their event a"), "{e}");
         assert!(spec(&[]).is_err());
+    }
+
+    #[test]
+    fn format_only_takes_no_duration() {
+        let e = spec(&["-v", "-d", "1", "p:vfs_read"]).unwrap_err();
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        assert!(e.to_string().contains("use either -d or -v"), "{e}");
+        // The agent runs the same check on a Spec it received.
+        let mut s = spec(&["-v", "p:vfs_read"]).unwrap();
+        s.duration_s = spec(&["-d", "1", "p:vfs_read"]).unwrap().duration_s;
+        let e = run(&s, &RunEnv::default(), &mut crate::record::VecSink::default()).unwrap_err();
+        assert!(e.to_string().contains("use either -d or -v"), "{e}");
     }
 
     fn def_list(list: &[&str]) -> Result<KprobeDefinitions, ValueError> {

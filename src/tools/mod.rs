@@ -199,6 +199,15 @@ pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
     }
 }
 
+/// The warning for a hist table that filled: `1 event went uncounted (more distinct stacks
+/// than 2048)`.
+pub fn table_full(dropped: u64, distinct: &str, size: impl std::fmt::Display) -> String {
+    format!(
+        "the kernel's table was full: {} went uncounted (more distinct {distinct} than {size})",
+        counted(dropped, "event")
+    )
+}
+
 #[cfg(test)]
 mod counted_tests {
     #[test]
@@ -207,5 +216,25 @@ mod counted_tests {
         assert_eq!(super::counted(0, "function"), "0 functions");
         assert_eq!(super::counted(0.5, "second"), "0.5 seconds");
         assert_eq!(super::counted(1.5, "second"), "1.5 seconds");
+        assert_eq!(
+            super::table_full(1, "stacks", 2048),
+            "the kernel's table was full: 1 event went uncounted (more distinct stacks than 2048)"
+        );
+        assert!(super::table_full(2, "values", 10).contains(": 2 events went"));
+    }
+
+    #[test]
+    fn lost_counts_agree_in_number() {
+        use crate::record::Lost;
+        let one = Lost {
+            cpu: Some(0),
+            count: Some(1),
+        };
+        let w = crate::output::text::lost_warning(&one, false, None);
+        assert!(w.contains("lost 1 event on CPU 0"), "{w}");
+        let w = crate::tools::engine::count::incomplete(1, false);
+        assert!(w.contains("dropped 1 event before"), "{w}");
+        let w = crate::tools::engine::count::incomplete(2, true);
+        assert!(w.contains("dropped at least 2 events before"), "{w}");
     }
 }

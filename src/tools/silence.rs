@@ -139,6 +139,11 @@ impl Silence {
     }
 }
 
+/// perf-tools' last line, once the run is over: every tool that said "Tracing ..." ends with it.
+pub fn ending() -> Record {
+    Record::notice(NoticeLevel::Info, "Ending tracing...")
+}
+
 /// Passes records through and notes whether any was data (an event, a span, a stack, a
 /// histogram with counts, a counts table with a count, a lost report).
 pub struct Watch<'a> {
@@ -161,13 +166,14 @@ impl<'a> Watch<'a> {
         self.seen
     }
 
-    /// Ends the watch: the silence notice when nothing came through.
+    /// Ends the watch: the silence notice when nothing came through, then perf-tools' last
+    /// line, [`ending`].
     pub fn finish(self, silence: &Silence) -> Result<(), SinkError> {
         if !self.seen {
             self.sink.emit(silence.notice(self.started.elapsed()))?;
-            self.sink.flush()?;
         }
-        Ok(())
+        self.sink.emit(ending())?;
+        self.sink.flush()
     }
 
     fn note(&mut self, r: &Record) {
@@ -247,7 +253,8 @@ mod tests {
             .unwrap();
         assert!(!w.seen());
         w.finish(&silence).unwrap();
-        assert_eq!(out.0.len(), 2);
+        assert_eq!(out.0.len(), 3);
+        assert_eq!(out.0[2], ending(), "perf-tools' last line comes last");
         match &out.0[1] {
             Record::Notice(n) => {
                 assert_eq!(n.level, NoticeLevel::Warning);
@@ -281,6 +288,7 @@ mod tests {
         .unwrap();
         assert!(w.seen());
         w.finish(&silence).unwrap();
-        assert_eq!(out.0.len(), 2, "no notice after data");
+        assert_eq!(out.0.len(), 3, "no silence notice after data");
+        assert_eq!(out.0[2], ending());
     }
 }

@@ -370,11 +370,7 @@ fn counted(
     if dropped > 0 {
         watch.emit(Record::notice(
             NoticeLevel::Warning,
-            format!(
-                "the kernel's table was full: {dropped} events were not counted (more distinct \
-                 stacks than {})",
-                stacks::TABLE_SIZE
-            ),
+            super::table_full(dropped, "stacks", stacks::TABLE_SIZE),
         ))?;
     }
     watch.flush()?;

@@ -214,6 +214,19 @@ fn check_kprobe_definition(s: &str) -> Result<(), ValueError> {
             "that is a uprobe definition (PATH:OFFSET); kprobe traces kernel functions",
         ));
     }
+    // Refused, not honoured: a run's probes live in its own group (lkt_<pid>) because that
+    // name is how the next run and `ctl reset` tell a killed run's probes from everyone
+    // else's, and how teardown removes them all with one `-:GROUP/`. Probes in a group the
+    // user names would be orphaned by a SIGKILL (the reaper does not know them) and could
+    // share a group with probes that are not ours; replacing the group without a word left
+    // the user looking for events that were never there.
+    if let Some(group) = def.group.as_deref() {
+        return Err(ValueError::new(format!(
+            "{}: lktrace puts its probes in a group of its own (lkt_PID, so that a killed run's probes are found and removed); leave out `{}/`",
+            shown(s),
+            crate::output::escape::cut(group, 64)
+        )));
+    }
     Ok(())
 }
 

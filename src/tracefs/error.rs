@@ -29,6 +29,12 @@ pub enum Error {
     #[error("the kernel refused {path}: it is locked down ({mode})")]
     Lockdown { path: PathBuf, mode: String },
 
+    #[error("the kernel refused {path} to root: {why}")]
+    Refused { path: PathBuf, why: String },
+
+    #[error("kernel.ftrace_enabled is 0: the function tracer and the function profiler would record nothing")]
+    FtraceDisabled,
+
     #[error("{what} is not available in this kernel")]
     Missing {
         what: String,
@@ -113,6 +119,14 @@ impl Error {
                 Some("check the pattern against available_filter_functions".into())
             }
             Error::Busy { .. } => Some("wait for it to finish".into()),
+            Error::Refused { .. } => Some(
+                "lockdown is not the reason: look for a security policy (a BPF LSM program, AppArmor, SELinux, landlock) or a sandbox that denies tracefs files"
+                    .into(),
+            ),
+            Error::FtraceDisabled => Some(
+                "turn it on with `sysctl kernel.ftrace_enabled=1`; this system-wide switch is left to you"
+                    .into(),
+            ),
             Error::LockDir { path, .. } => Some(format!(
                 "it must be a directory owned by this user with mode 0700; remove {} and run again",
                 path.display()

@@ -177,16 +177,13 @@ pub fn machine() -> String {
 }
 
 /// The selected lockdown mode: the bracketed word of /sys/kernel/security/lockdown.
+/// The lockdown mode, read through securityfs ([`super::security`]: mounted privately for the
+/// read where nobody mounted it).
 pub fn lockdown_mode() -> Option<String> {
-    let s = std::fs::read_to_string("/sys/kernel/security/lockdown").ok()?;
-    parse_lockdown(&s)
+    super::security::security().lockdown.clone()
 }
 
-pub fn parse_lockdown(s: &str) -> Option<String> {
-    s.split_whitespace()
-        .find_map(|w| w.strip_prefix('[').and_then(|w| w.strip_suffix(']')))
-        .map(str::to_string)
-}
+pub use super::security::parse_lockdown;
 
 #[cfg(test)]
 mod tests {

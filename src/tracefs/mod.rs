@@ -16,6 +16,7 @@ pub mod events;
 pub mod features;
 pub mod format;
 pub mod ftrace_filter;
+pub mod ftrace_lock;
 pub mod function_table;
 pub mod hist;
 pub mod instance;
@@ -30,6 +31,7 @@ pub mod profiler;
 pub mod raw;
 pub mod rcu;
 pub mod relpath;
+pub mod security;
 pub mod session;
 pub mod stale;
 pub mod stop;
@@ -60,6 +62,8 @@ pub struct Tracefs {
     /// The running kernel's `/sys/kernel`, for a tracefs found mounted (never for a directory
     /// given by the caller, which may be a copy or a test's tree).
     sys_kernel: Option<PathBuf>,
+    /// The running kernel's `/proc/sys/kernel` (sysctl `kernel.*`), likewise.
+    proc_sys_kernel: Option<PathBuf>,
 }
 
 impl PartialEq for Tracefs {
@@ -78,6 +82,7 @@ impl Tracefs {
             _hold: None,
             tap: None,
             sys_kernel: None,
+            proc_sys_kernel: None,
         }
     }
 
@@ -87,6 +92,39 @@ impl Tracefs {
         Tracefs {
             sys_kernel: Some(dir.into()),
             ..self
+        }
+    }
+
+    /// The same tree, with `dir` standing for the running kernel's `/proc/sys/kernel` (tests).
+    #[cfg(test)]
+    pub(crate) fn with_proc_sys_kernel(self, dir: impl Into<PathBuf>) -> Tracefs {
+        Tracefs {
+            proc_sys_kernel: Some(dir.into()),
+            ..self
+        }
+    }
+
+    /// `kernel.ftrace_enabled` of the running kernel: when false the function tracer and the
+    /// function profiler record nothing, without an error anywhere. `None`: not the running
+    /// kernel's tracefs, or no such setting (a kernel without the function tracer).
+    pub fn ftrace_enabled(&self) -> Option<bool> {
+        let path = self.proc_sys_kernel.as_ref()?.join("ftrace_enabled");
+        let v = self
+            .tapped(tap::Op::Read, &path, None, String::len, || {
+                std::fs::read_to_string(&path)
+            })
+            .ok()?;
+        Some(v.trim() != "0")
+    }
+
+    /// Fails when `kernel.ftrace_enabled` is 0 (see [`Tracefs::ftrace_enabled`]). Refused
+    /// rather than set, as perf-tools sets it: it is one switch for the whole system, turned
+    /// off by someone on purpose, and putting it back at the end of a run would turn it off
+    /// under any other run that started meanwhile.
+    pub fn require_ftrace_enabled(&self) -> Result<()> {
+        match self.ftrace_enabled() {
+            Some(false) => Err(Error::FtraceDisabled),
+            _ => Ok(()),
         }
     }
 
@@ -242,6 +280,7 @@ impl Tracefs {
         Tracefs {
             _hold: hold,
             sys_kernel: Some(PathBuf::from("/sys/kernel")),
+            proc_sys_kernel: Some(PathBuf::from("/proc/sys/kernel")),
             ..self
         }
     }
@@ -271,6 +310,21 @@ impl Tracefs {
             Ok(s)
         })
         .map_err(|e| self.classify(failed_at, &path, e))
+    }
+
+    /// Opens `rel` for reading and, with `write`, for appending, and closes it again without a
+    /// byte read or written: whether the kernel lets this process use the file (lockdown and
+    /// security modules decide at open), changing nothing (an append open keeps a list whole).
+    pub fn try_access(&self, rel: impl AsRef<Path>, write: bool) -> Result<()> {
+        let path = self.path(rel);
+        File::open(&path).map_err(|e| self.classify("open", &path, e))?;
+        if write {
+            OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(|e| self.classify("open", &path, e))?;
+        }
+        Ok(())
     }
 
     /// Reads a file that answers only the first read(2) (`events/header_page` and
@@ -439,26 +493,20 @@ impl Tracefs {
     fn classify(&self, op: &'static str, path: &Path, e: std::io::Error) -> Error {
         let denied = e.kind() == std::io::ErrorKind::PermissionDenied
             || e.raw_os_error() == Some(libc::EPERM);
-        if denied {
-            match features::lockdown_mode() {
-                Some(mode) if mode == "confidentiality" => {
-                    return Error::Lockdown {
-                        path: path.to_path_buf(),
-                        mode,
-                    }
-                }
-                // Root refused by tracefs: lockdown is the only reason the kernel has. Without
-                // securityfs mounted we cannot read the mode, so say what we know.
-                None if sys::is_root() => {
-                    return Error::Lockdown {
-                        path: path.to_path_buf(),
-                        mode:
-                            "lockdown mode unreadable: securityfs is not mounted; refused to root"
-                                .into(),
-                    }
-                }
-                _ => {}
-            }
+        // Root refused: lockdown in confidentiality mode, or (any other mode) a security
+        // module or a sandbox; said apart, since the cures differ.
+        if denied && sys::is_root() {
+            let sec = security::security();
+            return match sec.refusal() {
+                security::Refusal::Lockdown => Error::Lockdown {
+                    path: path.to_path_buf(),
+                    mode: "confidentiality".into(),
+                },
+                security::Refusal::Other(why) => Error::Refused {
+                    path: path.to_path_buf(),
+                    why,
+                },
+            };
         }
         Error::io(op, path, e)
     }

@@ -107,6 +107,8 @@ pub struct Session {
     global: Option<LockFile>,
     /// Held for the session's life: proof to others that it is alive. Dropped last.
     alive: Option<LockFile>,
+    /// perf-tools' lock, on the running kernel's tracefs, when this run made it.
+    perf_tools: Option<super::ftrace_lock::FtraceLock>,
     reaped: Vec<String>,
     /// Probes defined (each costs a grace period to remove: see [`rcu`]).
     probes: usize,
@@ -150,6 +152,16 @@ impl Session {
                 })
             }
         };
+        // Only the running kernel's tracefs is perf-tools' (not a copy or a test's tree). A
+        // pid in it is a live lktrace run's while that run's session lock is held.
+        let perf_tools = match tracefs.is_running_kernels() {
+            true => {
+                super::ftrace_lock::take(Path::new(super::ftrace_lock::PERF_TOOLS_LOCK), |pid| {
+                    super::lock::is_abandoned(&SessionId { pid, seq: 0 }.lock_name()) == Some(false)
+                })?
+            }
+            false => None,
+        };
         phase.end();
         Ok(Session {
             tracefs,
@@ -160,6 +172,7 @@ impl Session {
             stop,
             global: None,
             alive: Some(alive),
+            perf_tools,
             reaped,
             probes: 0,
             progress: None,
@@ -309,6 +322,7 @@ impl Session {
     /// Sets our instance's function filter (never empty) and returns the functions it selects,
     /// as the kernel read it back.
     pub fn set_instance_filter(&mut self, list: &FilterList) -> Result<Vec<String>> {
+        self.tracefs.require_ftrace_enabled()?;
         let rel = self.instance_file("set_ftrace_filter")?;
         let _phase = self.tracefs.phase("filter");
         ftrace_filter::set(&self.tracefs, &rel, list)
@@ -495,6 +509,7 @@ impl Session {
     /// returns the functions it selects, as the kernel read it back.
     pub fn set_global_filter(&mut self, rel: &str, list: &FilterList) -> Result<Vec<String>> {
         self.require_global()?;
+        self.tracefs.require_ftrace_enabled()?;
         let _phase = self.tracefs.phase("filter");
         let old = ftrace_filter::parse_filter(&self.tracefs.read(rel)?);
         self.record(Undo::FilterList {
@@ -579,6 +594,7 @@ impl Session {
             remove_journal(&self.id);
         }
         self.global.take();
+        self.perf_tools.take();
         self.alive.take();
         report
     }

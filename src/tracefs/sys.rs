@@ -29,6 +29,26 @@ pub fn mount_tracefs(path: &Path) -> std::io::Result<()> {
     .map_err(std::io::Error::from)
 }
 
+/// `mount -t securityfs -o ro,nosuid,nodev,noexec securityfs PATH`: to read the lockdown mode
+/// where nobody mounted it.
+#[cfg(target_os = "linux")]
+pub fn mount_securityfs_ro(path: &Path) -> std::io::Result<()> {
+    use nix::mount::{mount, MsFlags};
+    mount(
+        Some("securityfs"),
+        path,
+        Some("securityfs"),
+        MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn mount_securityfs_ro(_path: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
 #[cfg(not(target_os = "linux"))]
 pub fn mount_tracefs(_path: &Path) -> std::io::Result<()> {
     Err(std::io::Error::new(
@@ -87,9 +107,34 @@ pub fn process_comm(pid: u32) -> Option<String> {
 /// The thread group (process) id of a thread, from /proc.
 pub fn tgid_of(pid: u32) -> Option<u32> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
+    tgid_in(&s)
+}
+
+fn tgid_in(status: &str) -> Option<u32> {
+    status
+        .lines()
         .find_map(|l| l.strip_prefix("Tgid:"))
         .and_then(|v| v.trim().parse().ok())
+}
+
+/// The tgid of the thread `pid` that a trace named `comm`, from /proc, only while that thread
+/// still has that name: a thread that ended since its event was traced leaves its id free for
+/// another, whose tgid would be a wrong answer. `None` when the names differ (the kernel's
+/// `<...>`, a name it had not cached, cannot be compared and is taken as it is).
+pub fn tgid_of_named(pid: u32, comm: &str) -> Option<u32> {
+    let now = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    tgid_if_named(&now, &status, comm)
+}
+
+/// [`tgid_of_named`] on the text of `/proc/PID/comm` and `/proc/PID/status`.
+pub fn tgid_if_named(comm_file: &str, status: &str, comm: &str) -> Option<u32> {
+    // The comm file is the name and a newline, unescaped; the trace prints the same 15 bytes.
+    let now = comm_file.strip_suffix('\n').unwrap_or(comm_file);
+    if comm != "<...>" && now != comm {
+        return None;
+    }
+    tgid_in(status)
 }
 
 /// Every thread id of a process.
@@ -100,4 +145,38 @@ pub fn threads_of(pid: u32) -> std::io::Result<Vec<u32>> {
         .collect();
     tids.sort_unstable();
     Ok(tids)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tgid_only_for_the_thread_the_trace_named() {
+        // /proc/PID/comm and the head of /proc/PID/status of a bash on this build machine.
+        let status =
+            "Name:\tbash\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPid:\t4243\n";
+        assert_eq!(tgid_if_named("bash\n", status, "bash"), Some(4242));
+        assert_eq!(
+            tgid_if_named("bash\n", status, "cat"),
+            None,
+            "the id is someone else's now"
+        );
+        assert_eq!(tgid_if_named("bash\n", status, "<...>"), Some(4242));
+        assert_eq!(tgid_if_named("a b-c\n", status, "a b-c"), Some(4242));
+    }
+
+    #[test]
+    fn a_live_thread_by_its_name() {
+        // This test's own thread: its name is the test's (cut to 15 bytes by the kernel).
+        // SAFETY: gettid has no preconditions.
+        let tid = unsafe { libc::gettid() } as u32;
+        let name = process_comm(tid).unwrap();
+        assert_eq!(tgid_of_named(tid, &name), Some(std::process::id()));
+        assert_eq!(tgid_of_named(tid, "someone-else"), None);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert_eq!(tgid_of_named(pid, "true"), None, "gone");
+    }
 }

@@ -296,6 +296,7 @@ pub struct Status {
     pub instances: Vec<Instance>,
     #[serde(deserialize_with = "nullable")]
     pub buffer: Option<Buffer>,
+    pub unreadable: Vec<String>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
 }
@@ -365,6 +366,7 @@ pub struct CheckItem {
 #[serde(deny_unknown_fields)]
 pub struct Reset {
     pub removed: Vec<String>,
+    pub reset: Vec<String>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
 }

@@ -72,11 +72,11 @@ impl Agent {
             drop(st);
             if log {
                 let line = format!(
-                    "lktrace agent: {} {}: {:.1} s, {} records ({net}), {how}",
+                    "lktrace agent: {} {}: {:.1} s, {} ({net}), {how}",
                     s.peer,
                     spec.describe(),
                     started.elapsed().as_secs_f64(),
-                    sink.records
+                    crate::tools::counted(sink.records, "record")
                 );
                 eprintln!("{}", crate::output::escape::message_line(&line));
             }

@@ -122,6 +122,7 @@ pub(crate) fn every_kind() -> Vec<Record> {
                 expanded: false,
                 expands_to_kb: Some(1408),
             }),
+            unreadable: vec![],
         }),
         Record::Check(Check {
             kernel_release: "6.1".into(),
@@ -142,6 +143,7 @@ pub(crate) fn every_kind() -> Vec<Record> {
         }),
         Record::Reset(Reset {
             removed: vec!["kprobes/lkt_1".into()],
+            reset: vec!["tracing_on set back to 1 (was 0)".into()],
         }),
         Record::Ping(Ping {
             rtt_us: 17.5,

@@ -131,7 +131,8 @@ pub fn run(
         finish(&session, ev, agg, how.duration, sink)
     });
     let closed = crate::tools::close_session(session);
-    result.and(closed)
+    result.and(closed)?;
+    Ok(sink.emit(crate::tools::silence::ending())?)
 }
 
 /// Attaches the trigger to `ev` (one of the session's events); the kernel counts from here.
@@ -205,9 +206,7 @@ fn finish(
     if dropped > 0 {
         sink.emit(Record::notice(
             NoticeLevel::Warning,
-            format!(
-                "the kernel's table was full: {dropped} events were not counted (more distinct values than {COUNT_TABLE})"
-            ),
+            crate::tools::table_full(dropped, "values", COUNT_TABLE),
         ))?;
     }
     Ok(sink.flush()?)

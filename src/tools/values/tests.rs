@@ -82,6 +82,15 @@ fn definitions_and_filters() {
     let e = KprobeDefinition::try_from("p:/bin/../etc/x:0x10").unwrap_err();
     assert!(e.to_string().contains("uprobe"), "{e}");
     assert!(KprobeDefinition::try_from("p:bad vfs_read $none_var").is_err());
+    // A group of the user's own is refused in one line, not replaced without a word.
+    for d in ["p:mine/open do_sys_openat2", "r:mine/ vfs_read $retval"] {
+        let e = KprobeDefinition::try_from(d).unwrap_err().to_string();
+        assert!(
+            e.contains("a group of its own") && e.contains("leave out `mine/`"),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
     assert!(EventFilter::try_from("filename ~ \"*.conf\"").is_ok());
     assert!(EventFilter::try_from("a == 1\n").is_err());
 }

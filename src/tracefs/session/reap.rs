@@ -165,10 +165,11 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
                 .count();
             if n > 0 && remove_group_safely(t, file, &group, &inst.dir()).is_ok() {
                 let kind = match file {
-                    ProbeFile::Kprobe => "kprobes",
-                    ProbeFile::Uprobe => "uprobes",
+                    ProbeFile::Kprobe => "kprobe",
+                    ProbeFile::Uprobe => "uprobe",
                 };
-                removed.push(format!("{n} {kind} of group {group}"));
+                let s = if n == 1 { "" } else { "s" };
+                removed.push(format!("{n} {kind}{s} of group {group}"));
             }
         }
         lock::remove_abandoned(&id.lock_name());

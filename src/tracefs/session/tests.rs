@@ -272,3 +272,35 @@ fn removing_many_probes_is_expedited_and_the_setting_put_back() {
         .iter()
         .any(|l| l.contains("rcu_expedited")));
 }
+
+#[test]
+fn ftrace_disabled_is_refused_before_any_filter_is_written() {
+    let _g = global_guard();
+    lock::use_test_dir();
+    let (d, t) = fake();
+    let sys = d.path().join("proc_sys_kernel");
+    std::fs::create_dir(&sys).unwrap();
+    std::fs::write(sys.join("ftrace_enabled"), "0\n").unwrap();
+    let t = t.with_proc_sys_kernel(&sys);
+    let list = FilterList::new(vec!["vfs_read".into()]).unwrap();
+    let mut s = Session::open(t.clone(), StopFlag::new()).unwrap();
+    let e = s.set_instance_filter(&list).unwrap_err();
+    assert!(matches!(e, Error::FtraceDisabled), "{e}");
+    assert!(e.hint().unwrap().contains("sysctl kernel.ftrace_enabled=1"));
+    assert!(
+        s.instance().is_none(),
+        "nothing made for a run that cannot count"
+    );
+    s.lock_global("the function profiler").unwrap();
+    assert!(matches!(
+        s.set_global_filter("set_ftrace_filter", &list),
+        Err(Error::FtraceDisabled)
+    ));
+    assert_eq!(t.read("set_ftrace_filter").unwrap(), "");
+    assert!(s.close().failures.is_empty());
+    // On, it is no obstacle; where it cannot be read (not the running kernel's), neither.
+    std::fs::write(sys.join("ftrace_enabled"), "1\n").unwrap();
+    assert_eq!(t.ftrace_enabled(), Some(true));
+    assert!(t.require_ftrace_enabled().is_ok());
+    assert_eq!(Tracefs::at(d.path()).ftrace_enabled(), None);
+}

@@ -424,6 +424,19 @@ fn candidates(plan: &Plan<'_>, session: &Session) -> Result<Vec<(Backend, &'stat
     Ok(out)
 }
 
+/// The warning for counts the kernel dropped: `lost` events, or more than that when some loss
+/// was not counted.
+pub fn incomplete(lost: u64, uncounted: bool) -> String {
+    let n = match (lost, uncounted) {
+        (0, _) => "events".to_string(),
+        (n, false) => crate::tools::counted(n, "event"),
+        (n, true) => format!("at least {}", crate::tools::counted(n, "event")),
+    };
+    format!(
+        "counts are incomplete: the kernel dropped {n} before they were read (the buffer filled); --backend kprobe-profile counts in the kernel without loss"
+    )
+}
+
 /// Starts counting with the forced backend, or the best one. When the function profiler is
 /// held by another lktrace run (the global lock), the automatic choice takes the next backend
 /// and [`Counting::fallback`] says why; a forced `--backend profiler` fails. Someone else's
@@ -539,16 +552,9 @@ pub fn run(
         if finished {
             let (lost, uncounted) = counter.lost();
             if lost > 0 || uncounted {
-                let n = match (lost, uncounted) {
-                    (0, _) => "events".to_string(),
-                    (n, false) => format!("{n} events"),
-                    (n, true) => format!("at least {n} events"),
-                };
                 sink.emit(Record::notice(
                     NoticeLevel::Warning,
-                    format!(
-                        "counts are incomplete: the kernel dropped {n} before they were read (the buffer filled); --backend kprobe-profile counts in the kernel without loss"
-                    ),
+                    incomplete(lost, uncounted),
                 ))?;
             }
             return Ok(());

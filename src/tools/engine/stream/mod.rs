@@ -266,11 +266,12 @@ fn emit_all(pending: &mut Vec<Record>, sink: &mut dyn Sink, tgids: &mut TgidCach
     Ok(())
 }
 
-/// Thread group ids (and names the kernel had not cached) looked up in /proc, once per pid for
-/// tgids; and the `-p` rule applied with them.
+/// Thread group ids looked up in /proc (where the kernel has no `record-tgid`), once per
+/// thread and name, and only for a thread that still has the name the trace gave it (else the
+/// tgid stays unknown); and the `-p` rule applied with them.
 #[derive(Default)]
 struct TgidCache {
-    known: HashMap<u32, Option<u32>>,
+    known: HashMap<(u32, String), Option<u32>>,
     /// `-p PID`: the kernel follows forks (`event-fork`) so new threads are caught, which also
     /// catches child processes; keep only the threads of this process.
     only_process: Option<u32>,
@@ -291,10 +292,11 @@ impl TgidCache {
     /// Fills the event's tgid if the trace had none; false when `-p` does not want it.
     fn keep(&mut self, e: &mut Event) -> bool {
         if e.tgid.is_none() {
+            let pid = e.pid;
             e.tgid = *self
                 .known
-                .entry(e.pid)
-                .or_insert_with(|| sys::tgid_of(e.pid));
+                .entry((pid, e.comm.clone()))
+                .or_insert_with_key(|(_, comm)| sys::tgid_of_named(pid, comm));
         }
         if let (Some(want), Some(tgid)) = (self.only_process, e.tgid) {
             if tgid != want {
