@@ -10,9 +10,10 @@ complete -c funccount -s p -d 'Only this process (its threads now), counted by t
 complete -c funccount -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c funccount -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c funccount -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c funccount -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c funccount -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c funccount -s T -d 'Print a timestamp with each table (-T)'
 complete -c funccount -s P -d 'A count per process as well (COMM-PID FUNC)'
 complete -c funccount -s r -d 'The pattern is a regular expression over function names'

@@ -66,7 +66,7 @@ _kprobe() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)

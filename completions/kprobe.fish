@@ -9,9 +9,10 @@ complete -c kprobe -l count -d 'Print how often each value of this field occurre
 complete -c kprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c kprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c kprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c kprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c kprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c kprobe -s F -d 'Skip the available_filter_functions check'
 complete -c kprobe -s H -d 'Print column headers'
 complete -c kprobe -s s -d 'Print a kernel stack trace after each event'

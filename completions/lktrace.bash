@@ -153,7 +153,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -195,7 +195,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -213,7 +213,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -231,7 +231,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -261,7 +261,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -377,7 +377,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -403,7 +403,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -433,7 +433,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -463,7 +463,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -517,7 +517,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -559,7 +559,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -865,7 +865,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -903,7 +903,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -921,7 +921,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -971,7 +971,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1013,7 +1013,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1059,7 +1059,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,9 +24,10 @@ function __fish_lktrace_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c lktrace -n "__fish_lktrace_needs_command" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_needs_command" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_needs_command" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -56,9 +57,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s p -d 'Only
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s P -d 'A count per process as well (COMM-PID FUNC)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s r -d 'The pattern is a regular expression over function names'
@@ -78,9 +80,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l count -d 'Pri
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s F -d 'Skip the available_filter_functions check'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s s -d 'Print a kernel stack trace after each event'
@@ -96,9 +99,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s L -d 'Trace t
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s l -d 'List tracepoints (all, or those matching the glob given in place of TRACEPOINT)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s s -d 'Print a kernel stack trace after each event'
@@ -112,9 +116,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s u -l user -d 'A
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s f -l functions -d 'Functions the function tracer can trace (funccount, functrace, funcgraph)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s t -l tracepoints -d 'Tracepoints (tpoint)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s k -l kprobes -d 'Kernel symbols a kprobe can be put on (kprobe)'
@@ -130,9 +135,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s L -d 'Trace t
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s F -d 'Force: take a file of another architecture, an address outside code'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s s -d 'Print a user stack trace after each event'
@@ -150,9 +156,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l max-probe
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l folded -d 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
@@ -165,18 +172,20 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trac
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -190,9 +199,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
@@ -201,9 +211,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
@@ -212,9 +223,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l all -d 'Reset all of ftrace, like perf-tools\' reset-ftrace'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
@@ -223,16 +235,18 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -243,9 +257,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "ping" -d 'Round-trip time, version and kernel of agents (needs --remote)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -256,17 +271,19 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'M
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l lease-secs -d 'Seconds without a heartbeat after which a client\'s run is stopped and cleaned up' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l config -d 'Settings file (default: /etc/lktrace/agent.toml when it exists); flags given here win' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'

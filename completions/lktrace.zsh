@@ -15,7 +15,7 @@ _lktrace() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -47,7 +47,7 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-T[Print a timestamp with each table (-T)]' \
 '-P[A count per process as well (COMM-PID FUNC)]' \
 '-r[The pattern is a regular expression over function names]' \
@@ -74,7 +74,7 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-F[Skip the available_filter_functions check]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
@@ -97,7 +97,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-l[List tracepoints (all, or those matching the glob given in place of TRACEPOINT)]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
@@ -120,7 +120,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-f[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '--functions[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '-t[Tracepoints (tpoint)]' \
@@ -146,7 +146,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-F[Force\: take a file of another architecture, an address outside code]' \
 '-H[Print column headers]' \
 '-s[Print a user stack trace after each event]' \
@@ -172,7 +172,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -192,7 +192,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -206,7 +206,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -228,7 +228,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -243,7 +243,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -258,7 +258,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -273,7 +273,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -284,7 +284,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (keygen)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -340,7 +340,7 @@ esac
 ;;
 (parse)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -358,7 +358,7 @@ _arguments "${_arguments_options[@]}" : \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
 '--config=[Settings file (default\: /etc/lktrace/agent.toml when it exists); flags given here win]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -370,7 +370,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \

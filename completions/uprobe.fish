@@ -5,9 +5,10 @@ complete -c uprobe -s L -d 'Trace this thread only' -r
 complete -c uprobe -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c uprobe -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c uprobe -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c uprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c uprobe -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c uprobe -s F -d 'Force: take a file of another architecture, an address outside code'
 complete -c uprobe -s H -d 'Print column headers'
 complete -c uprobe -s s -d 'Print a user stack trace after each event'

@@ -23,8 +23,9 @@ pub struct Global {
     /// Print JSON Lines (one object per line, each with a "type"); the same as --format json
     #[arg(long, global = true)]
     pub json: bool,
-    /// How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics
-    /// (counts, stacks and histograms for Prometheus, one exposition per interval)
+    /// How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics
+    /// (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome
+    /// (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)
     #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
     /// Show no progress line (setup, teardown, time left of -d); it shows only on a terminal
@@ -43,6 +44,7 @@ pub enum Format {
     Json,
     #[value(name = "openmetrics")]
     OpenMetrics,
+    Chrome,
 }
 
 impl Global {
@@ -51,21 +53,28 @@ impl Global {
             (true, _) | (false, Format::Json) => Mode::Json,
             (false, Format::Text) => Mode::Human,
             (false, Format::OpenMetrics) => Mode::OpenMetrics,
+            (false, Format::Chrome) => Mode::Chrome,
         }
     }
 }
 
-/// Refuses `--format openmetrics` for a run that prints no metrics: `spec` is the tool's run,
-/// `None` for the commands that are no tool run (ping, keygen, the agent).
+/// Refuses a format the run has nothing for (openmetrics without counts, chrome without a
+/// timeline): `spec` is the tool's run, `None` for the commands that are no tool run (ping,
+/// keygen, the agent).
 fn check_format(mode: Mode, spec: Option<&Spec>) -> Result<()> {
-    if mode != Mode::OpenMetrics || spec.is_some_and(|s| s.render_hints().metrics) {
-        return Ok(());
+    let hints = spec.map(|s| s.render_hints()).unwrap_or_default();
+    let what = spec.map_or("this command", |s| s.tool());
+    match mode {
+        Mode::OpenMetrics if !hints.metrics => Err(Error::Usage(format!(
+            "--format openmetrics is for counting runs (funccount, stackcount, kprobe --hist or \
+             --count), not {what}"
+        ))),
+        Mode::Chrome if !hints.timeline => Err(Error::Usage(format!(
+            "--format chrome is for runs that trace events or calls (kprobe, tpoint, uprobe, \
+             functrace, funcgraph, funcslower, parse), not {what}"
+        ))),
+        _ => Ok(()),
     }
-    Err(Error::Usage(format!(
-        "--format openmetrics is for counting runs (funccount, stackcount, kprobe --hist or \
-         --count), not {}",
-        spec.map_or("this command", |s| s.tool())
-    )))
 }
 
 /// Flags of the commands that work on a kernel's tracefs: every tool but `parse`, and the

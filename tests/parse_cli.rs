@@ -255,3 +255,55 @@ fn records_from_a_live_pipe_come_out_at_once() {
     assert!(child.wait().unwrap().success());
     reader.join().unwrap();
 }
+
+/// `--format chrome`: the fixture's events as one Trace Event Format array a viewer opens: an
+/// instant per event on its task's track, the stacks beside them, microsecond times exact.
+#[test]
+fn chrome_format_puts_the_events_on_a_timeline() {
+    let out = parse(
+        &[
+            "--format",
+            "chrome",
+            &format!("{FX}debian/trace_kprobe_stack.txt"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{:?}", out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let all = v.as_array().unwrap();
+    let of = |ph: &str, name: &str| -> Vec<&serde_json::Value> {
+        all.iter()
+            .filter(|e| e["ph"] == ph && e["name"] == name)
+            .collect()
+    };
+    let opens = of("i", "open");
+    assert_eq!(opens.len(), 3);
+    assert_eq!(of("i", "stack").len(), 3);
+    // sh-105 and cat-121: one named track each.
+    let mut tracks: Vec<_> = of("M", "thread_name")
+        .iter()
+        .map(|e| e["args"]["name"].as_str().unwrap().to_string())
+        .collect();
+    tracks.sort();
+    assert_eq!(tracks, ["cat-121", "sh-105"]);
+    assert_eq!(opens[1]["ts"].as_f64(), Some(2630358.0));
+    assert_eq!(opens[1]["tid"], 121);
+    assert_eq!(opens[1]["args"]["filename"], "/tmp/marker-file");
+}
+
+#[test]
+fn chrome_format_is_refused_for_runs_without_a_timeline() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["funccount", "--format", "chrome", "-d", "1", "vfs_read"])
+        .env("LKTRACE_TRACEFS", "/nonexistent-tracefs")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--format chrome is for runs that trace events or calls")
+            && err.contains("not funccount")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}

@@ -124,6 +124,13 @@ fn files(reach: &Reach) -> Vec<Item> {
              next run (or lktrace ctl reset) puts those values back and removes the run's \
              probes and instance.",
         );
+        add(
+            crate::tracefs::ftrace_lock::PERF_TOOLS_LOCK,
+            "perf-tools' lock file. perf-tools' tools refuse to run while it exists; lktrace \
+             creates it (never following a link) for as long as it changes tracefs, so the two \
+             never work at the same time, and refuses to start while a perf-tools tool holds \
+             it. Runs of lktrace share it among themselves.",
+        );
     }
     if reach.client {
         add(

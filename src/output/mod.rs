@@ -5,10 +5,12 @@
 //! - [`text`]: the kernel's trace lines (events, stacks, lost events), notices.
 //! - [`table`]: funccount's counts and the `ctl` reports.
 //! - [`openmetrics`]: counts, stacks and histograms for Prometheus.
+//! - [`chrome`]: events and calls for trace viewers (Chrome's Trace Event Format).
 //!
 //! The renderers are pure functions from a Record to text; the sinks here only decide where the
 //! text goes (stdout or stderr) and when to flush.
 
+pub mod chrome;
 pub mod closed;
 pub mod debug;
 pub mod dist;
@@ -38,6 +40,8 @@ pub enum Mode {
     Json,
     /// Counts, stacks and histograms as OpenMetrics text, one exposition per interval.
     OpenMetrics,
+    /// Events and calls as Chrome's Trace Event Format, for trace viewers.
+    Chrome,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,6 +69,10 @@ pub fn renderer<'a>(
         // In JSON mode stderr is not used: notices are records like any other.
         Mode::Json => Box::new(json::JsonSink::new(out)),
         Mode::OpenMetrics => Box::new(openmetrics::OpenMetricsSink::new(out, err, opts.tool)),
+        Mode::Chrome => Box::new(chrome::ChromeSink::new(
+            Box::new(BufWriter::with_capacity(OUT_BUFFER, out)),
+            err,
+        )),
         Mode::Human => Box::new(HumanSink {
             opts,
             out: BufWriter::with_capacity(OUT_BUFFER, out),

@@ -246,6 +246,7 @@ impl super::Tool for Kprobe {
         super::RenderHints {
             headers: spec.headers,
             metrics: spec.aggregate.is_some(),
+            timeline: spec.aggregate.is_none() && !spec.format_only,
             duration: spec.duration_s.map(RunSeconds::duration),
             ..Default::default()
         }

@@ -68,6 +68,13 @@ impl super::Tool for Parse {
         format!("parse {:?}", spec.file)
     }
 
+    fn render_hints(_: &ParseSpec) -> super::RenderHints {
+        super::RenderHints {
+            timeline: true,
+            ..Default::default()
+        }
+    }
+
     fn run(spec: &ParseSpec, env: &super::RunEnv, sink: &mut dyn Sink) -> Result<()> {
         run_file(spec, &env.stop, sink)
     }

@@ -37,6 +37,8 @@ pub struct RenderHints {
     pub duration: Option<std::time::Duration>,
     /// It reports every `-i SECS`: what `--live` redraws.
     pub interval: Option<std::time::Duration>,
+    /// The run prints timed events or calls: what `--format chrome` puts on a timeline.
+    pub timeline: bool,
 }
 
 /// What a row of `ctl check` needs from the kernel.

@@ -196,6 +196,7 @@ impl super::Tool for Tpoint {
     fn render_hints(spec: &TpointSpec) -> super::RenderHints {
         super::RenderHints {
             headers: matches!(spec, TpointSpec::Trace(t) if t.headers),
+            timeline: matches!(spec, TpointSpec::Trace(_)),
             duration: match spec {
                 TpointSpec::Trace(t) => t.duration_s.map(RunSeconds::duration),
                 _ => None,

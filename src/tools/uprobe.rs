@@ -169,6 +169,7 @@ impl super::Tool for Uprobe {
     fn render_hints(spec: &UprobeSpec) -> super::RenderHints {
         super::RenderHints {
             headers: matches!(spec, UprobeSpec::Trace(t) if t.headers),
+            timeline: matches!(spec, UprobeSpec::Trace(_)),
             duration: match spec {
                 UprobeSpec::Trace(t) => t.duration_s.map(RunSeconds::duration),
                 _ => None,
