@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
+            [CompletionResult]::new('syscount', 'syscount', [CompletionResultType]::ParameterValue, 'Count system calls, in the kernel (perf-tools syscount)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -185,6 +186,25 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print column headers')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type"); the same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'lktrace;syscount' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Trace this PID only (its threads and children too)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Duration of the trace, in seconds')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Show the top NUM rows only')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Show counts by syscall name')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Verbose: show the PID')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type"); the same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
@@ -347,6 +367,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
+            [CompletionResult]::new('syscount', 'syscount', [CompletionResultType]::ParameterValue, 'Count system calls, in the kernel (perf-tools syscount)')
             [CompletionResult]::new('ctl', 'ctl', [CompletionResultType]::ParameterValue, 'Inspect and clean tracefs')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse saved ftrace text (trace or trace_pipe format) into records')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)')
@@ -373,6 +394,9 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;help;functrace' {
+            break
+        }
+        'lktrace;help;syscount' {
             break
         }
         'lktrace;help;ctl' {

@@ -46,6 +46,9 @@ _lktrace() {
             lktrace,stackcount)
                 cmd="lktrace__subcmd__stackcount"
                 ;;
+            lktrace,syscount)
+                cmd="lktrace__subcmd__syscount"
+                ;;
             lktrace,tpoint)
                 cmd="lktrace__subcmd__tpoint"
                 ;;
@@ -118,6 +121,9 @@ _lktrace() {
             lktrace__subcmd__help,stackcount)
                 cmd="lktrace__subcmd__help__subcmd__stackcount"
                 ;;
+            lktrace__subcmd__help,syscount)
+                cmd="lktrace__subcmd__help__subcmd__syscount"
+                ;;
             lktrace__subcmd__help,tpoint)
                 cmd="lktrace__subcmd__help__subcmd__tpoint"
                 ;;
@@ -146,7 +152,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace syscount ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,7 +576,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="funccount kprobe tpoint list uprobe stackcount functrace syscount ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,6 +799,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__syscount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__tpoint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -955,6 +975,48 @@ _lktrace() {
                     return 0
                     ;;
                 --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__syscount)
+            opts="-c -v -p -d -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -204,6 +204,27 @@ _arguments "${_arguments_options[@]}" : \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 ;;
+(syscount)
+_arguments "${_arguments_options[@]}" : \
+'-p+[Trace this PID only (its threads and children too)]:PID:_default' \
+'-d+[Duration of the trace, in seconds]:SECS:_default' \
+'-t+[Show the top NUM rows only]:NUM:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
+'-c[Show counts by syscall name]' \
+'-v[Verbose\: show the PID]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'*::command -- Run this command and count its system calls (and its children'\''s):_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
@@ -421,6 +442,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(syscount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -492,6 +517,7 @@ _lktrace_commands() {
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'syscount:Count system calls, in the kernel (perf-tools syscount)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -609,6 +635,7 @@ _lktrace__subcmd__help_commands() {
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'syscount:Count system calls, in the kernel (perf-tools syscount)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -698,6 +725,11 @@ _lktrace__subcmd__help__subcmd__stackcount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help stackcount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__syscount_commands] )) ||
+_lktrace__subcmd__help__subcmd__syscount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help syscount commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__help__subcmd__tpoint_commands() {
     local commands; commands=()
@@ -727,6 +759,11 @@ _lktrace__subcmd__parse_commands() {
 _lktrace__subcmd__stackcount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace stackcount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__syscount_commands] )) ||
+_lktrace__subcmd__syscount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace syscount commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__tpoint_commands() {

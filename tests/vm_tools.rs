@@ -114,6 +114,7 @@ fn batch(k: Kernel) -> Vm {
     });
 
     rough::scenarios(&mut s);
+    syscount::scenarios(&mut s);
 
     s.scenario("ctl_status", |s| {
         s.run("ctl_status", 60, "lktrace ctl status --json");
@@ -603,6 +604,23 @@ fn batch(k: Kernel) -> Vm {
         });
     }
 
+    // examples/funccount_example.txt: perf-tools' own command lines, text as people see it.
+    s.scenario("fc_examples", |s| {
+        let dd500 = "await_tracing; dd if=/lkt/payload of=/dev/null bs=1 count=500 2>/dev/null";
+        s.background(dd500);
+        s.run("fc_ex_glob", 60, "funccount 'vfs_*' -d 5");
+        s.background(dd500);
+        s.run("fc_ex_interval", 60, "funccount -T -i 1 -d 3 -t 3 'vfs_*'");
+        s.background(dd500);
+        s.run(
+            "fc_ex_kprobe",
+            90,
+            "funccount --backend kprobe-profile 'vfs_r*' -d 3",
+        );
+        s.background(dd500);
+        s.run("fc_ex_debug", 60, "funccount --debug -d 2 vfs_read");
+    });
+
     // Ending runs the ways people do: Ctrl-C, a closed pipe, SIGKILL.
     s.scenario("kp_sigint", |s| {
         s.run(
@@ -821,6 +839,8 @@ macro_rules! on_kernels {
 // Scenarios in modules of their own (after the macro, which they use).
 #[path = "vm_tools/rough.rs"]
 mod rough;
+#[path = "vm_tools/syscount.rs"]
+mod syscount;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -2287,6 +2307,11 @@ on_kernels!(functrace_pid: debian12 => Debian12, debian13 => Debian13, profiler 
     if !ev.iter().all(|e| e["fields"]["parent"].as_str().is_some_and(|p| !p.is_empty())) {
         run.fail(format!("ft_pid: an event without its parent function:\n{out}"));
     }
+    // dd has exited when the -d buffer is read: the tgid comes from the kernel's record
+    // (record-tgid, filled while a rare event holds the kernel's reference), not from /proc.
+    if let Some(e) = ev.iter().find(|e| e["tgid"].as_u64() != Some(pid)) {
+        run.fail(format!("ft_pid: an event without the dd's tgid {pid}: {e}\n{out}"));
+    }
     run.assert_tracefs_unchanged("ft_pid");
 });
 
@@ -2326,6 +2351,37 @@ on_kernels!(functrace_bad_input: debian12 => Debian12, debian13 => Debian13, pro
         }
     }
     run.assert_tracefs_unchanged("ft_bad");
+});
+
+on_kernels!(funccount_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    // The table's vfs_read row, from text output: dd made 500 one-byte reads.
+    let vfs_read = |name: &str| -> u64 {
+        let b = run.expect_rc(name, 0);
+        b.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("vfs_read ")?.trim().parse().ok())
+            .unwrap_or_else(|| run.fail(format!("{name}: no vfs_read row:\n{}", b.stdout)))
+    };
+    for name in ["fc_ex_glob", "fc_ex_kprobe", "fc_ex_debug"] {
+        let n = vfs_read(name);
+        if !(500..=520).contains(&n) {
+            run.fail(format!("{name}: vfs_read counted {n} times (dd read 500 bytes one by one)"));
+        }
+        let err = &run.block(name).stderr;
+        if !err.contains("Ending tracing...") || err.contains("1 functions") {
+            run.fail(format!("{name}: perf-tools' words on stderr:\n{err}"));
+        }
+    }
+    let b = run.expect_rc("fc_ex_interval", 0);
+    // Three intervals, each with its time, each at most three rows.
+    let times = b.stdout.lines().filter(|l| l.len() == 8 && l.as_bytes()[2] == b':').count();
+    if times != 3 {
+        run.fail(format!("fc_ex_interval: {times} timestamps for -i 1 -d 3:\n{}", b.stdout));
+    }
+    if !run.block("fc_ex_debug").stderr.contains("lktrace: debug: ") {
+        run.fail("fc_ex_debug: no --debug lines");
+    }
+    run.assert_tracefs_unchanged("fc_examples");
 });
 
 on_kernels!(functrace_examples_run: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {

@@ -80,6 +80,7 @@ impl super::Tool for Funccount {
         "fc_pid",
         "fc_regex",
         "fc_user",
+        "fc_examples",
     ];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[

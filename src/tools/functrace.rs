@@ -118,6 +118,7 @@ impl super::Tool for Functrace {
         super::RenderHints {
             headers: spec.headers,
             duration: spec.duration_s.map(RunSeconds::duration),
+            timeline: true,
             ..Default::default()
         }
     }
@@ -206,10 +207,7 @@ pub fn run(spec: &FunctraceSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()
         .map_err(|e| no_match(e.into(), spec.pattern.as_str()))?;
     pid_filter(&mut session, threads.as_deref(), "set_ftrace_pid", sink)?;
     // The tgid column, where the kernel has it per instance; else /proc lookups.
-    let tgid = session.instance_file("options/record-tgid")?;
-    if session.tracefs().exists(tgid) {
-        session.set_instance_option("record-tgid", "1")?;
-    }
+    session.record_tgids()?;
     // A bigger buffer makes drops rarer (and lets the kernel expand its buffers before the
     // tracer is set: see Session::expand_buffers); it goes with the instance.
     session.grow_instance_buffer(if opts.duration.is_some() { 8192 } else { 4096 })?;

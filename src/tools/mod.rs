@@ -90,6 +90,7 @@ tools! {
     uprobe::Uprobe,
     stackcount::Stackcount,
     functrace::Functrace,
+    syscount::Syscount,
     ctl::Ctl,
     parse::Parse,
 }

@@ -154,6 +154,22 @@ fn key_at(s: &str) -> Option<(&str, &str)> {
     Some((&s[..n], &s[n + 1..]))
 }
 
+/// A `common_pid.execname` key's value as printed (`dd              [       123]`): the
+/// process name and the pid.
+pub fn execname(printed: &str) -> Option<(String, u32)> {
+    let (comm, rest) = printed.rsplit_once('[')?;
+    let pid = rest.trim_end().strip_suffix(']')?.trim().parse().ok()?;
+    Some((comm.trim().to_string(), pid))
+}
+
+/// An `id.syscall` key's value as printed (`sys_read                      [  0]`): the name
+/// in the kernel's syscall table (`unknown_syscall` where it has none) and the number.
+pub fn syscall(printed: &str) -> Option<(&str, u64)> {
+    let (name, rest) = printed.rsplit_once('[')?;
+    let nr = rest.trim_end().strip_suffix(']')?.trim().parse().ok()?;
+    Some((name.trim(), nr))
+}
+
 /// `(common_pid == 1 || common_pid == 2)`: threads as a trigger's filter. A trigger runs before
 /// the kernel's pid filter (set_event_pid), so a trigger limited to some threads says so in
 /// its own filter. `None` for no threads.

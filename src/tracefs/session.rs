@@ -32,6 +32,7 @@ use super::stop::StopFlag;
 use super::Tracefs;
 
 mod reap;
+mod tgid;
 #[cfg(test)]
 use reap::journal_name;
 pub use reap::{owned, reap_dead, KEPT_PREFIX};

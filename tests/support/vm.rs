@@ -239,6 +239,7 @@ pub const TOOL_BINS: &[&str] = &[
     "uprobe",
     "stackcount",
     "functrace",
+    "syscount",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

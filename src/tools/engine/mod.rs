@@ -10,10 +10,13 @@
 //!   linear buckets, split by any other keys).
 //! - [`argdist`]: a field of one event as a log2 histogram or a count per value, in the
 //!   kernel (kprobe `--hist`/`--count`).
+//! - [`command`]: a command run under tracing, held before exec until the kernel follows it
+//!   (syscount COMMAND).
 //! - [`stacks`]: kernel stacks counted by a hist trigger keyed on `stacktrace`, read back into
 //!   `stack_counts` (stackcount).
 
 pub mod argdist;
+pub mod command;
 pub mod count;
 pub mod hist;
 pub mod stacks;

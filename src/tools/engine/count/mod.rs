@@ -81,13 +81,6 @@ impl Plan<'_> {
 /// The hist key of `-P`, and how its printed value reads back (`dd   [   123]`).
 const PROCESS_KEY: &str = "common_pid.execname";
 
-/// `{ common_pid: dd              [       123] }`'s value: the comm and the pid.
-fn process_of(printed: &str) -> Option<(String, u32)> {
-    let (comm, rest) = printed.rsplit_once('[')?;
-    let pid = rest.trim_end().strip_suffix(']')?.trim().parse().ok()?;
-    Some((comm.trim().to_string(), pid))
-}
-
 /// A per-process count's name (`dd-123 vfs_read`) and keys, for the `counts` record.
 fn process_count(comm: &str, pid: u32, what: &str, what_key: &str) -> (String, Fields) {
     use crate::record::FieldValue;
@@ -183,7 +176,7 @@ impl Tally<'_> {
                 .keys
                 .iter()
                 .find(|(k, _)| k == "common_pid")
-                .and_then(|(_, v)| process_of(v))
+                .and_then(|(_, v)| crate::tracefs::hist::execname(v))
             else {
                 return;
             };
@@ -592,14 +585,14 @@ mod tests {
     fn process_keys_as_the_kernel_prints_them() {
         // 6.1's `common_pid.execname` (Debian 12 guest, sched_process_exec).
         assert_eq!(
-            process_of("true            [       134]"),
+            crate::tracefs::hist::execname("true            [       134]"),
             Some(("true".into(), 134))
         );
         assert_eq!(
-            process_of("kworker/0:1 x   [         7]"),
+            crate::tracefs::hist::execname("kworker/0:1 x   [         7]"),
             Some(("kworker/0:1 x".into(), 7))
         );
-        assert_eq!(process_of("dd"), None);
+        assert_eq!(crate::tracefs::hist::execname("dd"), None);
         let (name, keys) = process_count("dd", 12, "vfs_read", "func");
         assert_eq!(name, "dd-12 vfs_read");
         assert_eq!(keys.0.len(), 3);
