@@ -5,68 +5,23 @@
 //! it proves the session logic: what the tool writes, that it reads the right files, and that
 //! every file is restored byte for byte afterwards.
 
+#[path = "support/fake_tree.rs"]
+mod fake_tree;
 #[path = "support/promtool.rs"]
 mod promtool;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-const FX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiler/");
+use fake_tree::{fixture, snapshot};
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{FX}{name}")).unwrap()
-}
-
-/// A tree with the top-level files funccount's profiler backend and ctl use.
+/// The profiler kernel's tree, with a probe of someone else's that must survive every run.
 fn fake_tree(dir: &Path) {
-    let w = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
-    w("trace", "");
-    w("current_tracer", "nop\n");
-    w("tracing_on", "1\n");
-    w("available_tracers", &fixture("available_tracers.txt"));
-    w("README", &fixture("README.txt"));
-    w(
-        "available_filter_functions",
-        &format!(
-            "{}vfs_read\nvfs_write\nvfs_open\nvfs_fsync\ndo_sys_openat2\n",
-            fixture("available_filter_functions.head.txt")
-        ),
+    fake_tree::profiler_tree(
+        dir,
+        "vfs_fsync\ndo_sys_openat2\n",
+        "p:mine/keep vfs_write\n",
     );
-    // A real kernel reads an empty filter back as "#### all functions enabled ####" and
-    // values with a newline; a plain file reads back what was written, so the fake starts
-    // out the way a restore leaves it.
-    w("set_ftrace_filter", "");
-    w("function_profile_enabled", "0");
-    w("trace_stat/function0", &fixture("trace_stat_function0.txt"));
-    w("trace_stat/function1", &fixture("trace_stat_function1.txt"));
-    w("kprobe_events", "p:mine/keep vfs_write\n");
-    w("uprobe_events", "");
-    w("set_event", "");
-    std::fs::create_dir_all(dir.join("instances")).unwrap();
-}
-
-/// Every file under the tree with its content (directories as entries too).
-fn snapshot(dir: &Path) -> BTreeMap<String, String> {
-    fn walk(base: &Path, p: &Path, out: &mut BTreeMap<String, String>) {
-        for e in std::fs::read_dir(p).unwrap() {
-            let e = e.unwrap();
-            let rel = e.path().strip_prefix(base).unwrap().display().to_string();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(rel + "/", String::new());
-                walk(base, &e.path(), out);
-            } else {
-                out.insert(rel, std::fs::read_to_string(e.path()).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn lktrace(dir: &Path, locks: &Path, args: &[&str]) -> std::process::Output {

@@ -6,11 +6,12 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "support/fake_tree.rs"]
+mod fake_tree;
 #[path = "support/json_schema.rs"]
 mod json_schema;
 
 const DOC: &str = include_str!("../docs/json.md");
-const FX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiler/");
 
 /// The example lines of one record type, as the page has them.
 fn examples(ty: &str) -> Vec<serde_json::Value> {
@@ -27,36 +28,11 @@ fn examples(ty: &str) -> Vec<serde_json::Value> {
     v
 }
 
-/// A tree with what funccount's profiler backend and ctl touch (real files of the profiler
-/// kernel, 6.1), and no function graph tracer.
+/// The profiler kernel's tree (tests/support/fake_tree.rs), with an `events/enable`.
 fn fake_tree(dir: &Path) {
-    let fixture = |name: &str| std::fs::read_to_string(format!("{FX}{name}")).unwrap();
-    let w = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
-    w("trace", "");
-    w("current_tracer", "nop\n");
-    w("tracing_on", "1\n");
-    w("available_tracers", &fixture("available_tracers.txt"));
-    w("README", &fixture("README.txt"));
-    w(
-        "available_filter_functions",
-        &format!(
-            "{}vfs_read\nvfs_write\nvfs_open\n",
-            fixture("available_filter_functions.head.txt")
-        ),
-    );
-    w("set_ftrace_filter", "");
-    w("function_profile_enabled", "0");
-    w("trace_stat/function0", &fixture("trace_stat_function0.txt"));
-    w("trace_stat/function1", &fixture("trace_stat_function1.txt"));
-    w("kprobe_events", "");
-    w("uprobe_events", "");
-    w("set_event", "");
-    w("events/enable", "0\n");
-    std::fs::create_dir_all(dir.join("instances")).unwrap();
+    fake_tree::profiler_tree(dir, "", "");
+    std::fs::create_dir_all(dir.join("events")).unwrap();
+    std::fs::write(dir.join("events/enable"), "0\n").unwrap();
 }
 
 fn lktrace(dir: &Path, locks: &Path, args: &[&str]) -> (Vec<serde_json::Value>, String) {

@@ -3,6 +3,8 @@
 //! (real profiler-kernel output in tests/fixtures/profiler); the real-kernel version of this is
 //! in tests/vm_tools.rs (agent inside QEMU).
 
+#[path = "support/fake_tree.rs"]
+mod fake_tree;
 mod remote_support;
 
 use std::io::{BufRead, BufReader};
@@ -283,4 +285,47 @@ fn agent_reads_its_config_file_and_refuses_unknown_keys() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("agent.toml") && err.contains("lisen"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// `syscount COMMAND` runs the command where syscount runs: an agent refuses to run one it is
+/// sent (it would be a remote shell), in words, before anything is touched.
+#[test]
+fn an_agent_refuses_a_command_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("agent.key");
+    assert!(lktrace()
+        .args(["ctl", "keygen"])
+        .arg(&key)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let tree = remote_support::fake_tracefs(&dir.path().join("t"));
+    let before = fake_tree::snapshot(&tree);
+    let locks = dir.path().join("locks");
+    let port = free_udp_port();
+    let (mut child, log) = agent(&key, &tree, &locks, port);
+    let mark = dir.path().join("ran");
+    let out = lktrace()
+        .args([
+            "syscount",
+            "--remote",
+            &format!("127.0.0.1:{port}"),
+            "--key-file",
+        ])
+        .arg(&key)
+        .arg("touch")
+        .arg(&mark)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("never one sent to an agent"), "{err}");
+    assert!(!mark.exists(), "the command ran");
+    assert_eq!(fake_tree::snapshot(&tree), before, "tracefs changed");
+    // SAFETY: kill with the pid of our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+    let log = log.join().unwrap().join("\n");
+    assert!(log.contains("syscount"), "{log}");
 }

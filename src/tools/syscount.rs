@@ -348,9 +348,10 @@ fn counted(
             stop.sleep(d.duration());
         }
         (_, Scope::Pid(p)) => {
-            // Until Ctrl-C or the process is gone.
+            // Until Ctrl-C or the process has ended (a zombie its parent has not reaped yet
+            // has ended too).
             while !stop.sleep(Duration::from_millis(500))
-                && crate::tracefs::sys::process_alive(p.get())
+                && crate::tracefs::sys::process_running(p.get())
             {}
         }
         _ => while !stop.sleep(Duration::from_secs(1)) {},

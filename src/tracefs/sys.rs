@@ -97,6 +97,22 @@ pub fn process_alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
+/// True while a process with this pid exists and has not exited (a zombie, waiting for its
+/// parent to reap it, has ended).
+pub fn process_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| stat_state(&s))
+        .is_some_and(|state| !matches!(state, 'Z' | 'X' | 'x'))
+}
+
+/// The state letter of a `/proc/PID/stat` line: after the comm, which is in parentheses and
+/// may itself hold `)`.
+fn stat_state(stat: &str) -> Option<char> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
 /// The command name of a process, from /proc.
 pub fn process_comm(pid: u32) -> Option<String> {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
@@ -178,5 +194,20 @@ mod tests {
         let pid = child.id();
         child.wait().unwrap();
         assert_eq!(tgid_of_named(pid, "true"), None, "gone");
+    }
+
+    #[test]
+    fn a_zombie_is_not_running() {
+        assert_eq!(stat_state("42 (a) b) Z 1 42"), Some('Z'));
+        assert_eq!(stat_state("7 (dd) R 1 7 7 0"), Some('R'));
+        assert_eq!(stat_state("garbage"), None);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        // Exited, not reaped yet: a zombie.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(process_alive(pid));
+        assert!(!process_running(pid));
+        child.wait().unwrap();
+        assert!(process_running(std::process::id()));
     }
 }
