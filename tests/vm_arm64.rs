@@ -72,10 +72,7 @@ fn batch() -> Vm {
         s.run("a64_check", 60, "lktrace ctl check --json");
         s.run("a64_check_text", 60, "lktrace ctl check");
     });
-    let mut vm = Vm::new(Kernel::Arm64, "arm64", s);
-    // arm64 emulation is slower than x86-64's under TCG.
-    vm.timeout = vm.timeout.max(std::time::Duration::from_secs(900));
-    vm
+    Vm::new(Kernel::Arm64, "arm64", s)
 }
 
 /// The one boot, shared by every test.

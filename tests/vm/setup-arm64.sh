@@ -63,7 +63,15 @@ uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/nu
 [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d/*.sources}"
 uri=${uri%/}
 case "$uri" in */debian-security) uri=${uri%-security} ;; esac
-echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm main" >"$a/sources.list"
+# Its security suite too, when the host has one: Debian's kernel updates land there first.
+sec=$(awk '/^URIs:/{for(i=2;i<=NF;i++) if ($i ~ /-security\/?$/) {print $i; exit}}' \
+    /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+[ -n "$sec" ] || sec=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\/.*-security\/?$/) {print $i; exit}}' \
+    /etc/apt/sources.list 2>/dev/null || true)
+{
+    echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm main"
+    [ -z "$sec" ] || echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${sec%/} bookworm-security main"
+} >"$a/sources.list"
 apt=(-o "Dir::Etc::sourcelist=$a/sources.list" -o "Dir::Etc::sourceparts=-"
     -o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache" -o "Dir::State::status=/dev/null"
     -o "APT::Architecture=arm64" -o "APT::Architectures::=arm64")
