@@ -147,10 +147,13 @@ impl Arch {
     }
 
     /// The machine and CPU qemu emulates (TCG): `-M virt` has a PL011 UART and PCIe on arm64.
+    /// `pauth-impdef=on` signs pointers with QEMU's cheap hash instead of emulating QARMA: the
+    /// kernel uses pointer authentication in every function, and with QARMA the same guest
+    /// script took 87 s instead of 33 s (boot to /init 15 s instead of 4).
     fn machine_args(self) -> &'static [&'static str] {
         match self {
             Arch::X86_64 => &["-accel", "tcg", "-cpu", "max"],
-            Arch::Aarch64 => &["-M", "virt", "-accel", "tcg", "-cpu", "max"],
+            Arch::Aarch64 => &["-M", "virt", "-accel", "tcg", "-cpu", "max,pauth-impdef=on"],
         }
     }
 
