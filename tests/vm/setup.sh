@@ -7,6 +7,9 @@
 #                         (target/vm/apt13/) so the host's apt configuration is never changed
 #   target/vm/profiler/   the 6.1 kernel with the function profiler: ../shared/kernels' image
 #                         when it exists, else built by tests/vm/build-profiler-kernel.sh
+#   target/vm/arm64/      Debian 12's arm64 cloud kernel and an arm64 busybox, with QEMU's
+#                         aarch64 system emulator and the aarch64 cross linker: see
+#                         tests/vm/setup-arm64.sh, which this calls (for tests/vm_arm64.rs)
 #
 # Installs qemu-system-x86, busybox-static, cpio and xz-utils from apt when missing (and zsh,
 # fish, bash-completion and groff-base for the completion and man page tests). Idempotent:
@@ -127,6 +130,9 @@ else
     "$repo/tests/vm/build-profiler-kernel.sh" "$vm/profiler"
 fi
 say "kernels ready: debian12 ($(cat "$vm/debian12/PACKAGE")), debian13 ($(cat "$vm/debian13/PACKAGE")), profiler"
+
+# 4. arm64: qemu-system-aarch64, the cross linker and static glibc, Debian 12's arm64 kernel.
+"$repo/tests/vm/setup-arm64.sh"
 
 # promtool for tests/openmetrics.rs (extracted from Debian's package, not installed).
 if [ ! -x "$repo/target/tools/prometheus/usr/bin/promtool" ]; then
