@@ -204,6 +204,60 @@ _arguments "${_arguments_options[@]}" : \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 ;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'-m+[Max stack depth to show]:MAXDEPTH:_default' \
+'(-L)-p+[Trace when this pid is on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--min-us=[Show only calls that took at least US microseconds (tracing_thresh)]:US:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only]' \
+'-D[Do not show function duration]' \
+'-H[Include column headers]' \
+'-P[Show process names & PIDs]' \
+'-t[Show timestamps]' \
+'-T[Comment function tails]' \
+'--no-irqs[Leave out interrupts taken during a traced call (funcgraph-irqs off)]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':funcstring -- Function glob\: do_nanosleep, '\''vfs_rea*'\'':_default' \
+&& ret=0
+;;
+(funcslower)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace when this pid is on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only]' \
+'-H[Include column headers]' \
+'-P[Show process names & PIDs]' \
+'-t[Show timestamps]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':funcstring -- Function glob\: vfs_read, '\''ext4_*'\'':_default' \
+':latency_us -- Minimum duration to show, microseconds (filtered in the kernel):_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 '--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
@@ -421,6 +475,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(funcslower)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
 ":: :_lktrace__subcmd__help__subcmd__ctl_commands" \
@@ -492,6 +554,8 @@ _lktrace_commands() {
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'funcgraph:Trace kernel function graphs, showing child function calls (perf-tools funcgraph)' \
+'funcslower:Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -594,6 +658,16 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcgraph commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcslower commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__functrace_commands() {
     local commands; commands=()
@@ -609,6 +683,8 @@ _lktrace__subcmd__help_commands() {
 'uprobe:Trace a user-space function with a uprobe (perf-tools uprobe)' \
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'funcgraph:Trace kernel function graphs, showing child function calls (perf-tools funcgraph)' \
+'funcslower:Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -667,6 +743,16 @@ _lktrace__subcmd__help__subcmd__ctl__subcmd__status_commands() {
 _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcgraph commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcslower commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__help__subcmd__functrace_commands() {

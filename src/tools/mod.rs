@@ -90,6 +90,8 @@ tools! {
     uprobe::Uprobe,
     stackcount::Stackcount,
     functrace::Functrace,
+    funcgraph::Funcgraph,
+    funcslower::Funcslower,
     ctl::Ctl,
     parse::Parse,
 }

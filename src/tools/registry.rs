@@ -37,6 +37,8 @@ pub struct RenderHints {
     pub duration: Option<std::time::Duration>,
     /// It reports every `-i SECS`: what `--live` redraws.
     pub interval: Option<std::time::Duration>,
+    /// Spans as the function_graph tracer prints them, with these columns (funcgraph).
+    pub graph: Option<crate::output::graph::GraphColumns>,
 }
 
 /// What a row of `ctl check` needs from the kernel.

@@ -239,6 +239,8 @@ pub const TOOL_BINS: &[&str] = &[
     "uprobe",
     "stackcount",
     "functrace",
+    "funcgraph",
+    "funcslower",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

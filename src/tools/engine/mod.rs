@@ -12,9 +12,12 @@
 //!   kernel (kprobe `--hist`/`--count`).
 //! - [`stacks`]: kernel stacks counted by a hist trigger keyed on `stacktrace`, read back into
 //!   `stack_counts` (stackcount).
+//! - [`graph`]: the top-level function_graph tracer read into `span` records (funcgraph,
+//!   funcslower).
 
 pub mod argdist;
 pub mod count;
+pub mod graph;
 pub mod hist;
 pub mod stacks;
 pub mod stream;
