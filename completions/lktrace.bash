@@ -28,6 +28,12 @@ _lktrace() {
             lktrace,funccount)
                 cmd="lktrace__subcmd__funccount"
                 ;;
+            lktrace,funcgraph)
+                cmd="lktrace__subcmd__funcgraph"
+                ;;
+            lktrace,funcslower)
+                cmd="lktrace__subcmd__funcslower"
+                ;;
             lktrace,functrace)
                 cmd="lktrace__subcmd__functrace"
                 ;;
@@ -45,9 +51,6 @@ _lktrace() {
                 ;;
             lktrace,stackcount)
                 cmd="lktrace__subcmd__stackcount"
-                ;;
-            lktrace,syscount)
-                cmd="lktrace__subcmd__syscount"
                 ;;
             lktrace,tpoint)
                 cmd="lktrace__subcmd__tpoint"
@@ -103,6 +106,12 @@ _lktrace() {
             lktrace__subcmd__help,funccount)
                 cmd="lktrace__subcmd__help__subcmd__funccount"
                 ;;
+            lktrace__subcmd__help,funcgraph)
+                cmd="lktrace__subcmd__help__subcmd__funcgraph"
+                ;;
+            lktrace__subcmd__help,funcslower)
+                cmd="lktrace__subcmd__help__subcmd__funcslower"
+                ;;
             lktrace__subcmd__help,functrace)
                 cmd="lktrace__subcmd__help__subcmd__functrace"
                 ;;
@@ -120,9 +129,6 @@ _lktrace() {
                 ;;
             lktrace__subcmd__help,stackcount)
                 cmd="lktrace__subcmd__help__subcmd__stackcount"
-                ;;
-            lktrace__subcmd__help,syscount)
-                cmd="lktrace__subcmd__help__subcmd__syscount"
                 ;;
             lktrace__subcmd__help,tpoint)
                 cmd="lktrace__subcmd__help__subcmd__tpoint"
@@ -152,14 +158,14 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace syscount ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -201,7 +207,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -219,7 +225,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -237,7 +243,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -267,7 +273,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -383,7 +389,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -409,7 +415,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -439,7 +445,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -469,7 +475,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -523,7 +529,99 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__funcgraph)
+            opts="-a -C -d -D -H -m -p -L -P -t -T -q -h --no-irqs --min-us --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-us)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__funcslower)
+            opts="-a -C -d -H -p -L -P -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -565,7 +663,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -576,7 +674,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount functrace syscount ctl parse agent completions help"
+            opts="funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +813,34 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__funcgraph)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__funcslower)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__functrace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -786,20 +912,6 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help__subcmd__stackcount)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        lktrace__subcmd__help__subcmd__syscount)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -885,7 +997,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -923,7 +1035,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -941,7 +1053,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -991,49 +1103,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        lktrace__subcmd__syscount)
-            opts="-c -v -p -d -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --remote)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1075,7 +1145,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1121,7 +1191,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 *)

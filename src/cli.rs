@@ -413,6 +413,7 @@ fn run(global: &Global, kernel: &KernelArgs, inv: Invocation, env: &RunEnv) -> R
                 multi_host,
                 folded: hints.folded,
                 tool: tool.map(str::to_string),
+                graph: hints.graph,
             };
             let sink = match progress {
                 Some(p) => {

@@ -751,6 +751,8 @@ fn batch(k: Kernel) -> Vm {
     s.raw("echo 0 > $T/events/shell_user/sv/enable; echo '-:shell_user/sv' >> $T/kprobe_events");
 
     func_scenarios(&mut s);
+    // Last: the top-level function_graph tracer is the heaviest load under TCG.
+    funcgraph::scenarios(&mut s);
 
     let mut v = Vm::new(k, k.name(), s);
     v.files
@@ -837,6 +839,8 @@ macro_rules! on_kernels {
 }
 
 // Scenarios in modules of their own (after the macro, which they use).
+#[path = "vm_tools/funcgraph.rs"]
+mod funcgraph;
 #[path = "vm_tools/rough.rs"]
 mod rough;
 #[path = "vm_tools/syscount.rs"]

@@ -15,6 +15,7 @@ pub mod closed;
 pub mod debug;
 pub mod dist;
 pub mod escape;
+pub mod graph;
 pub mod json;
 pub mod live;
 pub mod openmetrics;
@@ -57,6 +58,8 @@ pub struct Options {
     pub folded: bool,
     /// The tool the records come from (OpenMetrics' `tool` label).
     pub tool: Option<String>,
+    /// Spans as the function_graph tracer prints them, with these columns (funcgraph).
+    pub graph: Option<graph::GraphColumns>,
 }
 
 /// A sink that renders to `out` (data) and `err` (notices, in human mode).
@@ -79,6 +82,7 @@ pub fn renderer<'a>(
             err,
             blocks: 0,
             header_done: false,
+            graph: graph::GraphText::default(),
         }),
     }
 }
@@ -95,6 +99,8 @@ struct HumanSink<'a> {
     blocks: usize,
     /// Whether the -H header has been printed.
     header_done: bool,
+    /// The calls open in the function_graph text.
+    graph: graph::GraphText,
 }
 
 impl HumanSink<'_> {
@@ -156,7 +162,21 @@ impl HumanSink<'_> {
             }
             Record::StackCounts(s) => self.out(&stacks::text(s, multi, host))?,
             Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
-            Record::Span(s) => self.out_line(&dist::span_line(s, multi, host))?,
+            Record::Span(s) => match self.opts.graph {
+                Some(cols) => {
+                    if self.opts.headers && !self.header_done {
+                        self.header_done = true;
+                        self.out(&graph::header(cols))?;
+                    }
+                    let prefix = match (multi, host) {
+                        (true, Some(h)) => format!("[{h}] "),
+                        _ => String::new(),
+                    };
+                    let text = self.graph.span(s, cols, &prefix);
+                    self.out(&text)?
+                }
+                None => self.out_line(&dist::span_line(s, multi, host))?,
+            },
             Record::Lost(l) => {
                 // In the stream where it happened, and on stderr too: loss must never pass
                 // unseen, even when stdout goes to a file nobody reads to the end.

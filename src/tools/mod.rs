@@ -91,6 +91,8 @@ tools! {
     stackcount::Stackcount,
     functrace::Functrace,
     syscount::Syscount,
+    funcgraph::Funcgraph,
+    funcslower::Funcslower,
     ctl::Ctl,
     parse::Parse,
 }

@@ -39,6 +39,8 @@ pub struct RenderHints {
     pub interval: Option<std::time::Duration>,
     /// The run prints timed events or calls: what `--format chrome` puts on a timeline.
     pub timeline: bool,
+    /// Spans as the function_graph tracer prints them, with these columns (funcgraph).
+    pub graph: Option<crate::output::graph::GraphColumns>,
 }
 
 /// What a row of `ctl check` needs from the kernel.

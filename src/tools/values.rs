@@ -448,6 +448,10 @@ macro_rules! bounded {
     };
 }
 
+// funcgraph's and funcslower's numbers.
+mod graph;
+pub use graph::{GraphDepth, Micros};
+
 bounded!(
     /// A process or thread id: 1 to the kernel's PID_MAX_LIMIT (2^22).
     Pid,

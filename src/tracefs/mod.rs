@@ -18,6 +18,7 @@ pub mod format;
 pub mod ftrace_filter;
 pub mod ftrace_lock;
 pub mod function_table;
+pub mod graph;
 pub mod hist;
 pub mod instance;
 pub mod kprobe_profile;

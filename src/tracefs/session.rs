@@ -498,7 +498,11 @@ impl Session {
     /// Changes a global control file, remembering (and journaling) its old value.
     pub fn set_global(&mut self, rel: &str, value: &str) -> Result<()> {
         self.require_global()?;
-        let old = self.tracefs.read_value(rel)?;
+        let mut old = self.tracefs.read_value(rel)?;
+        // An empty pid list reads back as words that cannot be written back.
+        if rel.ends_with("_pid") && old == "no pid" {
+            old = String::new();
+        }
         self.record(Undo::Value {
             rel: rel_path(rel)?,
             old,

@@ -331,6 +331,8 @@ pub const TOOL_BINS: &[&str] = &[
     "stackcount",
     "functrace",
     "syscount",
+    "funcgraph",
+    "funcslower",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

@@ -14,10 +14,13 @@
 //!   (syscount COMMAND).
 //! - [`stacks`]: kernel stacks counted by a hist trigger keyed on `stacktrace`, read back into
 //!   `stack_counts` (stackcount).
+//! - [`graph`]: the top-level function_graph tracer read into `span` records (funcgraph,
+//!   funcslower).
 
 pub mod argdist;
 pub mod command;
 pub mod count;
+pub mod graph;
 pub mod hist;
 pub mod stacks;
 pub mod stream;

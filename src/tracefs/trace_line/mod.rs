@@ -12,6 +12,7 @@
 //! This file parses a line's structure; [`payload`] what an event line carries (a probe site,
 //! `name=value` fields).
 
+pub mod graph;
 mod payload;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -1,0 +1,20 @@
+complete -c funcslower -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c funcslower -s p -d 'Trace when this pid is on-CPU' -r
+complete -c funcslower -s L -d 'Trace when this thread is on-CPU' -r
+complete -c funcslower -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c funcslower -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c funcslower -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c funcslower -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+json\t''
+openmetrics\t''"
+complete -c funcslower -s a -d 'All info (same as -HPt)'
+complete -c funcslower -s C -d 'Measure on-CPU time only'
+complete -c funcslower -s H -d 'Include column headers'
+complete -c funcslower -s P -d 'Show process names & PIDs'
+complete -c funcslower -s t -d 'Show timestamps'
+complete -c funcslower -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c funcslower -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c funcslower -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c funcslower -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
+complete -c funcslower -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c funcslower -s V -l version -d 'Print version'
