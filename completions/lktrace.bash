@@ -28,6 +28,9 @@ _lktrace() {
             lktrace,funccount)
                 cmd="lktrace__subcmd__funccount"
                 ;;
+            lktrace,funclatency)
+                cmd="lktrace__subcmd__funclatency"
+                ;;
             lktrace,functrace)
                 cmd="lktrace__subcmd__functrace"
                 ;;
@@ -100,6 +103,9 @@ _lktrace() {
             lktrace__subcmd__help,funccount)
                 cmd="lktrace__subcmd__help__subcmd__funccount"
                 ;;
+            lktrace__subcmd__help,funclatency)
+                cmd="lktrace__subcmd__help__subcmd__funclatency"
+                ;;
             lktrace__subcmd__help,functrace)
                 cmd="lktrace__subcmd__help__subcmd__functrace"
                 ;;
@@ -146,7 +152,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,6 +533,52 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__funclatency)
+            opts="-T -u -m -F -p -i -d -q -h --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-probes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__functrace)
             opts="-H -d -p -L -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -570,7 +622,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount functrace ctl parse agent completions help"
+            opts="funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +748,20 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help__subcmd__funccount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__funclatency)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

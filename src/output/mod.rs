@@ -147,7 +147,15 @@ impl HumanSink<'_> {
                 self.out(&stacks::folded(s, multi, host))?
             }
             Record::StackCounts(s) => self.out(&stacks::text(s, multi, host))?,
-            Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
+            Record::Histogram(h) => {
+                let mut text = String::new();
+                if let (true, Some(t)) = (self.opts.timestamps, h.time) {
+                    text.push_str(&table::local_hms(t));
+                    text.push('\n');
+                }
+                text.push_str(&dist::histogram(h, multi, host));
+                self.block(&text)?
+            }
             Record::Span(s) => self.out_line(&dist::span_line(s, multi, host))?,
             Record::Lost(l) => {
                 // In the stream where it happened, and on stderr too: loss must never pass
