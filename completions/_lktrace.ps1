@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
+            [CompletionResult]::new('funclatency', 'funclatency', [CompletionResultType]::ParameterValue, 'Time kernel functions: a latency histogram (bcc funclatency)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
             [CompletionResult]::new('funcgraph', 'funcgraph', [CompletionResultType]::ParameterValue, 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)')
             [CompletionResult]::new('funcslower', 'funcslower', [CompletionResultType]::ParameterValue, 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)')
@@ -169,6 +170,28 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)')
             [CompletionResult]::new('--folded', '--folded', [CompletionResultType]::ParameterName, 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type"); the same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'lktrace;funclatency' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this process (its threads now)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print a histogram every SECS seconds')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds, then print')
+            [CompletionResult]::new('--max-probes', '--max-probes', [CompletionResultType]::ParameterName, 'Most kprobes the run may create (two per matched function)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print the time of day above each histogram')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Microseconds (default: nanoseconds)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Milliseconds (default: nanoseconds)')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'One histogram per function')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type"); the same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
@@ -397,6 +420,7 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List traceable kernel functions, tracepoints and kprobe-able symbols')
             [CompletionResult]::new('uprobe', 'uprobe', [CompletionResultType]::ParameterValue, 'Trace a user-space function with a uprobe (perf-tools uprobe)')
             [CompletionResult]::new('stackcount', 'stackcount', [CompletionResultType]::ParameterValue, 'Count the kernel stacks that call a function (bcc stackcount)')
+            [CompletionResult]::new('funclatency', 'funclatency', [CompletionResultType]::ParameterValue, 'Time kernel functions: a latency histogram (bcc funclatency)')
             [CompletionResult]::new('functrace', 'functrace', [CompletionResultType]::ParameterValue, 'Trace kernel function calls (perf-tools functrace)')
             [CompletionResult]::new('funcgraph', 'funcgraph', [CompletionResultType]::ParameterValue, 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)')
             [CompletionResult]::new('funcslower', 'funcslower', [CompletionResultType]::ParameterValue, 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)')
@@ -423,6 +447,9 @@ Register-ArgumentCompleter -Native -CommandName 'lktrace' -ScriptBlock {
             break
         }
         'lktrace;help;stackcount' {
+            break
+        }
+        'lktrace;help;funclatency' {
             break
         }
         'lktrace;help;functrace' {

@@ -28,11 +28,8 @@ _lktrace() {
             lktrace,funccount)
                 cmd="lktrace__subcmd__funccount"
                 ;;
-            lktrace,funcgraph)
-                cmd="lktrace__subcmd__funcgraph"
-                ;;
-            lktrace,funcslower)
-                cmd="lktrace__subcmd__funcslower"
+            lktrace,funclatency)
+                cmd="lktrace__subcmd__funclatency"
                 ;;
             lktrace,functrace)
                 cmd="lktrace__subcmd__functrace"
@@ -106,11 +103,8 @@ _lktrace() {
             lktrace__subcmd__help,funccount)
                 cmd="lktrace__subcmd__help__subcmd__funccount"
                 ;;
-            lktrace__subcmd__help,funcgraph)
-                cmd="lktrace__subcmd__help__subcmd__funcgraph"
-                ;;
-            lktrace__subcmd__help,funcslower)
-                cmd="lktrace__subcmd__help__subcmd__funcslower"
+            lktrace__subcmd__help,funclatency)
+                cmd="lktrace__subcmd__help__subcmd__funclatency"
                 ;;
             lktrace__subcmd__help,functrace)
                 cmd="lktrace__subcmd__help__subcmd__functrace"
@@ -158,7 +152,7 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,72 +533,26 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        lktrace__subcmd__funcgraph)
-            opts="-a -C -d -D -H -m -p -L -P -t -T -q -h --no-irqs --min-us --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+        lktrace__subcmd__funclatency)
+            opts="-T -u -m -F -p -i -d -q -h --max-probes --remote --key-file --tracefs --debug --json --format --quiet --live --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -m)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -L)
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --min-us)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --remote)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tracefs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        lktrace__subcmd__funcslower)
-            opts="-a -C -d -H -p -L -P -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 -d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -L)
+                --max-probes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -674,7 +622,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help"
+            opts="funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,21 +761,7 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        lktrace__subcmd__help__subcmd__funcgraph)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        lktrace__subcmd__help__subcmd__funcslower)
+        lktrace__subcmd__help__subcmd__funclatency)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -38,9 +38,8 @@ complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "tpoint" -d 'Trace a
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funclatency" -d 'Time kernel functions: a latency histogram (bcc funclatency)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
-complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcgraph" -d 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)'
-complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcslower" -d 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
@@ -161,6 +160,25 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d '
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s p -d 'Only this process (its threads now)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s i -d 'Print a histogram every SECS seconds' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s d -d 'Trace for SECS seconds, then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l max-probes -d 'Most kprobes the run may create (two per matched function)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+json\t''
+openmetrics\t''"
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s T -d 'Print the time of day above each histogram'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s u -d 'Microseconds (default: nanoseconds)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s m -d 'Milliseconds (default: nanoseconds)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s F -d 'One histogram per function'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s d -d 'Trace for SECS seconds (buffered), then print' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s p -d 'Trace the threads of this process' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trace this thread only' -r
@@ -176,49 +194,6 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'P
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s d -d 'Trace for SECS seconds (buffered), then print' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s m -d 'Max stack depth to show' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s p -d 'Trace when this pid is on-CPU' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s L -d 'Trace when this thread is on-CPU' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l min-us -d 'Show only calls that took at least US microseconds (tracing_thresh)' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
-json\t''
-openmetrics\t''"
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s a -d 'All info (same as -HPt)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s C -d 'Measure on-CPU time only'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s D -d 'Do not show function duration'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s H -d 'Include column headers'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s P -d 'Show process names & PIDs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s t -d 'Show timestamps'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s T -d 'Comment function tails'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l no-irqs -d 'Leave out interrupts taken during a traced call (funcgraph-irqs off)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s d -d 'Trace for SECS seconds (buffered), then print' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s p -d 'Trace when this pid is on-CPU' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s L -d 'Trace when this thread is on-CPU' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
-json\t''
-openmetrics\t''"
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s a -d 'All info (same as -HPt)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s C -d 'Measure on-CPU time only'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s H -d 'Include column headers'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s P -d 'Show process names & PIDs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s t -d 'Show timestamps'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
-complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
 json\t''
 openmetrics\t''"
@@ -316,20 +291,19 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l json -d 
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "funcgraph" -d 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "funcslower" -d 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "ctl" -d 'Inspect and clean tracefs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "completions" -d 'Print a shell\'s completion script (bash, zsh, fish, ...)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount functrace funcgraph funcslower ctl parse agent completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "funclatency" -d 'Time kernel functions: a latency histogram (bcc funclatency)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "completions" -d 'Print a shell\'s completion script (bash, zsh, fish, ...)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'

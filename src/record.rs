@@ -113,6 +113,10 @@ pub struct Histogram {
     /// The other keys this histogram is for (`comm = dd`); empty for one histogram of all.
     pub keys: Fields,
     pub buckets: Vec<Bucket>,
+    /// Wall-clock end of the interval it counts, seconds since the Unix epoch; only from
+    /// tools that print a histogram per interval (funclatency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,6 +103,7 @@ fn samples() -> Vec<Hosted> {
             }],
         }),
         Record::Histogram(Histogram {
+            time: None,
             name: "bytes".into(),
             unit: "bytes".into(),
             keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),
@@ -120,6 +121,7 @@ fn samples() -> Vec<Hosted> {
             ],
         }),
         Record::Histogram(Histogram {
+            time: None,
             name: "latency".into(),
             unit: String::new(),
             keys: Fields::default(),

@@ -62,6 +62,7 @@ fn every_metric_record_passes_promtool() {
             }],
         }),
         Record::Histogram(Histogram {
+            time: None,
             name: "bytes".into(),
             unit: "bytes".into(),
             keys: Fields::default(),

@@ -72,6 +72,7 @@ fn every_kind(i: u64) -> Vec<Record> {
             counts: vec![Count::named("vfs_read", i)],
         }),
         Record::Histogram(Histogram {
+            time: None,
             name: "bytes".into(),
             unit: "b".into(),
             keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),

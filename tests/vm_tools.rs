@@ -115,6 +115,7 @@ fn batch(k: Kernel) -> Vm {
 
     rough::scenarios(&mut s);
     syscount::scenarios(&mut s);
+    funclatency::scenarios(&mut s);
 
     s.scenario("ctl_status", |s| {
         s.run("ctl_status", 60, "lktrace ctl status --json");
@@ -841,6 +842,8 @@ macro_rules! on_kernels {
 // Scenarios in modules of their own (after the macro, which they use).
 #[path = "vm_tools/funcgraph.rs"]
 mod funcgraph;
+#[path = "vm_tools/funclatency.rs"]
+mod funclatency;
 #[path = "vm_tools/rough.rs"]
 mod rough;
 #[path = "vm_tools/syscount.rs"]

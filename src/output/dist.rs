@@ -85,6 +85,7 @@ mod tests {
     #[test]
     fn histogram_bars_scale_to_the_fullest_bucket() {
         let h = Histogram {
+            time: None,
             name: "bytes".into(),
             unit: "bytes".into(),
             keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),

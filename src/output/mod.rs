@@ -161,7 +161,15 @@ impl HumanSink<'_> {
                 self.out(&stacks::folded(s, multi, host))?
             }
             Record::StackCounts(s) => self.out(&stacks::text(s, multi, host))?,
-            Record::Histogram(h) => self.block(&dist::histogram(h, multi, host))?,
+            Record::Histogram(h) => {
+                let mut text = String::new();
+                if let (true, Some(t)) = (self.opts.timestamps, h.time) {
+                    text.push_str(&table::local_hms(t));
+                    text.push('\n');
+                }
+                text.push_str(&dist::histogram(h, multi, host));
+                self.block(&text)?
+            }
             Record::Span(s) => match self.opts.graph {
                 Some(cols) => {
                     if self.opts.headers && !self.header_done {

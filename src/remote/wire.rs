@@ -11,8 +11,8 @@ pub const MAGIC: [u8; 4] = *b"LKTR";
 /// Protocol version in the header. A peer with another version gets a `Version` reply. Goes up
 /// whenever the messages change, including the set or shape of Specs and Records (3: the Noise
 /// handshake with Accept/Refused, and the tool's name before its Spec, validated Spec fields;
-/// 4: records binary and batched, `batch.rs`).
-pub const VERSION: u8 = 8;
+/// 4: records binary and batched, `batch.rs`; 9: the funclatency tool, histogram `time`).
+pub const VERSION: u8 = 9;
 /// magic(4) version(1) type(1) reserved(2) session(8) counter(8).
 pub const HEADER_LEN: usize = 24;
 /// The AEAD tag appended to every sealed body.

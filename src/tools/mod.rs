@@ -89,6 +89,7 @@ tools! {
     list::List,
     uprobe::Uprobe,
     stackcount::Stackcount,
+    funclatency::Funclatency,
     functrace::Functrace,
     syscount::Syscount,
     funcgraph::Funcgraph,

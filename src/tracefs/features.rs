@@ -27,10 +27,12 @@ pub enum Feature {
     StackTrace,
     /// Probe arguments by BTF: `$argN` typed and the functions' own argument names (6.5+).
     BtfArgs,
+    /// Synthetic events (`synthetic_events`, 4.17+): a latency computed by hist triggers.
+    SynthEvents,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 14] = [
+    pub const ALL: [Feature; 15] = [
         Feature::Kprobes,
         Feature::Uprobes,
         Feature::DynamicEvents,
@@ -45,6 +47,7 @@ impl Feature {
         Feature::ReturnSuffix,
         Feature::StackTrace,
         Feature::BtfArgs,
+        Feature::SynthEvents,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Feature {
             Feature::ReturnSuffix => "%return probes",
             Feature::StackTrace => "stack traces",
             Feature::BtfArgs => "BTF probe arguments",
+            Feature::SynthEvents => "synthetic events",
         }
     }
 
@@ -83,6 +87,7 @@ impl Feature {
             Feature::ReturnSuffix => "Linux 5.10+",
             Feature::StackTrace => "CONFIG_STACKTRACE",
             Feature::BtfArgs => "CONFIG_PROBE_EVENTS_BTF_ARGS (Linux 6.5+)",
+            Feature::SynthEvents => "CONFIG_SYNTH_EVENTS (Linux 4.17+)",
         }
     }
 }
@@ -123,6 +128,7 @@ impl Features {
                 // The README's fetch-argument grammar lists `<argname>[->field...]` only with
                 // CONFIG_PROBE_EVENTS_BTF_ARGS (readme_msg in trace.c; the selftests grep it).
                 Feature::BtfArgs => readme.contains("<argname>"),
+                Feature::SynthEvents => t.exists(super::synthetic::FILE),
             };
             if yes {
                 present.push(f);

@@ -36,6 +36,7 @@ pub mod security;
 pub mod session;
 pub mod stale;
 pub mod stop;
+pub mod synthetic;
 pub mod sys;
 pub mod tap;
 pub mod trace_line;

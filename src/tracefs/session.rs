@@ -62,6 +62,8 @@ enum Undo {
     Trigger { rel: PathBuf, trigger: String },
     /// Put back a kernel setting outside tracefs (`rcu_expedited`).
     Knob { knob: Knob, old: String },
+    /// Remove a synthetic event of ours (`!NAME` in synthetic_events).
+    Synthetic(String),
 }
 
 impl Undo {
@@ -70,7 +72,7 @@ impl Undo {
     fn phase(&self) -> &'static str {
         match self {
             Undo::Instance(_) => "remove instance",
-            Undo::ProbeGroup { .. } => "detach",
+            Undo::ProbeGroup { .. } | Undo::Synthetic(_) => "detach",
             Undo::Disable(_) | Undo::Trigger { .. } => "disable",
             Undo::Value { .. } | Undo::FilterList { .. } | Undo::Knob { .. } => "restore",
         }
@@ -409,6 +411,34 @@ impl Session {
         Ok(refused)
     }
 
+    /// The name of this session's synthetic event: the group's name (`lkt_<pid>`), so what a
+    /// killed run left is found and removed as its group is.
+    pub fn synthetic_name(&self) -> String {
+        self.group()
+    }
+
+    /// Defines this session's synthetic event ([`Session::synthetic_name`]) with `fields`;
+    /// removed again at close, after the triggers that fill it and before the probes. Returns
+    /// the event (`synthetic/NAME`).
+    pub fn add_synthetic(&mut self, fields: Vec<super::synthetic::SynthField>) -> Result<EventRef> {
+        self.features.require(Feature::SynthEvents)?;
+        let name = self.synthetic_name();
+        let def = super::synthetic::SynthDef {
+            name: name.clone(),
+            fields,
+        };
+        // Checked before it is journaled: a definition we could not write is nothing to undo.
+        def.definition()?;
+        let _phase = self.tracefs.phase("attach");
+        self.undo.push(Undo::Synthetic(name.clone()));
+        if let Err(e) = super::synthetic::define(&self.tracefs, &def) {
+            // Nothing was made: nothing to remove.
+            self.undo.pop();
+            return Err(e);
+        }
+        Ok(EventRef::event(super::synthetic::SYSTEM, &name))
+    }
+
     /// Enables an event or group in our instance.
     pub fn enable(&mut self, ev: &EventRef) -> Result<()> {
         let scope = self.ensure_instance()?.dir();
@@ -589,6 +619,7 @@ impl Session {
                 Undo::FilterList { rel, old } => ftrace_filter::restore(&self.tracefs, rel, old),
                 Undo::Trigger { rel, trigger } => self.tracefs.append(rel, &removal(trigger)),
                 Undo::Knob { knob, old } => self.tracefs.write_knob(*knob, old),
+                Undo::Synthetic(name) => super::synthetic::remove(&self.tracefs, name),
             };
             if let Err(e) = r {
                 report.failures.push(e);

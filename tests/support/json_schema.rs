@@ -114,6 +114,8 @@ pub struct Histogram {
     pub unit: String,
     pub keys: BTreeMap<String, FieldValue>,
     pub buckets: Vec<Bucket>,
+    #[serde(default)]
+    pub time: Option<f64>,
     #[serde(default, deserialize_with = "present")]
     pub host: Option<String>,
 }

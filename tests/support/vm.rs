@@ -45,6 +45,9 @@ const SNAPSHOT_FILES: &[&str] = &[
     "set_ftrace_pid",
     "set_ftrace_notrace_pid",
     "trace_clock",
+    // funclatency: its synthetic event, and what hist triggers on common_timestamp change.
+    "synthetic_events",
+    "timestamp_mode",
     "tracing_cpumask",
     "options/stacktrace",
     "options/event-fork",
@@ -333,6 +336,7 @@ pub const TOOL_BINS: &[&str] = &[
     "syscount",
     "funcgraph",
     "funcslower",
+    "funclatency",
 ];
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;

@@ -66,6 +66,7 @@ fn each_interval_is_one_exposition_with_eof() {
 #[test]
 fn histograms_are_cumulative_with_inf_and_count() {
     let h = Record::Histogram(Histogram {
+        time: None,
         name: "bytes".into(),
         unit: "bytes".into(),
         keys: Fields(vec![("comm".into(), FieldValue::Str("dd".into()))]),

@@ -84,6 +84,7 @@ pub(crate) fn every_kind() -> Vec<Record> {
             ],
         }),
         Record::Histogram(Histogram {
+            time: None,
             name: "bytes".into(),
             unit: String::new(),
             keys: Fields::default(),

@@ -171,6 +171,7 @@ fn finish(
             let mut recs = plan(f).read(&tables);
             if recs.is_empty() {
                 recs.push(Record::Histogram(crate::record::Histogram {
+                    time: None,
                     name: f.as_str().to_string(),
                     unit: String::new(),
                     keys: crate::record::Fields(Vec::new()),

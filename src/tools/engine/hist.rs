@@ -92,6 +92,7 @@ impl Plan {
             .map(|(keys, mut buckets)| {
                 buckets.sort_by_key(|b| b.low);
                 Record::Histogram(Histogram {
+                    time: None,
                     name: self.name.clone(),
                     unit: self.unit.clone(),
                     keys: Fields(

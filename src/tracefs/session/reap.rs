@@ -11,6 +11,7 @@ use super::super::instance::Instance;
 use super::super::lock;
 use super::super::lockdir;
 use super::super::stale::{Liveness, SessionId, GROUP_PREFIX};
+use super::super::synthetic;
 use super::super::Tracefs;
 use super::Undo;
 
@@ -122,6 +123,10 @@ fn owned_among(t: &Tracefs, listed: &[dynamic_events::Listed]) -> Vec<(SessionId
     for l in listed {
         ids.extend(SessionId::from_group(&l.group));
     }
+    // A session's synthetic event is named as its group.
+    for name in synthetic::list(t).unwrap_or_default() {
+        ids.extend(SessionId::from_group(&name));
+    }
     if let Some(rd) = lock::lock_dir()
         .ok()
         .and_then(|d| std::fs::read_dir(d).ok())
@@ -158,6 +163,11 @@ pub fn reap_dead(t: &Tracefs) -> Vec<String> {
             removed.push(format!("instance {}", id.instance_name()));
         }
         let group = id.group_name();
+        // After the instance (its triggers used the event), before the probes.
+        let synth = synthetic::list(t).unwrap_or_default();
+        if synth.contains(&group) && synthetic::remove(t, &group).is_ok() {
+            removed.push(format!("synthetic event {group}"));
+        }
         for file in [ProbeFile::Kprobe, ProbeFile::Uprobe] {
             let n = listed
                 .iter()

@@ -1,0 +1,51 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'funclatency' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'funclatency'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'funclatency' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this process (its threads now)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print a histogram every SECS seconds')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Trace for SECS seconds, then print')
+            [CompletionResult]::new('--max-probes', '--max-probes', [CompletionResultType]::ParameterName, 'Most kprobes the run may create (two per matched function)')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'The key shared with the agent(s) (default: the config''s key_file, then ~/.config/lktrace/key)')
+            [CompletionResult]::new('--tracefs', '--tracefs', [CompletionResultType]::ParameterName, 'Use this tracefs directory instead of finding it')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print the time of day above each histogram')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Microseconds (default: nanoseconds)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Milliseconds (default: nanoseconds)')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'One histogram per function')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print on stderr every tracefs read and write made, with its time, and each phase''s time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per line, each with a "type"); the same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

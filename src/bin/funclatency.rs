@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(lktrace::cli::main_for(Some("funclatency")));
+}
