@@ -6,9 +6,10 @@ complete -c funcgraph -l min-us -d 'Show only calls that took at least US micros
 complete -c funcgraph -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c funcgraph -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c funcgraph -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c funcgraph -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c funcgraph -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c funcgraph -s a -d 'All info (same as -HPt)'
 complete -c funcgraph -s C -d 'Measure on-CPU time only'
 complete -c funcgraph -s D -d 'Do not show function duration'

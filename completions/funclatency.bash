@@ -58,7 +58,7 @@ _funclatency() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)

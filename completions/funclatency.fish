@@ -5,9 +5,10 @@ complete -c funclatency -l max-probes -d 'Most kprobes the run may create (two p
 complete -c funclatency -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c funclatency -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c funclatency -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c funclatency -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c funclatency -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c funclatency -s T -d 'Print the time of day above each histogram'
 complete -c funclatency -s u -d 'Microseconds (default: nanoseconds)'
 complete -c funclatency -s m -d 'Milliseconds (default: nanoseconds)'

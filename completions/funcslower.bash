@@ -54,7 +54,7 @@ _funcslower() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -28,8 +28,14 @@ _lktrace() {
             lktrace,funccount)
                 cmd="lktrace__subcmd__funccount"
                 ;;
+            lktrace,funcgraph)
+                cmd="lktrace__subcmd__funcgraph"
+                ;;
             lktrace,funclatency)
                 cmd="lktrace__subcmd__funclatency"
+                ;;
+            lktrace,funcslower)
+                cmd="lktrace__subcmd__funcslower"
                 ;;
             lktrace,functrace)
                 cmd="lktrace__subcmd__functrace"
@@ -48,6 +54,9 @@ _lktrace() {
                 ;;
             lktrace,stackcount)
                 cmd="lktrace__subcmd__stackcount"
+                ;;
+            lktrace,syscount)
+                cmd="lktrace__subcmd__syscount"
                 ;;
             lktrace,tpoint)
                 cmd="lktrace__subcmd__tpoint"
@@ -103,8 +112,14 @@ _lktrace() {
             lktrace__subcmd__help,funccount)
                 cmd="lktrace__subcmd__help__subcmd__funccount"
                 ;;
+            lktrace__subcmd__help,funcgraph)
+                cmd="lktrace__subcmd__help__subcmd__funcgraph"
+                ;;
             lktrace__subcmd__help,funclatency)
                 cmd="lktrace__subcmd__help__subcmd__funclatency"
+                ;;
+            lktrace__subcmd__help,funcslower)
+                cmd="lktrace__subcmd__help__subcmd__funcslower"
                 ;;
             lktrace__subcmd__help,functrace)
                 cmd="lktrace__subcmd__help__subcmd__functrace"
@@ -123,6 +138,9 @@ _lktrace() {
                 ;;
             lktrace__subcmd__help,stackcount)
                 cmd="lktrace__subcmd__help__subcmd__stackcount"
+                ;;
+            lktrace__subcmd__help,syscount)
+                cmd="lktrace__subcmd__help__subcmd__syscount"
                 ;;
             lktrace__subcmd__help,tpoint)
                 cmd="lktrace__subcmd__help__subcmd__tpoint"
@@ -152,14 +170,14 @@ _lktrace() {
 
     case "${cmd}" in
         lktrace)
-            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
+            opts="-q -h -V --json --format --quiet --live --help --version funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -201,7 +219,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -219,7 +237,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -237,7 +255,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -267,7 +285,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -383,7 +401,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -409,7 +427,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -439,7 +457,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -469,7 +487,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -523,7 +541,57 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__funcgraph)
+            opts="-a -C -d -D -H -m -p -L -P -t -T -q -h --no-irqs --min-us --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-us)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -569,7 +637,49 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__funcslower)
+            opts="-a -C -d -H -p -L -P -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -611,7 +721,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -622,7 +732,7 @@ _lktrace() {
             return 0
             ;;
         lktrace__subcmd__help)
-            opts="funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help"
+            opts="funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,7 +871,35 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__funcgraph)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__funclatency)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__help__subcmd__funcslower)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -859,6 +997,20 @@ _lktrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lktrace__subcmd__help__subcmd__syscount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lktrace__subcmd__help__subcmd__tpoint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -931,7 +1083,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -969,7 +1121,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -987,7 +1139,7 @@ _lktrace() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1037,7 +1189,49 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lktrace__subcmd__syscount)
+            opts="-c -v -p -d -t -q -h --remote --key-file --tracefs --debug --json --format --quiet --live --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tracefs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1079,7 +1273,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1125,7 +1319,7 @@ _lktrace() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json openmetrics" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json openmetrics chrome" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,9 +24,10 @@ function __fish_lktrace_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c lktrace -n "__fish_lktrace_needs_command" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_needs_command" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_needs_command" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_needs_command" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_needs_command" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -40,6 +41,9 @@ complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "uprobe" -d 'Trace a
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funclatency" -d 'Time kernel functions: a latency histogram (bcc funclatency)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "syscount" -d 'Count system calls, in the kernel (perf-tools syscount)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcgraph" -d 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)'
+complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "funcslower" -d 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "ctl" -d 'Inspect and clean tracefs'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
 complete -c lktrace -n "__fish_lktrace_needs_command" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
@@ -57,9 +61,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s p -d 'Only
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s T -d 'Print a timestamp with each table (-T)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s P -d 'A count per process as well (COMM-PID FUNC)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funccount" -s r -d 'The pattern is a regular expression over function names'
@@ -79,9 +84,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l count -d 'Pri
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s F -d 'Skip the available_filter_functions check'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand kprobe" -s s -d 'Print a kernel stack trace after each event'
@@ -97,9 +103,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s L -d 'Trace t
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s l -d 'List tracepoints (all, or those matching the glob given in place of TRACEPOINT)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand tpoint" -s s -d 'Print a kernel stack trace after each event'
@@ -113,9 +120,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s u -l user -d 'A
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand list" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s f -l functions -d 'Functions the function tracer can trace (funccount, functrace, funcgraph)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s t -l tracepoints -d 'Tracepoints (tpoint)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand list" -s k -l kprobes -d 'Kernel symbols a kprobe can be put on (kprobe)'
@@ -131,9 +139,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s L -d 'Trace t
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s F -d 'Force: take a file of another architecture, an address outside code'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand uprobe" -s s -d 'Print a user stack trace after each event'
@@ -151,9 +160,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l max-probe
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l folded -d 'Print folded stacks (outermost first, `;`-joined, then the count): flame graph input'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand stackcount" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
@@ -167,9 +177,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l max-prob
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s T -d 'Print the time of day above each histogram'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s u -d 'Microseconds (default: nanoseconds)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand funclatency" -s m -d 'Milliseconds (default: nanoseconds)'
@@ -185,18 +196,82 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s L -d 'Trac
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s H -d 'Print column headers'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand functrace" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s p -d 'Trace this PID only (its threads and children too)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s d -d 'Duration of the trace, in seconds' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s t -d 'Show the top NUM rows only' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s c -d 'Show counts by syscall name'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s v -d 'Verbose: show the PID'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
+complete -c lktrace -n "__fish_lktrace_using_subcommand syscount" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s m -d 'Max stack depth to show' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s p -d 'Trace when this pid is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s L -d 'Trace when this thread is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l min-us -d 'Show only calls that took at least US microseconds (tracing_thresh)' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
+json\t''
+openmetrics\t''
+chrome\t''"
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s a -d 'All info (same as -HPt)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s C -d 'Measure on-CPU time only'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s D -d 'Do not show function duration'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s H -d 'Include column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s P -d 'Show process names & PIDs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s t -d 'Show timestamps'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s T -d 'Comment function tails'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l no-irqs -d 'Leave out interrupts taken during a traced call (funcgraph-irqs off)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcgraph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s d -d 'Trace for SECS seconds (buffered), then print' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s p -d 'Trace when this pid is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s L -d 'Trace when this thread is on-CPU' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
+json\t''
+openmetrics\t''
+chrome\t''"
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s a -d 'All info (same as -HPt)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s C -d 'Measure on-CPU time only'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s H -d 'Include column headers'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s P -d 'Show process names & PIDs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s t -d 'Show timestamps'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
+complete -c lktrace -n "__fish_lktrace_using_subcommand funcslower" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
+json\t''
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen_subcommand_from status check reset ping keygen help" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -210,9 +285,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and not __fish_seen
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
@@ -221,9 +297,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
@@ -232,9 +309,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l all -d 'Reset all of ftrace, like perf-tools\' reset-ftrace'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
@@ -243,16 +321,18 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l remote -d 'Run on these agents instead of here: config names or HOST[:PORT], comma-separated' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l key-file -d 'The key shared with the agent(s) (default: the config\'s key_file, then ~/.config/lktrace/key)' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from ping" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from keygen" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -263,9 +343,10 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_sub
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "ping" -d 'Round-trip time, version and kernel of agents (needs --remote)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Write a new random key for agent and clients (mode 0600; never overwrites)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand ctl; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand parse" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
@@ -276,34 +357,39 @@ complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l max-runs -d 'M
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l lease-secs -d 'Seconds without a heartbeat after which a client\'s run is stopped and cleaned up' -r
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l config -d 'Settings file (default: /etc/lktrace/agent.toml when it exists); flags given here win' -r -F
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l tracefs -d 'Use this tracefs directory instead of finding it' -r -F
-complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l debug -d 'Print on stderr every tracefs read and write made, with its time, and each phase\'s time'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)' -r -f -a "text\t''
+complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l format -d 'How to print: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome://tracing)' -r -f -a "text\t''
 json\t''
-openmetrics\t''"
+openmetrics\t''
+chrome\t''"
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l json -d 'Print JSON Lines (one object per line, each with a "type"); the same as --format json'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s q -l quiet -d 'Show no progress line (setup, teardown, time left of -d); it shows only on a terminal'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -l live -d 'A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it'
 complete -c lktrace -n "__fish_lktrace_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "funclatency" -d 'Time kernel functions: a latency histogram (bcc funclatency)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "ctl" -d 'Inspect and clean tracefs'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "completions" -d 'Print a shell\'s completion script (bash, zsh, fish, ...)'
-complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace ctl parse agent completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "funccount" -d 'Count kernel function calls (perf-tools funccount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "kprobe" -d 'Trace a kernel function with a kprobe (perf-tools kprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "tpoint" -d 'Trace a tracepoint\'s events (perf-tools tpoint)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "list" -d 'List traceable kernel functions, tracepoints and kprobe-able symbols'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "uprobe" -d 'Trace a user-space function with a uprobe (perf-tools uprobe)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "stackcount" -d 'Count the kernel stacks that call a function (bcc stackcount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "funclatency" -d 'Time kernel functions: a latency histogram (bcc funclatency)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "functrace" -d 'Trace kernel function calls (perf-tools functrace)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "syscount" -d 'Count system calls, in the kernel (perf-tools syscount)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "funcgraph" -d 'Trace kernel function graphs, showing child function calls (perf-tools funcgraph)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "funcslower" -d 'Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "ctl" -d 'Inspect and clean tracefs'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "parse" -d 'Parse saved ftrace text (trace or trace_pipe format) into records'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "agent" -d 'Serve --remote clients: tools run here for holders of the key (UDP, port 34023)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "completions" -d 'Print a shell\'s completion script (bash, zsh, fish, ...)'
+complete -c lktrace -n "__fish_lktrace_using_subcommand help; and not __fish_seen_subcommand_from funccount kprobe tpoint list uprobe stackcount funclatency functrace syscount funcgraph funcslower ctl parse agent completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "status" -d 'Tracers, enabled events, dynamic events and instances, and who owns them'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "check" -d 'Which tools and backends this kernel can run, and why not'
 complete -c lktrace -n "__fish_lktrace_using_subcommand help; and __fish_seen_subcommand_from ctl" -f -a "reset" -d 'Remove what dead lktrace runs left behind'

@@ -15,7 +15,7 @@ _lktrace() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -47,7 +47,7 @@ function-trace\:"The function tracer in a private instance; trace_pipe lines cou
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-T[Print a timestamp with each table (-T)]' \
 '-P[A count per process as well (COMM-PID FUNC)]' \
 '-r[The pattern is a regular expression over function names]' \
@@ -74,7 +74,7 @@ text\:"The kernel'\''s text (trace_pipe)"))' \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-F[Skip the available_filter_functions check]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
@@ -97,7 +97,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-l[List tracepoints (all, or those matching the glob given in place of TRACEPOINT)]' \
 '-H[Print column headers]' \
 '-s[Print a kernel stack trace after each event]' \
@@ -120,7 +120,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-f[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '--functions[Functions the function tracer can trace (funccount, functrace, funcgraph)]' \
 '-t[Tracepoints (tpoint)]' \
@@ -146,7 +146,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-F[Force\: take a file of another architecture, an address outside code]' \
 '-H[Print column headers]' \
 '-s[Print a user stack trace after each event]' \
@@ -172,7 +172,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--folded[Print folded stacks (outermost first, \`;\`-joined, then the count)\: flame graph input]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -193,7 +193,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-T[Print the time of day above each histogram]' \
 '(-m)-u[Microseconds (default\: nanoseconds)]' \
 '-m[Milliseconds (default\: nanoseconds)]' \
@@ -216,7 +216,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '-H[Print column headers]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -228,9 +228,84 @@ _arguments "${_arguments_options[@]}" : \
 ':funcstring -- Function glob\: do_nanosleep, '\''*sleep'\'', '\''vfs_*'\'':_default' \
 && ret=0
 ;;
+(syscount)
+_arguments "${_arguments_options[@]}" : \
+'-p+[Trace this PID only (its threads and children too)]:PID:_default' \
+'-d+[Duration of the trace, in seconds]:SECS:_default' \
+'-t+[Show the top NUM rows only]:NUM:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
+'-c[Show counts by syscall name]' \
+'-v[Verbose\: show the PID]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'*::command -- Run this command and count its system calls (and its children'\''s):_default' \
+&& ret=0
+;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'-m+[Max stack depth to show]:MAXDEPTH:_default' \
+'(-L)-p+[Trace when this pid is on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--min-us=[Show only calls that took at least US microseconds (tracing_thresh)]:US:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only]' \
+'-D[Do not show function duration]' \
+'-H[Include column headers]' \
+'-P[Show process names & PIDs]' \
+'-t[Show timestamps]' \
+'-T[Comment function tails]' \
+'--no-irqs[Leave out interrupts taken during a traced call (funcgraph-irqs off)]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':funcstring -- Function glob\: do_nanosleep, '\''vfs_rea*'\'':_default' \
+&& ret=0
+;;
+(funcslower)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Trace for SECS seconds (buffered), then print]:SECS:_default' \
+'(-L)-p+[Trace when this pid is on-CPU]:PID:_default' \
+'-L+[Trace when this thread is on-CPU]:TID:_default' \
+'--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
+'--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
+'--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
+'-a[All info (same as -HPt)]' \
+'-C[Measure on-CPU time only]' \
+'-H[Include column headers]' \
+'-P[Show process names & PIDs]' \
+'-t[Show timestamps]' \
+'--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
+'--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
+'-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
+'--live[A full-screen table redrawn every -i interval, busiest first, with rates (counting tools, stdout a terminal); q or Ctrl-C ends it]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':funcstring -- Function glob\: vfs_read, '\''ext4_*'\'':_default' \
+':latency_us -- Minimum duration to show, microseconds (filtered in the kernel):_default' \
+&& ret=0
+;;
 (ctl)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -252,7 +327,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -267,7 +342,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -282,7 +357,7 @@ _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--all[Reset all of ftrace, like perf-tools'\'' reset-ftrace]' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
@@ -297,7 +372,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--remote=[Run on these agents instead of here\: config names or HOST\[\:PORT\], comma-separated]:HOST[:PORT],...:_default' \
 '--key-file=[The key shared with the agent(s) (default\: the config'\''s key_file, then ~/.config/lktrace/key)]:PATH:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -308,7 +383,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (keygen)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -364,7 +439,7 @@ esac
 ;;
 (parse)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -382,7 +457,7 @@ _arguments "${_arguments_options[@]}" : \
 '--lease-secs=[Seconds without a heartbeat after which a client'\''s run is stopped and cleaned up]:SECS:_default' \
 '--config=[Settings file (default\: /etc/lktrace/agent.toml when it exists); flags given here win]:PATH:_files' \
 '--tracefs=[Use this tracefs directory instead of finding it]:DIR:_files' \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--debug[Print on stderr every tracefs read and write made, with its time, and each phase'\''s time]' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -394,7 +469,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
-'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), or openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval)]:FORMAT:(text json openmetrics)' \
+'--format=[How to print\: text (tables and perf-tools text), json (JSON Lines), openmetrics (counts, stacks and histograms for Prometheus, one exposition per interval), or chrome (events and calls as a Trace Event Format array, for Perfetto or chrome\://tracing)]:FORMAT:(text json openmetrics chrome)' \
 '--json[Print JSON Lines (one object per line, each with a "type"); the same as --format json]' \
 '-q[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
 '--quiet[Show no progress line (setup, teardown, time left of -d); it shows only on a terminal]' \
@@ -446,6 +521,18 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (functrace)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(syscount)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(funcgraph)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(funcslower)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -521,6 +608,9 @@ _lktrace_commands() {
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'funclatency:Time kernel functions\: a latency histogram (bcc funclatency)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'syscount:Count system calls, in the kernel (perf-tools syscount)' \
+'funcgraph:Trace kernel function graphs, showing child function calls (perf-tools funcgraph)' \
+'funcslower:Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -623,10 +713,20 @@ _lktrace__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcgraph commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__funclatency_commands] )) ||
 _lktrace__subcmd__funclatency_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace funclatency commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace funcslower commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__functrace_commands() {
@@ -644,6 +744,9 @@ _lktrace__subcmd__help_commands() {
 'stackcount:Count the kernel stacks that call a function (bcc stackcount)' \
 'funclatency:Time kernel functions\: a latency histogram (bcc funclatency)' \
 'functrace:Trace kernel function calls (perf-tools functrace)' \
+'syscount:Count system calls, in the kernel (perf-tools syscount)' \
+'funcgraph:Trace kernel function graphs, showing child function calls (perf-tools funcgraph)' \
+'funcslower:Trace kernel functions slower than a threshold in microseconds (perf-tools funcslower)' \
 'ctl:Inspect and clean tracefs' \
 'parse:Parse saved ftrace text (trace or trace_pipe format) into records' \
 'agent:Serve --remote clients\: tools run here for holders of the key (UDP, port 34023)' \
@@ -703,10 +806,20 @@ _lktrace__subcmd__help__subcmd__funccount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funccount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__funcgraph_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcgraph_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcgraph commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__funclatency_commands] )) ||
 _lktrace__subcmd__help__subcmd__funclatency_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help funclatency commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__help__subcmd__funcslower_commands] )) ||
+_lktrace__subcmd__help__subcmd__funcslower_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help funcslower commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__help__subcmd__functrace_commands] )) ||
 _lktrace__subcmd__help__subcmd__functrace_commands() {
@@ -738,6 +851,11 @@ _lktrace__subcmd__help__subcmd__stackcount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace help stackcount commands' commands "$@"
 }
+(( $+functions[_lktrace__subcmd__help__subcmd__syscount_commands] )) ||
+_lktrace__subcmd__help__subcmd__syscount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace help syscount commands' commands "$@"
+}
 (( $+functions[_lktrace__subcmd__help__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__help__subcmd__tpoint_commands() {
     local commands; commands=()
@@ -767,6 +885,11 @@ _lktrace__subcmd__parse_commands() {
 _lktrace__subcmd__stackcount_commands() {
     local commands; commands=()
     _describe -t commands 'lktrace stackcount commands' commands "$@"
+}
+(( $+functions[_lktrace__subcmd__syscount_commands] )) ||
+_lktrace__subcmd__syscount_commands() {
+    local commands; commands=()
+    _describe -t commands 'lktrace syscount commands' commands "$@"
 }
 (( $+functions[_lktrace__subcmd__tpoint_commands] )) ||
 _lktrace__subcmd__tpoint_commands() {
