@@ -16,7 +16,11 @@ fn install_puts_pages_and_completions_under_the_prefix() {
         .arg(&prefix)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let share = prefix.join("share");
     for page in std::fs::read_dir(Path::new(ROOT).join("man")).unwrap() {
         let page = page.unwrap().file_name().into_string().unwrap();
@@ -33,7 +37,11 @@ fn install_puts_pages_and_completions_under_the_prefix() {
             assert!(f.is_file(), "{}", f.display());
         }
         let first = std::fs::read_to_string(&zsh).unwrap();
-        assert!(first.starts_with(&format!("#compdef {bin}")), "{}", zsh.display());
+        assert!(
+            first.starts_with(&format!("#compdef {bin}")),
+            "{}",
+            zsh.display()
+        );
     }
     let bad = Command::new("sh")
         .arg(Path::new(ROOT).join("install.sh"))
