@@ -128,7 +128,8 @@ fn agent_in_guest_serves_funccount_and_kprobe_to_the_host(kernel: Kernel) {
          i=0; until grep -q listening /tmp/agent.log; do sleep 0.2; i=$((i+1)); [ $i -gt 150 ] && break; done\n\
          echo '=====AGENT READY====='\n\
          # Three runs (funccount, kprobe, status) end with a log line each; ping is no run.\n\
-         i=0; until [ \"$(grep -c ' records (' /tmp/agent.log)\" -ge 3 ]; do sleep 0.5; i=$((i+1)); [ $i -gt 400 ] && break; done\n\
+         # (status sends `1 record (`: without the `s?` the loop would wait out its 200 s.)\n\
+         i=0; until [ \"$(grep -cE ' records? \\(' /tmp/agent.log)\" -ge 3 ]; do sleep 0.5; i=$((i+1)); [ $i -gt 400 ] && break; done\n\
          kill -TERM $AGENT; wait $AGENT; echo \"agent rc=$?\" >> /tmp/agent.log\n\
          kill $WORK",
     );
