@@ -1,10 +1,10 @@
 //! syscount: count system calls, in the kernel, as perf-tools' syscount (which needs `perf`).
 //!
 //! `syscount [-chv] [-t top] {-p PID|-d seconds|command}`: one hist trigger on the
-//! `raw_syscalls:sys_enter` tracepoint in our instance, keyed on the process
-//! (`common_pid.execname`, the kernel keeps the name each process had at its first call) and,
-//! with `-c`, on the syscall number named by the kernel's own syscall table (`id.syscall`), so
-//! the names are those of the running kernel and architecture. Nothing is streamed: the table is
+//! `raw_syscalls:sys_enter` tracepoint in our instance, keyed on the syscall number named by the
+//! kernel's own syscall table (`id.syscall`, so the names are those of the running kernel and
+//! architecture) and, unless only syscalls are counted (`-c`), on the task with its name
+//! (`common_pid.execname`; see [`trigger_keys`]), summed by name here. Nothing is streamed: the table is
 //! read once at the end. `-p` and a command are followed by the kernel (`set_event_pid` with
 //! `event-fork`: new threads and children too), lktrace's own calls are left out.
 
@@ -135,7 +135,9 @@ impl super::Tool for Syscount {
         ),
         (
             "FIELDS",
-            "COMM: the process name, as the kernel saw it at the process's first counted call. \
+            "COMM: the process name: the name the task had when it first made that system \
+             call, so a program's calls after exec count under its own name and the few it \
+             makes between fork and exec under its parent's. \
              PID (-v): the thread that made the calls (the kernel counts per task). SYSCALL \
              (-c): the syscall's name in the kernel's table without its sys_ prefix (a number \
              the table does not name shows as syscall_N). COUNT: calls made while tracing. \
@@ -257,11 +259,17 @@ pub fn run(spec: &SyscountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()>
 }
 
 /// The hist trigger's keys and table size for the Spec's columns.
+///
+/// A process's name is the kernel's `common_pid.execname`, which it takes when the table entry
+/// is made. Keyed on the process alone, a program started from a shell would count under the
+/// shell's name (its first calls come between fork and exec); keyed on the process and the
+/// syscall, each (task, syscall) entry takes the name the task had at its first call of that
+/// syscall, so after exec its calls count under the new name and only the few made between
+/// fork and exec under the old one. The rows are summed by name here.
 fn trigger_keys(spec: &SyscountSpec) -> (&'static [&'static str], usize) {
-    match spec.by_syscall {
-        true if spec.pids => (&["common_pid.execname", "id.syscall"], 1 << 15),
-        true => (&["id.syscall"], 1024),
-        false => (&["common_pid.execname"], 8192),
+    match (spec.by_syscall, spec.pids) {
+        (true, false) => (&["id.syscall"], 1024),
+        _ => (&["common_pid.execname", "id.syscall"], 1 << 15),
     }
 }
 
@@ -407,12 +415,9 @@ fn rows(spec: &SyscountSpec, tables: &[hist::HistTable]) -> Vec<Count> {
             },
             false => None,
         };
-        let syscall = match spec.by_syscall {
-            true => match key_of("id").and_then(|v| syscall_of(v)) {
-                Some(s) => Some(s),
-                None => continue,
-            },
-            false => None,
+        let syscall = match key_of("id").and_then(|v| syscall_of(v)) {
+            Some(s) => Some(s).filter(|_| spec.by_syscall),
+            None => continue,
         };
         let (comm, pid) = process.unzip();
         let key = (pid.filter(|_| spec.pids), comm, syscall);

@@ -809,10 +809,18 @@ impl Vm {
             "proc",
             "sys",
             "tmp",
+            "var/tmp",
             "run",
             "etc",
         ] {
             std::fs::create_dir_all(root.join(d)).map_err(|e| io(d, e))?;
+        }
+        // World-writable and sticky, as on a real system: perf-tools' lock file lives in
+        // /var/tmp (the rough scenario takes it).
+        for d in ["tmp", "var/tmp"] {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o1777))
+                .map_err(|e| io(d, e))?;
         }
         let busybox = self.kernel.arch().busybox()?;
         std::fs::copy(&busybox, root.join("bin/busybox")).map_err(|e| io("busybox", e))?;

@@ -73,8 +73,10 @@ pub fn hold(argv: &[String]) -> Result<Held> {
             }
         });
     }
+    // The child starts with this thread's name and keeps it until exec: the command's own
+    // name, so the calls it makes before exec count under it too (syscount by name).
     let spawner = std::thread::Builder::new()
-        .name("lktrace-command".into())
+        .name(thread_name(program))
         .spawn(move || {
             let child = cmd.spawn();
             // Ours of the pid pipe's writer and the gate's reader: gone once the child has
@@ -156,6 +158,16 @@ pub fn how_it_ended(program: &str, status: ExitStatus) -> Option<String> {
     }
 }
 
+/// The program's file name, cut to the 15 bytes the kernel keeps of a task's name.
+fn thread_name(program: &str) -> String {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let mut end = base.len().min(15);
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    base[..end].to_string()
+}
+
 fn spawn_error(program: &str, e: io::Error) -> Error {
     let why = match e.kind() {
         io::ErrorKind::NotFound => "no such program (not found in PATH)".to_string(),
@@ -191,6 +203,13 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(said, pid);
+    }
+
+    #[test]
+    fn the_child_is_named_as_the_command_before_exec() {
+        assert_eq!(thread_name("/usr/bin/dd"), "dd");
+        assert_eq!(thread_name("a-rather-long-program-name"), "a-rather-long-p");
+        assert_eq!(thread_name("ééééééééé"), "ééééééé");
     }
 
     #[test]

@@ -64,10 +64,11 @@ const HIST: &str = "\
 { common_pid: dd              [       120], id: sys_read                      [  0] } hitcount:        103
 { common_pid: dd              [       121], id: sys_read                      [  0] } hitcount:          2
 { common_pid: sh              [       119], id: unknown_syscall               [999] } hitcount:          1
+{ common_pid: sh              [       120], id: sys_execve                    [ 59] } hitcount:          1
 
 Totals:
-    Hits: 206
-    Entries: 4
+    Hits: 207
+    Entries: 5
     Dropped: 0
 ";
 
@@ -91,14 +92,16 @@ fn table(spec: &SyscountSpec) -> Vec<(String, u64)> {
 
 #[test]
 fn rows_by_process_by_syscall_and_both() {
-    // By process name: dd's two tasks are one row.
+    // By process name: dd's two tasks are one row; task 120's execve, made before it became
+    // dd, counts under sh.
     assert_eq!(
         table(&spec_of(false, false)),
-        [("dd".to_string(), 205), ("sh".to_string(), 1)]
+        [("dd".to_string(), 205), ("sh".to_string(), 2)]
     );
     assert_eq!(
         table(&spec_of(true, false)),
         [
+            ("execve".to_string(), 1),
             ("read".to_string(), 105),
             ("syscall_999".to_string(), 1),
             ("write".to_string(), 100)
@@ -107,6 +110,11 @@ fn rows_by_process_by_syscall_and_both() {
     let both = table(&spec_of(true, true));
     assert!(both.contains(&("120 dd read".to_string(), 103)), "{both:?}");
     assert!(both.contains(&("121 dd read".to_string(), 2)), "{both:?}");
+    assert!(both.contains(&("120 sh execve".to_string(), 1)), "{both:?}");
+    // -v without -c: one row per task and name.
+    let tasks = table(&spec_of(false, true));
+    assert!(tasks.contains(&("120 dd".to_string(), 203)), "{tasks:?}");
+    assert!(tasks.contains(&("120 sh".to_string(), 1)), "{tasks:?}");
     // perf-tools' column order: PID, COMM, SYSCALL.
     let r = rows(&spec_of(true, true), &hist::parse(HIST));
     let names: Vec<&str> = r[0].keys.as_ref().unwrap().0.iter().map(|(k, _)| k.as_str()).collect();
@@ -115,8 +123,15 @@ fn rows_by_process_by_syscall_and_both() {
 
 #[test]
 fn the_trigger_keys_what_is_shown() {
-    assert_eq!(trigger_keys(&spec_of(false, false)).0, ["common_pid.execname"]);
-    assert_eq!(trigger_keys(&spec_of(false, true)).0, ["common_pid.execname"]);
+    // By name: keyed on the syscall too, so a program's calls after exec take its new name.
+    assert_eq!(
+        trigger_keys(&spec_of(false, false)).0,
+        ["common_pid.execname", "id.syscall"]
+    );
+    assert_eq!(
+        trigger_keys(&spec_of(false, true)).0,
+        ["common_pid.execname", "id.syscall"]
+    );
     assert_eq!(trigger_keys(&spec_of(true, false)).0, ["id.syscall"]);
     assert_eq!(
         trigger_keys(&spec_of(true, true)).0,
