@@ -104,6 +104,20 @@ pub fn scenarios(s: &mut Script) {
             ),
         );
     });
+    // --min-us: tracing_thresh under funcgraph; one sleep of 100 ms, by a process of its own.
+    s.scenario("fg_min", |s| {
+        s.raw(
+            "rm -f /tmp/fg_min.go; (while [ ! -e /tmp/fg_min.go ]; do sleep 0.1; done; \
+             exec sleep 0.1) & P=$!; export P",
+        );
+        s.value("fg_min.pid", "\"$P\"");
+        s.background("await_tracing; touch /tmp/fg_min.go");
+        s.run(
+            "fg_min",
+            120,
+            "funcgraph --json --min-us 50000 -d 5 -p \"$P\" do_nanosleep",
+        );
+    });
 }
 
 fn spans(run: &Run, name: &str) -> Vec<Value> {
@@ -198,6 +212,10 @@ on_kernels!(funcgraph_pid: debian12 => Debian12, debian13 => Debian13, profiler 
     if roots.iter().any(|s| s["fields"]["calls"].as_u64().unwrap_or(0) == 0) {
         run.fail(format!("fg_pid: a vfs_read without children:\n{out}"));
     }
+    // --no-irqs: no interrupt entered inside a read shows.
+    if let Some(s) = sp.iter().find(|s| s["name"].as_str().is_some_and(|n| n.starts_with("irq_") || n.starts_with("__sysvec"))) {
+        run.fail(format!("fg_pid: an interrupt with --no-irqs: {s}\n{out}"));
+    }
     let deepest = sp.iter().filter_map(|s| s["depth"].as_u64()).max().unwrap_or(0);
     if deepest != 2 {
         run.fail(format!("fg_pid: deepest call at depth {deepest}, not 2 (-m 3):\n{out}"));
@@ -225,4 +243,20 @@ on_kernels!(funcgraph_ctrl_c: debian12 => Debian12, debian13 => Debian13, profil
         run.fail(format!("fg_sigint: no Ending tracing...:\n{}", b.stderr));
     }
     run.assert_tracefs_unchanged("fg_sigint");
+});
+
+on_kernels!(funcgraph_min_us: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
+    let sp = spans(run, "fg_min");
+    let pid = pid_of(run, "fg_min");
+    let out = &run.block("fg_min").stdout;
+    // tracing_thresh: only returns of 50000 us or more, each a span of its own.
+    if let Some(s) = sp.iter().find(|s| s["duration_us"].as_f64().unwrap_or(0.0) < 50000.0 || s["fields"].get("calls").is_some()) {
+        run.fail(format!("fg_min: a span under 50000 us, or with calls: {s}\n{out}"));
+    }
+    let sleep = sp.iter().filter(|s| s["name"] == "do_nanosleep" && s["depth"] == 0 && s["pid"].as_u64() == Some(pid)).count();
+    // Its waiting loop's sleeps may be its own too (busybox runs some applets in the shell).
+    if sleep == 0 || sp.iter().any(|s| s["pid"].as_u64() != Some(pid)) {
+        run.fail(format!("fg_min: {sleep} do_nanosleep returns of pid {pid} (it slept 100 ms), or another task's:\n{out}"));
+    }
+    run.assert_tracefs_unchanged("fg_min");
 });
