@@ -91,7 +91,7 @@ impl super::Tool for Funcgraph {
             "vfs_read() calls of 100 us or more, no interrupts",
         ),
     ];
-    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_sigint", "fg_bad", "fg_min"];
+    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_bad", "fg_min"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
         (
