@@ -92,7 +92,7 @@ impl super::Tool for Funcgraph {
             "vfs_read() calls of 100 us or more, no interrupts",
         ),
     ];
-    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_bad", "fg_min"];
+    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_bad"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
         (
