@@ -61,7 +61,8 @@ impl super::Tool for Funcgraph {
          prints that tracer's trace: each call indented by its depth, with its duration, a \
          call with children opening a brace that its return closes. -m limits the depth, -p \
          traces the threads of one process and -L one thread (both in the kernel), -C times \
-         on-CPU time only. --no-irqs leaves out interrupts taken during a traced call, and \
+         on-CPU time only. --no-irqs leaves out the handlers of interrupts taken during a \
+         traced call (the calls at an interrupt's edges, irq_enter_rcu() say, still show), and \
          --min-us US shows only the returns of calls that took at least US microseconds (the \
          kernel's tracing_thresh); perf-tools had neither.\n\n\
          This is an exploratory tool: it costs much more than funccount or functrace, since \
@@ -91,7 +92,7 @@ impl super::Tool for Funcgraph {
             "vfs_read() calls of 100 us or more, no interrupts",
         ),
     ];
-    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_sigint", "fg_bad"];
+    const SCENARIOS: &'static [&'static str] = &["fg_pid", "fg_bad"];
     const MAN_SECTION: &'static str = "8";
     const MAN_EXTRA: &'static [(&'static str, &'static str)] = &[
         (

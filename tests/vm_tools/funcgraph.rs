@@ -78,29 +78,21 @@ pub fn scenarios(s: &mut Script) {
              echo > $T/set_event; exit $rc",
         );
     });
-    // 20 one-byte reads by one dd, 3 levels deep; the kernel's own text saved mid-run.
+    // 20 one-byte reads by one dd, 3 levels deep, without interrupts, streamed until Ctrl-C.
+    // One run takes the tracer for it all: under TCG every function hooked is the heaviest
+    // load of the suite, and a second enabling in one boot has locked guests up (Debian 12 and
+    // the profiler kernel: docs/kernel-notes.md). `--min-us` passed as the profiler kernel's
+    // second run once (`funcgraph --json --min-us 50000 -d 5 -p PID do_nanosleep` on a
+    // `sleep 0.1`) and locked Debian 12 up as its second; funcslower covers tracing_thresh. The kernel's own text of such a run is in
+    // tests/fixtures/debian*/trace_funcgraph.txt, captured by an earlier version of it.
     s.scenario("fg_pid", |s| {
-        s.raw("rm -f /tmp/fg.trace");
         parked_dd(s, "fg_pid", 20);
-        s.background(
-            "await_tracing; touch /tmp/fg_pid.go; sleep 3; head -c 30000 $T/trace > /tmp/fg.trace",
-        );
         s.run(
             "fg_pid",
             120,
-            "funcgraph --json -m 3 -d 8 -p \"$P\" vfs_read",
-        );
-        s.run("fg_pid_trace", 10, "cat /tmp/fg.trace");
-    });
-    // Streaming text, 5 reads, headers and tails: Ctrl-C ends it (the example file).
-    s.scenario("fg_sigint", |s| {
-        parked_dd(s, "fg_sig", 5);
-        s.run(
-            "fg_sigint",
-            120,
             &interrupted(
-                "funcgraph -H -T -m 2 -p \"$P\" vfs_read",
-                "touch /tmp/fg_sig.go; sleep 3",
+                "funcgraph --json --no-irqs -m 3 -p \"$P\" vfs_read",
+                "touch /tmp/fg_pid.go; sleep 4",
             ),
         );
     });
@@ -184,7 +176,13 @@ on_kernels!(funcgraph_bad_input: debian12 => Debian12, debian13 => Debian13, pro
 });
 
 on_kernels!(funcgraph_pid: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
-    let sp = spans(run, "fg_pid");
+    // Ended by Ctrl-C, torn down, perf-tools' last line.
+    run.expect_rc("fg_pid", 130);
+    let sp = records(run, "fg_pid", "span");
+    let notices = records(run, "fg_pid", "notice");
+    if !notices.iter().any(|n| n["message"] == "Ending tracing...") {
+        run.fail(format!("fg_pid: no Ending tracing...:\n{}", run.block("fg_pid").stdout));
+    }
     let pid = pid_of(run, "fg_pid");
     let out = &run.block("fg_pid").stdout;
     if let Some(s) = sp.iter().find(|s| s["pid"].as_u64() != Some(pid)) {
@@ -197,6 +195,11 @@ on_kernels!(funcgraph_pid: debian12 => Debian12, debian13 => Debian13, profiler 
     // Every read calls something (rw_verify_area at least), and -m 3 keeps depths 0 to 2.
     if roots.iter().any(|s| s["fields"]["calls"].as_u64().unwrap_or(0) == 0) {
         run.fail(format!("fg_pid: a vfs_read without children:\n{out}"));
+    }
+    // --no-irqs: no interrupt handler shows inside a read (the kernel still shows the calls at
+    // its edges, irq_enter_rcu() and idle_cpu(), made before it counts itself in an irq).
+    if let Some(s) = sp.iter().find(|s| s["name"].as_str().is_some_and(|n| n.starts_with("__sysvec"))) {
+        run.fail(format!("fg_pid: an interrupt with --no-irqs: {s}\n{out}"));
     }
     let deepest = sp.iter().filter_map(|s| s["depth"].as_u64()).max().unwrap_or(0);
     if deepest != 2 {
@@ -211,18 +214,4 @@ on_kernels!(funcgraph_pid: debian12 => Debian12, debian13 => Debian13, profiler 
         }
     }
     run.assert_tracefs_unchanged("fg_pid");
-});
-
-on_kernels!(funcgraph_ctrl_c: debian12 => Debian12, debian13 => Debian13, profiler => Profiler; |run| {
-    let b = run.expect_rc("fg_sigint", 130);
-    let out = &b.stdout;
-    let opens = out.lines().filter(|l| l.ends_with("|  vfs_read() {")).count();
-    let closes = out.lines().filter(|l| l.ends_with("|  } /* vfs_read */")).count();
-    if opens != 5 || closes != 5 || !out.starts_with("# tracer: function_graph") {
-        run.fail(format!("fg_sigint: {opens} vfs_read() {{ and {closes} }} (dd made 5 reads):\n{out}"));
-    }
-    if !b.stderr.contains("Ending tracing...") {
-        run.fail(format!("fg_sigint: no Ending tracing...:\n{}", b.stderr));
-    }
-    run.assert_tracefs_unchanged("fg_sigint");
 });
