@@ -634,7 +634,7 @@ impl Vm {
             .ok()
             .and_then(|s| s.parse().ok())
             .map(Duration::from_secs)
-            .unwrap_or(Duration::from_secs(600));
+            .unwrap_or(Duration::from_secs(900));
         Vm {
             kernel,
             name: name.to_string(),
@@ -1392,8 +1392,8 @@ pub fn guest_kernel_crash(c: &Console) -> Option<String> {
 ///
 /// A guest whose kernel crashed by itself (seen once on Debian 13's 6.12 under TCG: an `int3`
 /// oops in `__schedule` while the harness's raw-shell kprobe step ran, docs/kernel-notes.md) is
-/// booted once more. The crash is printed and its console kept as `console.crashed.log`; a
-/// second crash fails every test of that kernel with it.
+/// booted again, up to twice. Each crash is printed and its console kept as
+/// `console.crashedN.log`; a third crash fails every test of that kernel with it.
 pub fn spawn_boot(make: impl Fn() -> Vm + Send + 'static) -> Pending<Outcome> {
     Pending::spawn(move || {
         let vm = make();
@@ -1406,19 +1406,23 @@ pub fn spawn_boot(make: impl Fn() -> Vm + Send + 'static) -> Pending<Outcome> {
         let name = vm.name.clone();
         let attempt = |vm: Vm| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.boot()));
         let mut r = attempt(vm);
-        if let Ok(Ok(run)) = &r {
-            if let Some(oops) = guest_kernel_crash(&run.console) {
-                let kept = vm_dir()
-                    .join("runs")
-                    .join(format!("{name}.console.crashed.log"));
-                let _ = std::fs::write(&kept, &run.console.log);
-                eprintln!(
-                    "vm: the {} kernel crashed inside the guest (console kept in {}); booting it once more:\n{oops}",
-                    k.name(),
-                    kept.display()
-                );
-                r = attempt(make());
-            }
+        // Up to two more boots: 6.12's int3 oops under TCG (docs/kernel-notes.md) came twice in
+        // a row in one run of the whole suite on a loaded machine.
+        for again in 1..=2 {
+            let Ok(Ok(run)) = &r else { break };
+            let Some(oops) = guest_kernel_crash(&run.console) else {
+                break;
+            };
+            let kept = vm_dir()
+                .join("runs")
+                .join(format!("{name}.console.crashed{again}.log"));
+            let _ = std::fs::write(&kept, &run.console.log);
+            eprintln!(
+                "vm: the {} kernel crashed inside the guest (console kept in {}); booting it again:\n{oops}",
+                k.name(),
+                kept.display()
+            );
+            r = attempt(make());
         }
         match r {
             Ok(Ok(run)) => {

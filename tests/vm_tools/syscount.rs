@@ -96,9 +96,14 @@ on_kernels!(syscount_command: debian12 => Debian12, debian13 => Debian13, profil
     if r.iter().any(|(k, _)| k["comm"] == "syscount" || k["comm"] == "lktrace") {
         run.fail("sy_cmd_comm: syscount counted itself");
     }
-    let err = &run.block("sy_cmd").stderr;
-    if !err.contains("Tracing while running: \"sh -c") || !err.contains("raw_syscalls:sys_enter") {
-        run.fail(format!("sy_cmd: the Tracing notice names the command and the source:\n{err}"));
+    // With --json the notice is a record on stdout.
+    let notices = records(run, "sy_cmd", "notice");
+    if !notices.iter().any(|n| {
+        n["message"].as_str().is_some_and(|m| {
+            m.contains("Tracing while running: \"sh -c") && m.contains("raw_syscalls:sys_enter")
+        })
+    }) {
+        run.fail(format!("sy_cmd: the Tracing notice names the command and the source: {notices:?}"));
     }
     run.assert_tracefs_unchanged("sy_cmd");
 });
