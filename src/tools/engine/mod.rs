@@ -18,6 +18,7 @@
 //!   funcslower).
 
 pub mod argdist;
+#[cfg_attr(not(unix), path = "command_stub.rs")]
 pub mod command;
 pub mod count;
 pub mod graph;
