@@ -30,7 +30,7 @@ use crate::tracefs::events::EventRef;
 use crate::tracefs::features::Feature;
 use crate::tracefs::probe::{ProbeDef, ProbeKind, Target};
 use crate::tracefs::synthetic::SynthField;
-use crate::tracefs::{error_log, ftrace_filter, function_table, hist, Error as TfError};
+use crate::tracefs::{error_log, hist, Error as TfError};
 use crate::tracefs::{sys, Session};
 use crate::{Error, Result};
 
@@ -264,30 +264,6 @@ pub struct FunclatencyArgs {
     /// Function glob (vfs_read, vfs_*, do_nanosleep)
     #[arg(value_name = "PATTERN")]
     pub pattern: FuncPattern,
-}
-
-/// The traceable functions `pattern` matches, at most `max_probes / 2` (two probes each).
-fn resolve(s: &Session, pattern: &FuncPattern, max_probes: usize) -> Result<Vec<String>> {
-    let _phase = s.tracefs().phase("resolve functions");
-    let all = function_table::available_functions_cached(s.tracefs())?;
-    let found: Vec<String> = ftrace_filter::matching(&all, pattern)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if found.is_empty() {
-        return Err(TfError::NoMatch {
-            pattern: pattern.to_string(),
-        }
-        .into());
-    }
-    if found.len() * 2 > max_probes {
-        return Err(Error::Usage(format!(
-            "the pattern matches {} functions; funclatency makes two kprobes each and stops at \
-             {max_probes} kprobes (raise --max-probes, or narrow the pattern)",
-            found.len()
-        )));
-    }
-    Ok(found)
 }
 
 fn probe(kind: ProbeKind, event: &str, function: &str) -> ProbeDef {
@@ -576,7 +552,13 @@ fn timed(
     ] {
         f.require(need)?;
     }
-    let functions = resolve(session, &spec.pattern, spec.max_probes.get())?;
+    let functions = super::engine::resolve::functions_to_probe(
+        session,
+        &spec.pattern,
+        spec.max_probes.get(),
+        2,
+        "funclatency",
+    )?;
     let functions = attach(session, &functions, sink)?;
     let synth = session.add_synthetic(synth_fields(spec.per_function))?;
     let group = session.group();

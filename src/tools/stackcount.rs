@@ -22,8 +22,8 @@ use super::RunEnv;
 use crate::record::{NoticeLevel, Record, Sink, StackCounts};
 use crate::tracefs::events::{self, EventRef};
 use crate::tracefs::features::Feature;
-use crate::tracefs::{ftrace_filter, function_table, hist, Error as TfError, Session};
-use crate::{Error, Result};
+use crate::tracefs::{hist, Error as TfError, Session};
+use crate::Result;
 
 /// The one kprobe event of a run: every matched function is one more probe of it.
 const EVENT: &str = "stackcount";
@@ -222,30 +222,6 @@ pub struct StackcountArgs {
     pub target: StackTarget,
 }
 
-/// The traceable functions `pattern` matches, at most `max`.
-fn resolve(s: &Session, pattern: &FuncPattern, max: usize) -> Result<Vec<String>> {
-    let _phase = s.tracefs().phase("resolve functions");
-    let all = function_table::available_functions_cached(s.tracefs())?;
-    let found: Vec<String> = ftrace_filter::matching(&all, pattern)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if found.is_empty() {
-        return Err(TfError::NoMatch {
-            pattern: pattern.to_string(),
-        }
-        .into());
-    }
-    if found.len() > max {
-        return Err(Error::Usage(format!(
-            "the pattern matches {} functions; stackcount makes one kprobe each and stops at \
-             {max} (raise --max-probes, or narrow the pattern)",
-            found.len()
-        )));
-    }
-    Ok(found)
-}
-
 /// Runs stackcount: the probes and the trigger, the wait, the table read into one
 /// `stack_counts` record, and tracefs left as it was found.
 pub fn run(spec: &StackcountSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
@@ -284,7 +260,13 @@ fn start_functions(
     sink: &mut dyn Sink,
 ) -> Result<Started> {
     session.features().require(Feature::Kprobes)?;
-    let functions = resolve(session, pattern, spec.max_probes.get())?;
+    let functions = super::engine::resolve::functions_to_probe(
+        session,
+        pattern,
+        spec.max_probes.get(),
+        1,
+        "stackcount",
+    )?;
     let functions = count::probe_functions(session, &functions, EVENT, sink)?;
     let ev = EventRef::event(&session.group(), EVENT);
     session.add_trigger(&ev, &stacks::trigger(filter))?;

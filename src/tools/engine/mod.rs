@@ -23,6 +23,7 @@ pub mod command;
 pub mod count;
 pub mod graph;
 pub mod hist;
+pub mod resolve;
 pub mod stacks;
 pub mod stream;
 pub mod uprobe_target;
