@@ -1,7 +1,7 @@
 //! Distributions and spans in human form: a histogram as bcc and perf-tools draw one (ranges,
 //! counts, a bar of stars), a span as one trace-like line with its duration.
 
-use crate::record::{FieldValue, Histogram, Span};
+use crate::record::{Histogram, Span};
 
 /// Width of the star bar of the fullest bucket.
 const BAR: usize = 40;
@@ -18,11 +18,6 @@ pub fn histogram(h: &Histogram, multi_host: bool, host: Option<&str>) -> String 
         out.push_str(&format!("[{host}]\n"));
     }
     for (k, v) in &h.keys.0 {
-        let v = match v {
-            FieldValue::Str(s) => s.clone(),
-            FieldValue::Int(i) => i.to_string(),
-            FieldValue::UInt(u) => u.to_string(),
-        };
         out.push_str(&format!("{k} = {v}\n"));
     }
     let label = if h.unit.is_empty() || h.unit == h.name {
@@ -80,7 +75,7 @@ pub fn span_line(s: &Span, multi_host: bool, host: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Bucket, Fields};
+    use crate::record::{Bucket, FieldValue, Fields};
 
     #[test]
     fn histogram_bars_scale_to_the_fullest_bucket() {

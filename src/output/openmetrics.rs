@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::record::{Counts, FieldValue, Histogram, Record, Sink, SinkError, StackCounts};
+use crate::record::{Counts, Histogram, Record, Sink, SinkError, StackCounts};
 
 /// One metric family of an exposition: its samples, in the order they came.
 struct Family {
@@ -87,7 +87,7 @@ impl<'a> OpenMetricsSink<'a> {
             let mut l = base.clone();
             l.add("name", &n.name);
             for (k, v) in n.keys.iter().flat_map(|k| k.0.iter()) {
-                l.add(&label_name(k), &field_text(v));
+                l.add(&label_name(k), &v.to_string());
             }
             samples.push(format!("lktrace_events{} {}", l.done(), n.count));
         }
@@ -142,7 +142,7 @@ impl<'a> OpenMetricsSink<'a> {
         base.add("measure", &h.name);
         base.add("unit", &h.unit);
         for (k, v) in &h.keys.0 {
-            base.add(&label_name(k), &field_text(v));
+            base.add(&label_name(k), &v.to_string());
         }
         let mut buckets: Vec<_> = h.buckets.clone();
         buckets.sort_by_key(|b| b.high);
@@ -245,14 +245,6 @@ fn exposition(families: &[Family]) -> String {
     }
     s.push_str("# EOF\n");
     s
-}
-
-fn field_text(v: &FieldValue) -> String {
-    match v {
-        FieldValue::Int(i) => i.to_string(),
-        FieldValue::UInt(u) => u.to_string(),
-        FieldValue::Str(s) => s.clone(),
-    }
 }
 
 /// A label set being built: `{a="x",b="y"}`.

@@ -8,9 +8,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets::NOTHING, CellAlignment, ContentArrangement, Table};
 
-use crate::record::{
-    BufferStatus, Check, CheckItem, Counts, FieldValue, Owner, Ping, Reset, Status,
-};
+use crate::record::{BufferStatus, Check, CheckItem, Counts, Owner, Ping, Reset, Status};
 
 /// Spaces between columns.
 const GAP: u16 = 2;
@@ -75,11 +73,7 @@ pub fn counts(c: &Counts, timestamps: bool, multi_host: bool, host: Option<&str>
         }
         match (&key_names, &row.keys) {
             (Some(names), Some(keys)) => {
-                cells.extend(keys.0.iter().map(|(_, v)| match v {
-                    FieldValue::Str(s) => s.clone(),
-                    FieldValue::Int(i) => i.to_string(),
-                    FieldValue::UInt(u) => u.to_string(),
-                }));
+                cells.extend(keys.0.iter().map(|(_, v)| v.to_string()));
                 cells.resize(
                     cells.len().max(names.len() + usize::from(multi_host)),
                     String::new(),
@@ -331,7 +325,7 @@ pub fn ping(p: &Ping, host: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Count, DynamicEventStatus, InstanceStatus};
+    use crate::record::{Count, DynamicEventStatus, FieldValue, InstanceStatus};
 
     fn sample_counts() -> Counts {
         Counts {

@@ -437,11 +437,7 @@ fn rows(spec: &SyscountSpec, tables: &[hist::HistTable]) -> Vec<Count> {
             }
             let name = keys
                 .iter()
-                .map(|(_, v)| match v {
-                    FieldValue::Str(s) => s.clone(),
-                    FieldValue::UInt(u) => u.to_string(),
-                    FieldValue::Int(i) => i.to_string(),
-                })
+                .map(|(_, v)| v.to_string())
                 .collect::<Vec<_>>()
                 .join(" ");
             Count {

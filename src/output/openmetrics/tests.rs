@@ -1,5 +1,5 @@
 use super::*;
-use crate::record::{Bucket, Count, Fields, Lost, NoticeLevel, StackCount};
+use crate::record::{Bucket, Count, FieldValue, Fields, Lost, NoticeLevel, StackCount};
 
 /// Renders records, flushing after each burst (`None` = flush); returns (stdout, stderr).
 fn render(tool: Option<&str>, records: Vec<Option<Record>>) -> (String, String) {
