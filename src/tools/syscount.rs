@@ -299,9 +299,7 @@ fn counted(
     };
     if let Some(pids) = &followed {
         session.features().require(Feature::EventPid)?;
-        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
-        session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
-        session.set_instance_option("event-fork", "1")?;
+        session.follow_pids(pids, true)?;
     }
     let (keys, size) = trigger_keys(spec);
     let own = crate::tools::own_pid_list();

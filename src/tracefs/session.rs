@@ -317,6 +317,18 @@ impl Session {
         self.tracefs.write(rel, value)
     }
 
+    /// Limits our instance's events to these tasks (`set_event_pid`, which goes with the
+    /// instance); with `forks` the kernel adds the tasks they fork as they are made
+    /// (`event-fork`): a process's new threads, and its children.
+    pub fn follow_pids(&mut self, pids: &[u32], forks: bool) -> Result<()> {
+        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
+        self.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
+        if forks {
+            self.set_instance_option("event-fork", "1")?;
+        }
+        Ok(())
+    }
+
     pub fn append_instance(&mut self, file: &str, value: &str) -> Result<()> {
         let rel = self.instance_file(file)?;
         self.tracefs.append(rel, value)

@@ -104,12 +104,8 @@ pub fn prepare(
 ) -> Result<Prepared> {
     let notrace = session.instance_file("set_event_notrace_pid")?;
     if let Some(pids) = threads {
-        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
-        session.append_instance("set_event_pid", &format!("{}\n", list.join(" ")))?;
         // -p follows new threads of the process; -L is one thread only.
-        if opts.pid.is_some() {
-            session.set_instance_option("event-fork", "1")?;
-        }
+        session.follow_pids(pids, opts.pid.is_some())?;
     } else if session.tracefs().exists(notrace) {
         // Keep our own work (reading /proc for tgids, say) out of the trace.
         session.append_instance("set_event_notrace_pid", &crate::tools::own_pid_list())?;
