@@ -313,6 +313,14 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         crate::tracefs::lockdir::use_dir(dir);
     }
     let args = std::env::args_os();
+    // Called by another name (a link named `funccount` to this binary, as the VM guests and
+    // small installs have it), lktrace is that tool: one binary serves them all.
+    let invoked = std::env::args_os().next().and_then(|a| {
+        let name = std::path::Path::new(&a).file_name()?.to_str()?.to_string();
+        tools::find(&name).filter(|t| t.standalone())?;
+        Some(name)
+    });
+    let tool = tool.or(invoked.as_deref());
     let parsed = match tool.and_then(|t| Some((tools::find(t)?, standalone_command(t)?))) {
         Some((entry, cmd)) => cmd.try_get_matches_from(args).and_then(|m| {
             let global = Global::from_arg_matches(&m)?;

@@ -132,6 +132,39 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// lktrace run by a tool's name (a link, as the VM guests and small installs have it) is that
+/// tool: the same usage error and help as the tool's own binary.
+#[test]
+fn lktrace_called_by_a_tools_name_is_that_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("funccount");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lktrace"), &link).unwrap();
+    let help = |bin: &std::path::Path| {
+        let out = Command::new(bin).arg("--help").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", bin.display());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let via_link = help(&link);
+    assert!(via_link.contains("\nUsage: funccount "), "{via_link}");
+    assert_eq!(
+        via_link,
+        help(std::path::Path::new(env!("CARGO_BIN_EXE_funccount")))
+    );
+    let out = Command::new(&link)
+        .args(["-d", "-1", "vfs_*"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Any other name is lktrace itself.
+    let other = dir.path().join("lkt");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lktrace"), &other).unwrap();
+    assert!(
+        help(&other).contains("funccount"),
+        "lktrace's own help lists its tools"
+    );
+    assert!(!help(&other).contains("\nUsage: funccount "));
+}
+
 #[test]
 fn ctl_status_attributes_owners() {
     let tree = tempfile::tempdir().unwrap();

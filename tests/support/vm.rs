@@ -314,7 +314,7 @@ impl Kernel {
 // ---------------------------------------------------------------------------------------------
 // The static binary
 
-/// The static lktrace binaries (lktrace, funccount, kprobe, tpoint), built once per test process.
+/// The static lktrace binary, built once per test process.
 pub struct Binaries {
     pub dir: PathBuf,
 }
@@ -325,19 +325,19 @@ impl Binaries {
     }
 }
 
-pub const TOOL_BINS: &[&str] = &[
-    "lktrace",
-    "funccount",
-    "kprobe",
-    "tpoint",
-    "uprobe",
-    "stackcount",
-    "functrace",
-    "syscount",
-    "funcgraph",
-    "funcslower",
-    "funclatency",
-];
+/// The names the guest runs lktrace by: `lktrace` and each standalone tool, which is a link to
+/// the same binary (it acts as the tool its name says). Taken from the tool list, so a new tool
+/// is in the guest without a line here.
+pub fn tool_names() -> Vec<&'static str> {
+    std::iter::once("lktrace")
+        .chain(
+            lktrace::tools::TOOLS
+                .iter()
+                .filter(|t| t.standalone())
+                .map(|t| t.name()),
+        )
+        .collect()
+}
 
 /// Builds lktrace static (`+crt-static`, static-pie) into `target/vm/static`, once per process;
 /// concurrent callers wait for the one build. Cargo's own lock on that target dir serializes
@@ -371,7 +371,8 @@ fn build_static(arch: Arch) -> Result<Binaries, String> {
         "--release",
         "--target",
         arch.rust_target(),
-        "--bins",
+        "--bin",
+        "lktrace",
         "--manifest-path",
     ]);
     if arch == Arch::Aarch64 {
@@ -401,13 +402,11 @@ fn build_static(arch: Arch) -> Result<Binaries, String> {
         ));
     }
     let dir = target_dir.join(arch.rust_target()).join("release");
-    for b in TOOL_BINS {
-        if !dir.join(b).is_file() {
-            return Err(format!(
-                "static build produced no {}",
-                dir.join(b).display()
-            ));
-        }
+    if !dir.join("lktrace").is_file() {
+        return Err(format!(
+            "static build produced no {}",
+            dir.join("lktrace").display()
+        ));
     }
     eprintln!(
         "vm: static lktrace ({}) built in {:.1}s",
@@ -824,8 +823,11 @@ impl Vm {
         }
         let busybox = self.kernel.arch().busybox()?;
         std::fs::copy(&busybox, root.join("bin/busybox")).map_err(|e| io("busybox", e))?;
-        for b in TOOL_BINS {
-            std::fs::copy(bins.path(b), root.join("bin").join(b)).map_err(|e| io(b, e))?;
+        std::fs::copy(bins.path("lktrace"), root.join("bin/lktrace"))
+            .map_err(|e| io("lktrace", e))?;
+        for b in tool_names().into_iter().skip(1) {
+            std::os::unix::fs::symlink("lktrace", root.join("bin").join(b))
+                .map_err(|e| io(b, e))?;
         }
         // A payload for dd workloads: `dd if=/lkt/payload bs=1 count=100` = 100 reads.
         let payload: Vec<u8> = (0..8192u32).map(|i| b'a' + (i % 26) as u8).collect();
