@@ -98,8 +98,6 @@ pub struct Features {
     pub present: Vec<Feature>,
     pub kernel_release: String,
     pub arch: String,
-    /// `none`, `integrity`, `confidentiality`; `None` without the lockdown LSM.
-    pub lockdown: Option<String>,
 }
 
 impl Features {
@@ -138,7 +136,6 @@ impl Features {
             present,
             kernel_release: kernel_release(),
             arch: machine(),
-            lockdown: lockdown_mode(),
         }
     }
 
