@@ -198,10 +198,7 @@ fn set_by_index(t: &Tracefs, rel: &Path, list: &FilterList) -> Result<Option<Vec
     if !t.is_running_kernels() {
         return Ok(None);
     }
-    let Ok(table) = function_table::table(t) else {
-        return Ok(None);
-    };
-    let Some(sel) = table.select(list.tokens()) else {
+    let Some(sel) = function_table::select(t, list.tokens()) else {
         return Ok(None);
     };
     if t.write_list(rel, &sel.indexes).is_err() {

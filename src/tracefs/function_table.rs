@@ -13,6 +13,8 @@ use super::error::Result;
 use super::ftrace_filter::glob_match;
 use super::Tracefs;
 
+mod sorted;
+
 /// More indexes than this cost more in write(2)s (the kernel takes one token per write) than
 /// the glob costs in lookups.
 pub const MAX_INDEXES: usize = 1000;
@@ -67,12 +69,7 @@ impl FunctionTable {
     /// match against names alone (no `!`, no `:mod:` or commands, no digits first), together
     /// they select between 1 and [`MAX_INDEXES`] records, and none of them is unnamed.
     pub fn select(&self, tokens: &[String]) -> Option<Selection> {
-        let plain = |t: &String| {
-            !t.is_empty()
-                && !t.starts_with(|c: char| c == '!' || c.is_ascii_digit())
-                && !t.contains(|c: char| c == ':' || c.is_whitespace())
-        };
-        if tokens.is_empty() || !tokens.iter().all(plain) {
+        if !plain(tokens) {
             return None;
         }
         let mut sel = Selection {
@@ -82,10 +79,7 @@ impl FunctionTable {
         // Each token's literal start (before any wildcard) is searched for as a line start:
         // this runs over some 60,000 names on every run, and a substring search is about nine
         // times faster than matching line by line (TCG makes every instruction count).
-        let tokens: Vec<(&str, &str)> = tokens
-            .iter()
-            .map(|t| (t.as_str(), &t[..t.find(['*', '?', '[']).unwrap_or(t.len())]))
-            .collect();
+        let tokens: Vec<(&str, &str)> = tokens.iter().map(|t| (t.as_str(), literal(t))).collect();
         let text = self.text.as_str();
         let bytes = text.as_bytes();
         let starts: Vec<usize> = if tokens.iter().any(|(_, literal)| literal.is_empty()) {
@@ -133,6 +127,22 @@ impl FunctionTable {
     }
 }
 
+/// What a token starts with before its first wildcard.
+fn literal(token: &str) -> &str {
+    &token[..token.find(['*', '?', '[']).unwrap_or(token.len())]
+}
+
+/// Whether the plain token list `tokens` could be said as indexes (see
+/// [`FunctionTable::select`]): the same test, before anything is read.
+fn plain(tokens: &[String]) -> bool {
+    let plain = |t: &String| {
+        !t.is_empty()
+            && !t.starts_with(|c: char| c == '!' || c.is_ascii_digit())
+            && !t.contains(|c: char| c == ':' || c.is_whitespace())
+    };
+    !tokens.is_empty() && tokens.iter().all(plain)
+}
+
 fn is_unnamed(name: &str) -> bool {
     name.starts_with("__ftrace_invalid_address__")
 }
@@ -147,7 +157,15 @@ pub fn table(t: &Tracefs) -> Result<FunctionTable> {
     };
     if let Ok(text) = super::lockdir::read_small(&cache, CACHE_CAP) {
         if !text.is_empty() {
-            return Ok(FunctionTable { text });
+            let table = FunctionTable { text };
+            // Kept by a version without the sorted file.
+            if !sorted_path(&cache).exists() {
+                let _ = super::lockdir::write_replace(
+                    &sorted_path(&cache),
+                    &sorted::build(&table.text),
+                );
+            }
+            return Ok(table);
         }
     }
     let table = FunctionTable::parse(&t.read("available_filter_functions")?);
@@ -155,7 +173,39 @@ pub fn table(t: &Tracefs) -> Result<FunctionTable> {
         forget_in(dir);
     }
     let _ = super::lockdir::write_replace(&cache, table.text.as_bytes());
+    let _ = super::lockdir::write_replace(&sorted_path(&cache), &sorted::build(&table.text));
     Ok(table)
+}
+
+/// What [`FunctionTable::select`] selects for `tokens`, found in the kept table's sorted file
+/// when every token has a literal start: a few kilobytes read instead of the whole table.
+/// Falls back to the whole table (read from the kernel and kept on the first run of a boot).
+pub fn select(t: &Tracefs, tokens: &[String]) -> Option<Selection> {
+    if !plain(tokens) {
+        return None;
+    }
+    if let Some(cache) = cache_path(t) {
+        let with_literals: Vec<(&str, &str)> =
+            tokens.iter().map(|t| (t.as_str(), literal(t))).collect();
+        if let Ok(mut f) = super::lockdir::open_existing(&sorted_path(&cache), false) {
+            if let Some(sel) = sorted::select(&mut f, &with_literals) {
+                return Some(sel);
+            }
+        }
+    }
+    table(t).ok()?.select(tokens)
+}
+
+/// The sorted file beside a kept table (`records-KEY` → `sorted-KEY`).
+fn sorted_path(records: &std::path::Path) -> PathBuf {
+    let name = records
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .replacen(CACHE_PREFIXES[0], CACHE_PREFIXES[2], 1)
+        })
+        .unwrap_or_default();
+    records.with_file_name(name)
 }
 
 /// Each traceable function once, in kernel order, from the kept table.
@@ -180,9 +230,9 @@ fn forget_in(dir: &std::path::Path) {
     }
 }
 
-/// `records-` holds one line per record; `functions-` (before indexes were used) held each
-/// name once and is only ever removed.
-const CACHE_PREFIXES: [&str; 2] = ["records-", "functions-"];
+/// `records-` holds one line per record, `sorted-` the same sorted by name ([`sorted`]);
+/// `functions-` (before indexes were used) held each name once and is only ever removed.
+const CACHE_PREFIXES: [&str; 3] = ["records-", "functions-", "sorted-"];
 /// Far above any kernel's list (Debian's 6.12: about 60,000 records, 1.5 MB).
 const CACHE_CAP: u64 = 16 << 20;
 
