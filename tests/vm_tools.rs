@@ -114,6 +114,7 @@ fn batch(k: Kernel) -> Vm {
     });
 
     rough::scenarios(&mut s);
+    misses::scenarios(&mut s);
     syscount::scenarios(&mut s);
     funclatency::scenarios(&mut s);
 
@@ -844,6 +845,8 @@ macro_rules! on_kernels {
 mod funcgraph;
 #[path = "vm_tools/funclatency.rs"]
 mod funclatency;
+#[path = "vm_tools/misses.rs"]
+mod misses;
 #[path = "vm_tools/rough.rs"]
 mod rough;
 #[path = "vm_tools/syscount.rs"]

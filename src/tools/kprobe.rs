@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::argdist::{self, Aggregate};
 use super::engine::stream;
+use super::misses::Misses;
 use super::silence::Silence;
 use super::values::{EventFilter, FieldName, KprobeDefinition, Pid, RunSeconds, ValueError};
 use super::RunEnv;
@@ -503,7 +504,8 @@ pub fn run(spec: &KprobeSpec, env: &RunEnv, sink: &mut dyn Sink) -> Result<()> {
         [one] => format!("kprobe {one}"),
         many => format!("kprobes {}", many.join(", ")),
     };
-    let silence = silence(spec, &defs, &names, session.tracefs());
+    let mut silence = silence(spec, &defs, &names, session.tracefs());
+    silence.misses = Misses::of(&defs);
     let note = prepared.note;
     stream::announce(sink, &what, spec.duration_s, Some(&note))?;
 

@@ -6,6 +6,7 @@
 //! all: the [`Spec`] enum, its dispatch and [`TOOLS`] come from it.
 
 pub mod engine;
+pub mod misses;
 pub mod registry;
 pub mod silence;
 pub mod values;

@@ -63,6 +63,8 @@ const EXECVE: &[&str] = &[
 pub struct Silence {
     what: String,
     hints: Vec<String>,
+    /// The run's kprobes, whose misses its end reports (seen or not).
+    pub misses: super::misses::Misses,
 }
 
 impl Silence {
@@ -71,6 +73,7 @@ impl Silence {
         Silence {
             what: what.into(),
             hints: Vec::new(),
+            misses: Default::default(),
         }
     }
 

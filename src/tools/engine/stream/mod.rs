@@ -190,7 +190,8 @@ pub fn announce(
 
 /// [`run`], then the reader closed and the session with it (the pipe must be closed before
 /// the instance can be removed): a stream tool's last step. A teardown failure is reported even
-/// when the run succeeded. A run that saw no events ends with `silence`'s notice.
+/// when the run succeeded. A run that saw no events ends with `silence`'s notice; probes that
+/// missed hits say how many ([`crate::tools::misses`]).
 pub fn finish(
     opts: &Options,
     session: Session,
@@ -200,6 +201,10 @@ pub fn finish(
 ) -> Result<()> {
     let mut watch = Watch::new(sink);
     let result = run(opts, &session, &mut input, &mut watch);
+    // While the probes are still there: what they missed is in kprobe_profile.
+    for r in silence.misses.report(session.tracefs()) {
+        watch.emit(r)?;
+    }
     drop(input);
     result.and(crate::tools::close_session(session))?;
     Ok(watch.finish(silence)?)
