@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::count::unix_now;
 use super::engine::hist::parse_bucket;
+use super::misses::Misses;
 use super::silence::{Silence, Watch};
 use super::values::{FuncPattern, IntervalSeconds, MaxProbes, Pid, RunSeconds};
 use super::RunEnv;
@@ -560,6 +561,10 @@ fn timed(
         "funclatency",
     )?;
     let functions = attach(session, &functions, sink)?;
+    let returns: Vec<ProbeDef> = functions
+        .iter()
+        .map(|f| probe(ProbeKind::Kretprobe { maxactive: None }, RETURN, f))
+        .collect();
     let synth = session.add_synthetic(synth_fields(spec.per_function))?;
     let group = session.group();
     let filter = match threads {
@@ -598,6 +603,7 @@ fn timed(
     ))?;
     sink.flush()?;
     let mut silence = Silence::new(format!("funclatency {what}"));
+    silence.misses = Misses::of(&returns);
     silence.moved_in(functions.iter().map(String::as_str), session.tracefs());
     silence.narrowed(spec.pid.map(Pid::get), None, None);
     let mut watch = Watch::new(sink);
@@ -644,6 +650,9 @@ fn timed(
         if finished {
             break;
         }
+    }
+    for r in silence.misses.report(session.tracefs()) {
+        watch.emit(r)?;
     }
     Ok(watch.finish(&silence)?)
 }

@@ -17,30 +17,37 @@ pub struct Misses {
 #[derive(Debug, Clone)]
 struct Probe {
     event: String,
-    function: String,
+    /// The functions of the event: one, or several probes under one name (funclatency's).
+    functions: Vec<String>,
     /// `None` for an entry probe; a return probe's maxactive (`None` inside: the kernel's
     /// default).
     ret: Option<Option<u32>>,
 }
 
 impl Misses {
-    /// The kprobes among `defs` (named, as added); uprobes have no miss count.
+    /// The kprobes among `defs` (named, as added), one per event name; uprobes have no miss
+    /// count.
     pub fn of(defs: &[ProbeDef]) -> Misses {
-        let probes = defs
-            .iter()
-            .filter_map(|d| {
-                let ret = match d.kind {
-                    ProbeKind::Kprobe => None,
-                    ProbeKind::Kretprobe { maxactive } => Some(maxactive),
-                    ProbeKind::Uprobe | ProbeKind::Uretprobe => return None,
-                };
-                Some(Probe {
-                    event: d.event.clone()?,
-                    function: d.symbol().unwrap_or("its address").to_string(),
+        let mut probes: Vec<Probe> = Vec::new();
+        for d in defs {
+            let ret = match d.kind {
+                ProbeKind::Kprobe => None,
+                ProbeKind::Kretprobe { maxactive } => Some(maxactive),
+                ProbeKind::Uprobe | ProbeKind::Uretprobe => continue,
+            };
+            let Some(event) = d.event.clone() else {
+                continue;
+            };
+            let function = d.symbol().unwrap_or("its address").to_string();
+            match probes.iter_mut().find(|p| p.event == event) {
+                Some(p) => p.functions.push(function),
+                None => probes.push(Probe {
+                    event,
+                    functions: vec![function],
                     ret,
-                })
-            })
-            .collect();
+                }),
+            }
+        }
         Misses { probes }
     }
 
@@ -60,32 +67,40 @@ impl Misses {
         let lines = parse_kprobe_profile(text);
         let mut out = Vec::new();
         for p in &self.probes {
-            // The kernel prints event names without their group; ours are unique in it.
-            let Some(missed) = lines
+            // The kernel prints event names without their group (ours are unique in it), a
+            // line per probe: an event on several functions has several.
+            let missed: u64 = lines
                 .iter()
-                .find(|l| l.event == p.event)
-                .and_then(|l| l.misses)
-                .filter(|&m| m > 0)
-            else {
+                .filter(|l| l.event == p.event)
+                .filter_map(|l| l.misses)
+                .sum();
+            if missed == 0 {
                 continue;
+            }
+            let event = &p.event;
+            let function = match p.functions.as_slice() {
+                [one] => one.clone(),
+                many => format!("{} functions", many.len()),
             };
-            let (event, function) = (&p.event, &p.function);
             let text = match p.ret {
                 Some(maxactive) => {
                     let now = match maxactive {
                         Some(n) => n.to_string(),
                         None => "the kernel's default".into(),
                     };
-                    let more = maxactive.map_or(64, |n| (n.saturating_mul(4)).max(64));
+                    let more = maxactive.map_or(64, |n| n.saturating_mul(4).max(64));
+                    let hint = match p.functions.as_slice() {
+                        [one] => format!("; r{more}:{event} {one} keeps more"),
+                        _ => String::new(),
+                    };
                     format!(
                         "return probe {event} ({function}) missed {missed} returns: more calls were \
-                         in flight at once than its maxactive ({now}), so the trace lacks them; \
-                         r{more}:{event} {function} keeps more"
+                         in flight at once than its maxactive ({now}), so the results lack them{hint}"
                     )
                 }
                 None => format!(
                     "probe {event} ({function}) missed {missed} hits: they came while another \
-                     kprobe handler ran on the same CPU, so the trace lacks them"
+                     kprobe handler ran on the same CPU, so the results lack them"
                 ),
             };
             out.push(Record::notice(NoticeLevel::Warning, text));
@@ -114,6 +129,19 @@ mod tests {
             def("p:/bin/sh:0x10", "sh"),
         ]);
         assert_eq!(m.probes.len(), 3, "uprobes have no miss count");
+        // One event on two functions (funclatency's): the lines summed, the functions counted.
+        let two = Misses::of(&[def("r:vfs_read", "ret"), def("r:vfs_write", "ret")]);
+        let notes = two.in_profile("  ret   10   2\n  ret   5   3\n");
+        match notes.as_slice() {
+            [Record::Notice(n)] => assert!(
+                n.message
+                    .starts_with("return probe ret (2 functions) missed 5 returns")
+                    && n.message.ends_with("the results lack them"),
+                "{}",
+                n.message
+            ),
+            other => panic!("{other:?}"),
+        }
         let profile = "  slp                                                 3               2\n  \
                        rd                                                100               0\n  \
                        wr                                                 50               7\n";
