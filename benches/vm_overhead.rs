@@ -10,7 +10,8 @@
 //! The report is printed and written to `target/vm/bench/overhead-<kernel>.txt`; it is what
 //! docs/performance.md quotes.
 //!
-//! `-- --only NAME,NAME [KERNEL...]` runs only those contenders.
+//! `-- --only NAME,NAME [KERNEL...]` runs only those contenders; `--no-aslr` adds each again
+//! with the guest's address-space randomisation off (`NAME_na`; see `with_aslr_off`).
 //!
 //! `-- --many [KERNEL...]` attaches and detaches about 10, 100 and 1000 kprobes per backend and
 //! times teardown against shell floors (one write per probe, one write, expedited RCU):
@@ -125,6 +126,30 @@ fn contenders(k: Kernel) -> Vec<Contender> {
         "kprobe -d 3 p:lktk do_sys_openat2",
     ));
     v
+}
+
+/// `--no-aslr`: each contender twice, as booted and (`NAME_na`) with the guest's address-space
+/// randomisation off for its run. Under TCG a position-independent binary loaded at a new
+/// address each run has all its code translated again by the emulator (its translations are
+/// keyed by virtual address): in the profiler guest `lktrace --version` took 128-198 ms with
+/// randomisation and 38 ms without, `busybox true` 8-12 ms either way. Hardware has no such
+/// cost, so the `_na` rows are the ones that carry over.
+fn with_aslr_off(cs: Vec<Contender>) -> Vec<Contender> {
+    let mut out = Vec::new();
+    for c in cs {
+        let off = Contender {
+            name: Box::leak(format!("{}_na", c.name).into_boxed_str()),
+            what: c.what,
+            cmd: format!(
+                "echo 0 > /proc/sys/kernel/randomize_va_space; {}; rc=$?; \
+                 echo 2 > /proc/sys/kernel/randomize_va_space; exit $rc",
+                c.cmd
+            ),
+        };
+        out.push(c);
+        out.push(off);
+    }
+    out
 }
 
 /// The guest side: `measure NAME CMD` runs CMD (cut off after 60 s: perf-tools' `kprobe -d 3`
@@ -369,9 +394,15 @@ fn report(k: Kernel, blocks: &BTreeMap<String, Block>, cs: &[Contender]) -> Stri
         ("lkt_kprobe_profile", "floor_instance"),
         ("lkt_hist", "floor_instance"),
         ("lkt_kprobe", "pt_kprobe"),
+        ("lkt_kprobe_open", "pt_kprobe_open"),
     ] {
-        if medians.contains_key(a) && medians.contains_key(b) {
-            let _ = writeln!(out, "  {a} / {b} = {}", ratio(a, b));
+        for (a, b) in [
+            (a.to_string(), b.to_string()),
+            (format!("{a}_na"), format!("{b}_na")),
+        ] {
+            if medians.contains_key(a.as_str()) && medians.contains_key(b.as_str()) {
+                let _ = writeln!(out, "  {a} / {b} = {}", ratio(&a, &b));
+            }
         }
     }
     out
@@ -496,6 +527,7 @@ fn main() {
     let breakdown = std::env::args().any(|a| a == "--breakdown");
     let many = std::env::args().any(|a| a == "--many");
     let examples = std::env::args().any(|a| a == "--examples");
+    let no_aslr = std::env::args().any(|a| a == "--no-aslr");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let wanted: Vec<String> = args
         .iter()
@@ -525,6 +557,9 @@ fn main() {
         let mut cs = contenders(k);
         if let Some(o) = &only {
             cs.retain(|c| o.iter().any(|n| n == c.name));
+        }
+        if no_aslr {
+            cs = with_aslr_off(cs);
         }
         let mut steps: Vec<(String, String)> = Vec::new();
         let mut step = |name: String, cmd: &str| steps.push((name, cmd.to_string()));

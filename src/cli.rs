@@ -312,16 +312,33 @@ pub fn main_for(tool: Option<&str>) -> i32 {
     if let Some(dir) = std::env::var_os("LKTRACE_LOCK_DIR").filter(|v| !v.is_empty()) {
         crate::tracefs::lockdir::use_dir(dir);
     }
-    let args = std::env::args_os();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Called by another name (a link named `funccount` to this binary, as the VM guests and
     // small installs have it), lktrace is that tool: one binary serves them all.
-    let invoked = std::env::args_os().next().and_then(|a| {
-        let name = std::path::Path::new(&a).file_name()?.to_str()?.to_string();
+    let invoked = args.first().and_then(|a| {
+        let name = std::path::Path::new(a).file_name()?.to_str()?.to_string();
         tools::find(&name).filter(|t| t.standalone())?;
         Some(name)
     });
-    let tool = tool.or(invoked.as_deref());
-    let parsed = match tool.and_then(|t| Some((tools::find(t)?, standalone_command(t)?))) {
+    // `lktrace funccount ...`: only that tool's command is built, not every tool's (the whole
+    // tree is most of a run's start: under emulation 0.1 s of it).
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    let leading = match (tool, &invoked, first) {
+        (None, None, Some(t)) if tools::find(&t).is_some_and(|e| e.standalone()) => {
+            args.remove(0);
+            Some(t)
+        }
+        _ => None,
+    };
+    let tool = tool.or(invoked.as_deref()).or(leading.as_deref());
+    let standalone = |t: &str| match &leading {
+        Some(_) => standalone_command(t).map(|c| {
+            let name = format!("lktrace {t}");
+            c.bin_name(name.clone()).display_name(name)
+        }),
+        None => standalone_command(t),
+    };
+    let parsed = match tool.and_then(|t| Some((tools::find(t)?, standalone(t)?))) {
         Some((entry, cmd)) => cmd.try_get_matches_from(args).and_then(|m| {
             let global = Global::from_arg_matches(&m)?;
             Ok((

@@ -155,6 +155,21 @@ fn lktrace_called_by_a_tools_name_is_that_tool() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // `lktrace funccount` parses with only funccount's command: the tool's own help, named so.
+    let out = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["funccount", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        via_link.replace("\nUsage: funccount ", "\nUsage: lktrace funccount ")
+    );
+    // Global options first take the whole tree, as before.
+    let out = Command::new(env!("CARGO_BIN_EXE_lktrace"))
+        .args(["--json", "funccount", "-d", "-1", "vfs_*"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     // Any other name is lktrace itself.
     let other = dir.path().join("lkt");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lktrace"), &other).unwrap();
