@@ -118,12 +118,12 @@ fn contenders(k: Kernel) -> Vec<Contender> {
     v.push(c(
         "pt_kprobe_open",
         "perf-tools kprobe -d 3 on do_sys_openat2 (buffered)",
-        "kprobe-perf -F -d 3 p:lktk do_sys_openat2",
+        "kprobe-perf -F -d 3 'p:lktk do_sys_openat2'",
     ));
     v.push(c(
         "lkt_kprobe_open",
         "lktrace kprobe -d 3 on do_sys_openat2 (buffered)",
-        "kprobe -d 3 p:lktk do_sys_openat2",
+        "kprobe -d 3 'p:lktk do_sys_openat2'",
     ));
     v
 }

@@ -114,7 +114,6 @@ fn batch(k: Kernel) -> Vm {
     });
 
     rough::scenarios(&mut s);
-    misses::scenarios(&mut s);
     syscount::scenarios(&mut s);
     funclatency::scenarios(&mut s);
 
@@ -845,8 +844,6 @@ macro_rules! on_kernels {
 mod funcgraph;
 #[path = "vm_tools/funclatency.rs"]
 mod funclatency;
-#[path = "vm_tools/misses.rs"]
-mod misses;
 #[path = "vm_tools/rough.rs"]
 mod rough;
 #[path = "vm_tools/syscount.rs"]
