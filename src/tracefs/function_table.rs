@@ -152,18 +152,21 @@ fn is_unnamed(name: &str) -> bool {
 /// running kernel's tracefs is always read. The kernel builds `available_filter_functions` on
 /// every read, 0.15–0.95 s under TCG; the kept list reads in milliseconds.
 pub fn table(t: &Tracefs) -> Result<FunctionTable> {
-    let Some(cache) = cache_path(t) else {
+    table_kept_at(t, cache_path(t))
+}
+
+/// [`table`], kept at `cache` (the running kernel's, from [`cache_path`]).
+fn table_kept_at(t: &Tracefs, cache: Option<PathBuf>) -> Result<FunctionTable> {
+    let Some(cache) = cache else {
         return Ok(FunctionTable::parse(&t.read("available_filter_functions")?));
     };
     if let Ok(text) = super::lockdir::read_small(&cache, CACHE_CAP) {
         if !text.is_empty() {
             let table = FunctionTable { text };
             // Kept by a version without the sorted file.
-            if !sorted_path(&cache).exists() {
-                let _ = super::lockdir::write_replace(
-                    &sorted_path(&cache),
-                    &sorted::build(&table.text),
-                );
+            let sorted = sorted_path(&cache);
+            if !sorted.exists() {
+                let _ = super::lockdir::write_replace(&sorted, &sorted::build(&table.text));
             }
             return Ok(table);
         }
@@ -179,21 +182,25 @@ pub fn table(t: &Tracefs) -> Result<FunctionTable> {
 
 /// What [`FunctionTable::select`] selects for `tokens`, found in the kept table's sorted file
 /// when every token has a literal start: a few kilobytes read instead of the whole table.
-/// Falls back to the whole table (read from the kernel and kept on the first run of a boot).
+/// Falls back to the whole table (read from the kernel and kept on the first run of a boot)
+/// only where the sorted file cannot answer.
 pub fn select(t: &Tracefs, tokens: &[String]) -> Option<Selection> {
     if !plain(tokens) {
         return None;
     }
-    if let Some(cache) = cache_path(t) {
+    let cache = cache_path(t);
+    if let Some(c) = &cache {
         let with_literals: Vec<(&str, &str)> =
             tokens.iter().map(|t| (t.as_str(), literal(t))).collect();
-        if let Ok(mut f) = super::lockdir::open_existing(&sorted_path(&cache), false) {
-            if let Some(sel) = sorted::select(&mut f, &with_literals) {
-                return Some(sel);
+        if let Ok(mut f) = super::lockdir::open_existing(&sorted_path(c), false) {
+            match sorted::select(&mut f, &with_literals) {
+                sorted::Lookup::Selected(sel) => return Some(sel),
+                sorted::Lookup::NotByIndex => return None,
+                sorted::Lookup::Unanswered => {}
             }
         }
     }
-    table(t).ok()?.select(tokens)
+    table_kept_at(t, cache).ok()?.select(tokens)
 }
 
 /// The sorted file beside a kept table (`records-KEY` → `sorted-KEY`).

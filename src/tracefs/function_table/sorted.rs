@@ -45,34 +45,68 @@ pub(super) fn build(records: &str) -> Vec<u8> {
     format!("{MAGIC} {}\n{fence}{body}", fence.len()).into_bytes()
 }
 
-/// What [`super::FunctionTable::select`] would select, read from the sorted file. `None` when
-/// a token has no literal start (every record must be looked at), when the selection is not
-/// one indexes can say (an unnamed record, nothing, more than [`MAX_INDEXES`]), or when the
-/// file does not read as one of ours.
-pub(super) fn select(f: &mut (impl Read + Seek), tokens: &[(&str, &str)]) -> Option<Selection> {
+/// What the sorted file says of a token list.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Lookup {
+    /// What [`super::FunctionTable::select`] selects.
+    Selected(Selection),
+    /// The selection is not one indexes can say (an unnamed record, nothing, more than
+    /// [`MAX_INDEXES`]): the whole table would say `None` too.
+    NotByIndex,
+    /// Only the whole table can say: a token has no literal start, or the file does not read
+    /// as one of ours.
+    Unanswered,
+}
+
+/// [`super::FunctionTable::select`] of `tokens` (each with its literal start), read from the
+/// sorted file.
+pub(super) fn select(f: &mut (impl Read + Seek), tokens: &[(&str, &str)]) -> Lookup {
     if tokens.is_empty() || tokens.iter().any(|(_, literal)| literal.is_empty()) {
-        return None;
+        return Lookup::Unanswered;
     }
+    match read_selection(f, tokens) {
+        Ok(Some(sel)) => Lookup::Selected(sel),
+        Ok(None) => Lookup::NotByIndex,
+        Err(NotOurs) => Lookup::Unanswered,
+    }
+}
+
+/// The file does not read as a sorted table.
+struct NotOurs;
+
+impl From<std::str::Utf8Error> for NotOurs {
+    fn from(_: std::str::Utf8Error) -> NotOurs {
+        NotOurs
+    }
+}
+
+/// The selection, `None` when indexes cannot say it.
+fn read_selection(
+    f: &mut (impl Read + Seek),
+    tokens: &[(&str, &str)],
+) -> Result<Option<Selection>, NotOurs> {
     let head = read_at(f, 0, 64)?;
-    let head_len = head.iter().position(|&b| b == b'\n')? + 1;
-    let fence_len: u64 = std::str::from_utf8(&head[..head_len - 1])
-        .ok()?
-        .strip_prefix(MAGIC)?
-        .trim()
-        .parse()
-        .ok()?;
+    let head_len = head.iter().position(|&b| b == b'\n').ok_or(NotOurs)? + 1;
+    let fence_len: u64 = std::str::from_utf8(&head[..head_len - 1])?
+        .strip_prefix(MAGIC)
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or(NotOurs)?;
     if fence_len > MAX_FENCE {
-        return None;
+        return Err(NotOurs);
     }
-    let fence_bytes = read_at(f, head_len as u64, usize::try_from(fence_len).ok()?)?;
-    let fence: Vec<(u64, &str)> = std::str::from_utf8(&fence_bytes)
-        .ok()?
+    let fence_bytes = read_at(
+        f,
+        head_len as u64,
+        usize::try_from(fence_len).map_err(|_| NotOurs)?,
+    )?;
+    let fence: Vec<(u64, &str)> = std::str::from_utf8(&fence_bytes)?
         .lines()
         .map(|l| {
             let (offset, name) = l.split_once(' ')?;
             Some((offset.parse().ok()?, name))
         })
-        .collect::<Option<_>>()?;
+        .collect::<Option<_>>()
+        .ok_or(NotOurs)?;
     let body = head_len as u64 + fence_len;
     let mut picked: BTreeMap<u64, String> = BTreeMap::new();
     for &(token, literal) in tokens {
@@ -95,7 +129,7 @@ pub(super) fn select(f: &mut (impl Read + Seek), tokens: &[(&str, &str)]) -> Opt
                 if line.is_empty() {
                     continue;
                 }
-                let (name, index) = std::str::from_utf8(line).ok()?.split_once(' ')?;
+                let (name, index) = std::str::from_utf8(line)?.split_once(' ').ok_or(NotOurs)?;
                 if name < literal {
                     continue;
                 }
@@ -110,34 +144,36 @@ pub(super) fn select(f: &mut (impl Read + Seek), tokens: &[(&str, &str)]) -> Opt
                     continue;
                 }
                 if is_unnamed(name) {
-                    return None;
+                    return Ok(None);
                 }
-                picked.insert(index.parse().ok()?, name.to_string());
+                picked.insert(index.parse().map_err(|_| NotOurs)?, name.to_string());
                 if picked.len() > MAX_INDEXES {
-                    return None;
+                    return Ok(None);
                 }
             }
             carry.drain(..complete);
             if carry.len() > MAX_LINE {
-                return None;
+                return Err(NotOurs);
             }
         }
     }
     if picked.is_empty() {
-        return None;
+        return Ok(None);
     }
     let indexes = picked.keys().map(u64::to_string).collect();
     let mut names: Vec<String> = picked.into_values().collect();
     names.sort_unstable();
-    Some(Selection { indexes, names })
+    Ok(Some(Selection { indexes, names }))
 }
 
 /// Up to `len` bytes at `offset` (fewer at the end of the file).
-fn read_at(f: &mut (impl Read + Seek), offset: u64, len: usize) -> Option<Vec<u8>> {
-    f.seek(SeekFrom::Start(offset)).ok()?;
+fn read_at(f: &mut (impl Read + Seek), offset: u64, len: usize) -> Result<Vec<u8>, NotOurs> {
+    f.seek(SeekFrom::Start(offset)).map_err(|_| NotOurs)?;
     let mut buf = Vec::with_capacity(len);
-    f.take(len as u64).read_to_end(&mut buf).ok()?;
-    Some(buf)
+    f.take(len as u64)
+        .read_to_end(&mut buf)
+        .map_err(|_| NotOurs)?;
+    Ok(buf)
 }
 
 #[cfg(test)]
@@ -183,7 +219,11 @@ mod tests {
         ] {
             let strings: Vec<String> = t.iter().map(|s| s.to_string()).collect();
             let want = table.select(&strings);
-            let got = select(&mut std::io::Cursor::new(&file), &tokens(&t));
+            let got = match select(&mut std::io::Cursor::new(&file), &tokens(&t)) {
+                Lookup::Selected(sel) => Some(sel),
+                Lookup::NotByIndex => None,
+                Lookup::Unanswered => panic!("{t:?}: every token has a literal start"),
+            };
             assert_eq!(got, want, "{t:?}");
             found += usize::from(got.is_some());
         }
@@ -191,7 +231,7 @@ mod tests {
         // Every record from one token: the whole table must be looked at.
         assert_eq!(
             select(&mut std::io::Cursor::new(&file), &tokens(&["*read"])),
-            None
+            Lookup::Unanswered
         );
         // Over the limit.
         assert!(table.select(&["fn_*".to_string()]).is_none());
@@ -206,7 +246,12 @@ mod tests {
             b"lktrace-sorted 1 4\n0 v\nvfs_read x\n",
         ] {
             let got = select(&mut std::io::Cursor::new(junk), &tokens(&["vfs_*"]));
-            assert_eq!(got, None, "{:?}", String::from_utf8_lossy(junk));
+            assert_eq!(
+                got,
+                Lookup::Unanswered,
+                "{:?}",
+                String::from_utf8_lossy(junk)
+            );
         }
     }
 }
