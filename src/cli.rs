@@ -313,32 +313,36 @@ pub fn main_for(tool: Option<&str>) -> i32 {
         crate::tracefs::lockdir::use_dir(dir);
     }
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let standalone = |name: &str| tools::find(name).filter(|t| t.standalone());
     // Called by another name (a link named `funccount` to this binary, as the VM guests and
-    // small installs have it), lktrace is that tool: one binary serves them all.
-    let invoked = args.first().and_then(|a| {
-        let name = std::path::Path::new(a).file_name()?.to_str()?.to_string();
-        tools::find(&name).filter(|t| t.standalone())?;
-        Some(name)
+    // small installs have it), lktrace is that tool: one binary serves them all. And
+    // `lktrace funccount ...` builds only that tool's command, not every tool's (the whole tree
+    // is most of a run's start: under emulation 0.1 s of it), named as lktrace's subcommand.
+    let invoked = || {
+        let a = args.first()?;
+        standalone(std::path::Path::new(a).file_name()?.to_str()?)
+    };
+    let entry = match tool.and_then(standalone).or_else(invoked) {
+        Some(e) => Some((e, None)),
+        None => match args.get(1).and_then(|a| standalone(a.to_str()?)) {
+            Some(e) => {
+                args.remove(0);
+                Some((e, Some(format!("lktrace {}", e.name()))))
+            }
+            None => None,
+        },
+    };
+    let chosen = entry.and_then(|(e, usage)| {
+        let cmd = standalone_command(e.name())?;
+        Some((
+            e,
+            match usage {
+                Some(name) => cmd.bin_name(name.clone()).display_name(name),
+                None => cmd,
+            },
+        ))
     });
-    // `lktrace funccount ...`: only that tool's command is built, not every tool's (the whole
-    // tree is most of a run's start: under emulation 0.1 s of it).
-    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    let leading = match (tool, &invoked, first) {
-        (None, None, Some(t)) if tools::find(&t).is_some_and(|e| e.standalone()) => {
-            args.remove(0);
-            Some(t)
-        }
-        _ => None,
-    };
-    let tool = tool.or(invoked.as_deref()).or(leading.as_deref());
-    let standalone = |t: &str| match &leading {
-        Some(_) => standalone_command(t).map(|c| {
-            let name = format!("lktrace {t}");
-            c.bin_name(name.clone()).display_name(name)
-        }),
-        None => standalone_command(t),
-    };
-    let parsed = match tool.and_then(|t| Some((tools::find(t)?, standalone(t)?))) {
+    let parsed = match chosen {
         Some((entry, cmd)) => cmd.try_get_matches_from(args).and_then(|m| {
             let global = Global::from_arg_matches(&m)?;
             Ok((
